@@ -1,0 +1,19 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule } from '@vgp/config';
+import { ServiceName } from '@vgp/contracts';
+import { MessagingModule } from '@vgp/messaging';
+import { ObservabilityModule } from '@vgp/observability';
+import { AuthModule } from './auth/auth.module.js';
+import { GatewayConfig } from './gateway.config.js';
+import { JobsApiModule } from './jobs/jobs-api.module.js';
+
+@Module({
+  imports: [
+    ConfigModule.forRoot(GatewayConfig),
+    MessagingModule.forRoot(ServiceName.GATEWAY),
+    ObservabilityModule.forRoot(ServiceName.GATEWAY),
+    AuthModule,
+    JobsApiModule,
+  ],
+})
+export class AppModule {}

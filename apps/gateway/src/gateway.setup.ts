@@ -1,0 +1,68 @@
+import { RequestMethod } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { resolveRequestId } from '@vgp/observability';
+import type { FastifyServerOptions } from 'fastify';
+import { ServiceName } from '@vgp/contracts';
+import { GatewayConfig } from './gateway.config.js';
+import { AllExceptionsFilter } from './http/all-exceptions.filter.js';
+import { EnvelopeInterceptor } from './http/envelope.interceptor.js';
+import { ApiValidationPipe } from './http/validation.pipe.js';
+
+export const API_PREFIX = 'api/v1';
+
+/** Fastify settings of the edge: body limit, request ids kept from sane client headers. */
+export function gatewayFastifyOptions(config: GatewayConfig): FastifyServerOptions {
+  return {
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    genReqId: (req) => resolveRequestId(req.headers['x-request-id']),
+    requestIdHeader: false,
+    trustProxy: true,
+    routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
+  };
+}
+
+export const gatewayHttpFilter = () => new AllExceptionsFilter();
+
+/** The API's envelope, validation, prefix and OpenAPI document. */
+export function configureGateway(app: NestFastifyApplication, config: GatewayConfig): void {
+  const fastify = app.getHttpAdapter().getInstance();
+  // JSON only: a text/plain body would reach the DTOs as a string.
+  fastify.removeContentTypeParser('text/plain');
+  fastify.addHook('onRequest', (req, reply, done) => {
+    void reply.header('X-Request-Id', req.id);
+    done();
+  });
+  app.setGlobalPrefix(API_PREFIX, {
+    exclude: [
+      { path: 'health/live', method: RequestMethod.GET },
+      { path: 'health/ready', method: RequestMethod.GET },
+      { path: 'metrics', method: RequestMethod.GET },
+    ],
+  });
+  app.useGlobalPipes(new ApiValidationPipe());
+  app.useGlobalInterceptors(new EnvelopeInterceptor(app.get(Reflector)));
+  if (config.OPENAPI_ENABLED) {
+    const document = SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('Video generation platform API')
+        .setDescription('Every response is the APIResponse envelope: status, message, data or error, timestamp, request_id.')
+        .setVersion(config.APP_VERSION)
+        .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+        .build(),
+    );
+    SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json', useGlobalPrefix: false });
+  }
+}
+
+/** How the gateway app is built, shared by `main` and the tests. */
+export const GATEWAY_APP = {
+  service: ServiceName.GATEWAY,
+  config: GatewayConfig,
+  fastify: gatewayFastifyOptions,
+  httpFilter: gatewayHttpFilter(),
+  bodyParser: false,
+  configure: configureGateway,
+};

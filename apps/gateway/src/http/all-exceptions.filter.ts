@@ -1,0 +1,29 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { classify, errorEnvelope } from './error-envelope.js';
+
+/** Every error of the HTTP API leaves in the spec's envelope; internals never do. */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') throw exception;
+    const http = host.switchToHttp();
+    const req = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<FastifyReply>();
+    // Probes read Terminus' own report, as on every other service.
+    if (exception instanceof HttpException && req.routeOptions?.url?.startsWith('/health/')) {
+      void reply.status(exception.getStatus()).send(exception.getResponse());
+      return;
+    }
+    const { wire, internal } = classify(exception);
+    if (internal) {
+      this.logger.error(`${req.method} ${req.url} [${req.id}]: ${exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)}`);
+    }
+    if (reply.sent) return;
+    const retryAfter = wire.details?.retry_after;
+    if (typeof retryAfter === 'number') void reply.header('Retry-After', String(Math.ceil(retryAfter)));
+    void reply.status(wire.status).header('Content-Type', 'application/json; charset=utf-8').send(errorEnvelope(wire, req.id));
+  }
+}

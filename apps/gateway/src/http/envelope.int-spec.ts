@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createTestInfra, http, type RunningService, startService, type TestInfra } from '@vgp/testing';
+import { AppModule } from '../app.module.js';
+import { GatewayConfig } from '../gateway.config.js';
+import { GATEWAY_APP } from '../gateway.setup.js';
+
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const valid = { configuration: { topic: 'Pythagorean theorem', context: 'Right triangles' } };
+
+/** The gateway alone on the real NATS: its envelope, validation and edge errors. */
+describe('gateway envelope and edge errors', () => {
+  let infra: TestInfra;
+  let gw: RunningService<GatewayConfig>;
+  let api: string;
+  const token = 'dev:alice';
+
+  beforeAll(async () => {
+    infra = await createTestInfra('gateway');
+    gw = await startService({ module: AppModule, ...GATEWAY_APP, env: { ...infra.env, BODY_LIMIT_BYTES: '4096', RPC_TIMEOUT_MS: '1500' } });
+    api = `${gw.url}/api/v1`;
+  });
+
+  afterAll(async () => {
+    await gw?.close();
+    await infra?.cleanup();
+  });
+
+  const expectError = (res: { status: number; body: any; headers: Headers }, status: number, code: string) => {
+    expect(res.status).toBe(status);
+    expect(res.body).toMatchObject({ status: 'error', message: expect.any(String), error: { code, message: expect.any(String) } });
+    expect(res.body.timestamp).toMatch(ISO);
+    expect(res.body.error.timestamp).toMatch(ISO);
+    expect(res.body.request_id).toBe(res.headers.get('x-request-id'));
+    expect(res.body.error.request_id).toBe(res.body.request_id);
+    expect(JSON.stringify(res.body)).not.toMatch(/at .*\.(js|ts):\d+|node_modules|stack/i);
+  };
+
+  it('reports every invalid field with 422 and field_errors', async () => {
+    const res = await http('POST', `${api}/videos/generate`, { token, body: { configuration: { context: '', quality: 'best' }, priority: 'asap', extra: 1 } });
+    expectError(res, 422, 'VALIDATION_ERROR');
+    expect(res.body.message).toBe('Validation failed');
+    const byField = Object.fromEntries(res.body.error.field_errors.map((f: any) => [f.field, f.code]));
+    expect(byField).toEqual({
+      extra: 'UNKNOWN_FIELD',
+      priority: 'INVALID_ENUM',
+      'configuration.topic': 'MISSING_FIELD',
+      'configuration.context': 'INVALID_LENGTH',
+      'configuration.quality': 'INVALID_ENUM',
+    });
+  });
+
+  it.each([
+    ['a JSON array body', { rawBody: '[1,2]', headers: { 'content-type': 'application/json' } }, 422, 'VALIDATION_ERROR'],
+    ['a JSON string body', { rawBody: '"hi"', headers: { 'content-type': 'application/json' } }, 422, 'VALIDATION_ERROR'],
+    ['no body', { headers: {} }, 422, 'VALIDATION_ERROR'],
+    ['malformed JSON', { rawBody: '{"configuration": ', headers: { 'content-type': 'application/json' } }, 400, 'MALFORMED_JSON'],
+    ['a wrong content type', { rawBody: 'topic=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    ['text/plain', { rawBody: 'hello', headers: { 'content-type': 'text/plain' } }, 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    ['an oversized body', { rawBody: JSON.stringify({ configuration: { topic: 'x', context: 'y'.repeat(8000) } }), headers: { 'content-type': 'application/json' } }, 413, 'PAYLOAD_TOO_LARGE'],
+  ])('answers %s in the envelope', async (_what, opts, status, code) => {
+    const res = await http('POST', `${api}/videos/generate`, { token, ...opts });
+    expectError(res, status, code);
+  });
+
+  it('answers an unknown route and an unsupported method with 404 in the envelope', async () => {
+    expectError(await http('GET', `${api}/does-not-exist`, { token }), 404, 'ROUTE_NOT_FOUND');
+    expectError(await http('DELETE', `${api}/videos/generate`, { token }), 404, 'ROUTE_NOT_FOUND');
+  });
+
+  it('requires a valid bearer token', async () => {
+    expectError(await http('POST', `${api}/videos/generate`, { body: valid }), 401, 'UNAUTHORIZED');
+    expectError(await http('POST', `${api}/videos/generate`, { body: valid, headers: { authorization: 'Basic abc' } }), 401, 'UNAUTHORIZED');
+    expectError(await http('POST', `${api}/videos/generate`, { body: valid, token: 'not-a-token' }), 401, 'UNAUTHORIZED');
+  });
+
+  it('answers 503 SERVICE_UNAVAILABLE at once when the jobs service is not there', async () => {
+    const started = Date.now();
+    const res = await http('POST', `${api}/videos/generate`, { token, body: valid });
+    expectError(res, 503, 'SERVICE_UNAVAILABLE');
+    expect(res.body.error.details).toEqual({ service: 'jobs' });
+    expect(Date.now() - started).toBeLessThan(1500);
+  });
+
+  it('keeps a sane client request id and replaces an insane one', async () => {
+    const kept = await http('GET', `${api}/nope`, { headers: { 'x-request-id': 'client-123' } });
+    expect(kept.headers.get('x-request-id')).toBe('client-123');
+    expect(kept.body.request_id).toBe('client-123');
+    const replaced = await http('GET', `${api}/nope`, { headers: { 'x-request-id': 'bad id <script>' } });
+    expect(replaced.body.request_id).toMatch(/^req_[0-9a-f]{32}$/);
+  });
+
+  it('serves OpenAPI generated from the DTOs, and health and metrics without a token', async () => {
+    const doc = await http('GET', `${gw.url}/api/docs-json`);
+    expect(doc.status).toBe(200);
+    expect(doc.body.paths['/api/v1/videos/generate'].post).toBeDefined();
+    expect(doc.body.components.schemas.JobConfigurationDto.properties.topic).toMatchObject({ minLength: 1, maxLength: 500 });
+    expect((await http('GET', `${gw.url}/api/docs`)).status).toBe(200);
+    expect((await http('GET', `${gw.url}/health/live`)).status).toBe(200);
+    expect((await http('GET', `${gw.url}/health/ready`)).status).toBe(200);
+    const metrics = await http('GET', `${gw.url}/metrics`);
+    expect(metrics.text).toMatch(/http_request_duration_seconds_count\{service="gateway",version="[^"]+",method="POST",route="\/api\/v1\/videos\/generate",status_code="422"\}/);
+  });
+});

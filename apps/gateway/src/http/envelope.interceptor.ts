@@ -1,0 +1,24 @@
+import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { APIResponse } from '@vgp/contracts';
+import type { FastifyRequest } from 'fastify';
+import { map, type Observable } from 'rxjs';
+import { Messaged, RAW_RESPONSE, RESPONSE_MESSAGE } from './response-message.decorator.js';
+
+/** Wraps what a route returns in the spec's `APIResponse` envelope. */
+@Injectable()
+export class EnvelopeInterceptor implements NestInterceptor {
+  constructor(private readonly reflector: Reflector) {}
+
+  intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (ctx.getType() !== 'http' || this.reflector.getAllAndOverride<boolean>(RAW_RESPONSE, [ctx.getHandler(), ctx.getClass()])) return next.handle();
+    const req = ctx.switchToHttp().getRequest<FastifyRequest>();
+    const fallback = this.reflector.get<string>(RESPONSE_MESSAGE, ctx.getHandler()) ?? 'OK';
+    return next.handle().pipe(
+      map((result): APIResponse<unknown> => {
+        const [data, message] = result instanceof Messaged ? [result.data, result.message] : [result, fallback];
+        return { status: 'success', message, data, timestamp: new Date().toISOString(), request_id: req.id };
+      }),
+    );
+  }
+}

@@ -1,0 +1,4 @@
+import { CreateJobs1764000000000 } from './1764000000000-create-jobs.js';
+
+/** In order. Committed migrations are never rewritten: add a new one. */
+export const JOBS_MIGRATIONS = [CreateJobs1764000000000];

@@ -1,0 +1,6 @@
+export enum HealthStatus {
+  HEALTHY = 'healthy',
+  UNHEALTHY = 'unhealthy',
+  DEGRADED = 'degraded',
+  UNKNOWN = 'unknown',
+}

@@ -1,0 +1,6 @@
+export * from './nats-connection.js';
+export * from './nats-rpc.server.js';
+export * from './nats.client.js';
+export * from './messaging.module.js';
+export * from './rpc-error.filter.js';
+export * from './wire.js';

@@ -1,0 +1,111 @@
+import { Logger } from '@nestjs/common';
+import { type CustomTransportStrategy, type MessageHandler, NatsContext, Server } from '@nestjs/microservices';
+import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import { lastValueFrom } from 'rxjs';
+import { connectNats } from './nats-connection.js';
+import { encodeReply, toWireError } from './wire.js';
+
+export interface HandledMessage {
+  subject: string;
+  outcome: 'ok' | 'error';
+  seconds: number;
+}
+
+export interface NatsRpcServerOptions {
+  servers: string;
+  /** The service name: the queue group its replicas share. */
+  queue: string;
+  subjectPrefix?: string;
+  /** Subjects every instance receives (no queue group), e.g. broadcast cancellations or health pings. */
+  broadcast?: readonly string[];
+  onHandled?: (m: HandledMessage) => void;
+}
+
+/**
+ * NestJS transport for `@MessagePattern`/`@EventPattern` handlers on NATS: one queue group per
+ * service so replicas share the load, replies as `{ d }` or `{ e: WireError }`, subjects behind an
+ * optional prefix. Written against the NATS client directly to avoid the per-request inbox and
+ * stack-trace costs of the stock transport.
+ */
+export class NatsRpcServer extends Server implements CustomTransportStrategy {
+  protected override readonly logger = new Logger('NatsRpcServer');
+  private nc?: NatsConnection;
+  private readonly subs: Subscription[] = [];
+  private readonly inflight = new Set<Promise<void>>();
+
+  constructor(private readonly options: NatsRpcServerOptions) {
+    super();
+  }
+
+  async listen(callback: (...args: unknown[]) => void): Promise<void> {
+    try {
+      this.nc = await connectNats({ servers: this.options.servers, name: `${this.options.queue}-server` }, this.logger);
+      const prefix = this.options.subjectPrefix ?? '';
+      const broadcast = new Set(this.options.broadcast ?? []);
+      for (const [pattern, handler] of this.messageHandlers) {
+        const queue = broadcast.has(pattern) ? undefined : this.options.queue;
+        const sub = this.nc.subscribe(prefix + pattern, {
+          queue,
+          callback: (err, msg) => {
+            if (err) {
+              this.logger.error(`Subscription ${pattern} failed: ${err.message}`);
+              return;
+            }
+            const p = this.dispatch(pattern, handler, msg).finally(() => this.inflight.delete(p));
+            this.inflight.add(p);
+          },
+        });
+        this.subs.push(sub);
+      }
+      this.logger.log(`Listening on ${this.messageHandlers.size} subjects as queue group "${this.options.queue}"`);
+      callback();
+    } catch (err) {
+      callback(err);
+    }
+  }
+
+  private async dispatch(pattern: string, handler: MessageHandler, msg: Msg): Promise<void> {
+    const started = process.hrtime.bigint();
+    let outcome: 'ok' | 'error' = 'ok';
+    let data: unknown;
+    try {
+      data = msg.data.length ? msg.json() : undefined;
+    } catch {
+      outcome = 'error';
+      if (msg.reply) msg.respond(encodeReply({ e: { code: 'INVALID_INPUT', status: 400, message: 'Message is not valid JSON' } }));
+      this.observe(pattern, outcome, started);
+      return;
+    }
+    const ctx = new NatsContext([msg.subject, msg.headers]);
+    try {
+      const result = await lastValueFrom(this.transformToObservable(await handler(data, ctx)), { defaultValue: undefined });
+      if (msg.reply) msg.respond(encodeReply({ d: result ?? null }));
+    } catch (err) {
+      outcome = 'error';
+      if (msg.reply) msg.respond(encodeReply({ e: toWireError(err) }));
+      else if (!handler.isEventHandler) this.logger.error(err);
+    }
+    this.observe(pattern, outcome, started);
+  }
+
+  private observe(subject: string, outcome: 'ok' | 'error', started: bigint): void {
+    this.options.onHandled?.({ subject, outcome, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
+  }
+
+  async close(): Promise<void> {
+    // Stop taking messages, let the handlers under way reply, then close.
+    for (const s of this.subs) s.unsubscribe();
+    this.subs.length = 0;
+    await Promise.allSettled([...this.inflight]);
+    if (this.nc && !this.nc.isClosed()) await this.nc.drain().catch(() => undefined);
+  }
+
+  on(): never {
+    throw new Error('NatsRpcServer does not support event listeners');
+  }
+
+  unwrap<T>(): T {
+    if (!this.nc) throw new Error('NatsRpcServer is not listening');
+    return this.nc as T;
+  }
+}

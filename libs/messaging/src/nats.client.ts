@@ -1,0 +1,103 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { headers as natsHeaders, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { AppError } from '@vgp/contracts';
+import type { WireReply } from './wire.js';
+
+export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
+export const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');
+
+export interface MessagingOptions {
+  subjectPrefix: string;
+  timeoutMs: number;
+}
+
+export interface RequestOptions {
+  timeoutMs?: number;
+  requestId?: string;
+}
+
+/** Typed request-reply and publish/subscribe over the process's NATS connection. */
+@Injectable()
+export class NatsClient implements OnApplicationShutdown {
+  private readonly logger = new Logger('NatsClient');
+
+  constructor(
+    @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
+    @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
+  ) {}
+
+  get connection(): NatsConnection {
+    return this.nc;
+  }
+
+  /**
+   * Asks the service behind `subject` and returns its answer. An error it raised comes back as
+   * the same AppError (code and status); no responder or no answer in time is 503.
+   */
+  async request<T>(subject: string, payload: unknown, opts: RequestOptions = {}): Promise<T> {
+    const service = subject.split('.')[0];
+    let h;
+    if (opts.requestId) {
+      h = natsHeaders();
+      h.set('x-request-id', opts.requestId);
+    }
+    let reply: WireReply<T>;
+    try {
+      const msg = await this.nc.request(this.options.subjectPrefix + subject, JSON.stringify(payload ?? null), {
+        timeout: opts.timeoutMs ?? this.options.timeoutMs,
+        headers: h,
+      });
+      reply = msg.json<WireReply<T>>();
+    } catch (err) {
+      if (err instanceof AppError) throw err;
+      this.logger.warn(`Request ${subject} failed: ${(err as Error).message}`);
+      throw AppError.unavailable(service);
+    }
+    if (reply.e) throw AppError.fromWire(reply.e);
+    return reply.d as T;
+  }
+
+  /** Fire-and-forget event (at most once). */
+  publish(subject: string, payload: unknown): void {
+    try {
+      this.nc.publish(this.options.subjectPrefix + subject, JSON.stringify(payload));
+    } catch (err) {
+      this.logger.warn(`Publish ${subject} failed: ${(err as Error).message}`);
+    }
+  }
+
+  /** Every message on `subject` (or the queue group's share of them). */
+  subscribe<T>(subject: string, handler: (data: T, subject: string) => void, opts: { queue?: string } = {}): Subscription {
+    const prefix = this.options.subjectPrefix;
+    return this.nc.subscribe(prefix + subject, {
+      queue: opts.queue,
+      callback: (err, msg) => {
+        if (err) return this.logger.error(`Subscription ${subject}: ${err.message}`);
+        try {
+          handler(msg.json<T>(), msg.subject.slice(prefix.length));
+        } catch (e) {
+          this.logger.error(`Handler for ${subject} failed: ${(e as Error).message}`);
+        }
+      },
+    });
+  }
+
+  /** Round trip to the server, bounded by `timeoutMs`: for readiness checks. */
+  async ping(timeoutMs: number): Promise<number> {
+    if (this.nc.isClosed()) throw new Error('NATS connection is closed');
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`NATS did not answer within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      return await Promise.race([this.nc.rtt(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (!this.nc.isClosed()) await this.nc.drain().catch(() => undefined);
+  }
+}
+

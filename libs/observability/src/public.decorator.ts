@@ -1,0 +1,11 @@
+import { SetMetadata } from '@nestjs/common';
+
+export const IS_PUBLIC = 'vgp:public';
+
+/** A route anyone may call without a token (health, metrics, public videos, signed links). */
+export const Public = () => SetMetadata(IS_PUBLIC, true);
+
+export const RAW_RESPONSE = 'vgp:raw-response';
+
+/** A route whose reply is not wrapped in the API envelope (health, metrics, byte streams, SSE). */
+export const RawResponse = () => SetMetadata(RAW_RESPONSE, true);

@@ -1,0 +1,3 @@
+export * from './data-source.factory.js';
+export * from './persistence.module.js';
+export * from './snake-naming.strategy.js';

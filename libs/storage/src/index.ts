@@ -1,0 +1,3 @@
+export * from './blob-storage.js';
+export * from './local-fs.storage.js';
+export * from './storage.module.js';

@@ -1,0 +1,17 @@
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { BaseConfig } from '@vgp/config';
+import { BLOB_STORAGE } from './blob-storage.js';
+import { LocalFsStorage } from './local-fs.storage.js';
+
+/** Provides `BLOB_STORAGE`: the local filesystem driver rooted at `STORAGE_DIR`. */
+@Global()
+@Module({})
+export class StorageModule {
+  static forRoot(): DynamicModule {
+    return {
+      module: StorageModule,
+      providers: [{ provide: BLOB_STORAGE, inject: [BaseConfig], useFactory: (c: BaseConfig) => new LocalFsStorage(c.STORAGE_DIR) }],
+      exports: [BLOB_STORAGE],
+    };
+  }
+}

@@ -1,0 +1,5 @@
+export * from './http-client.js';
+export * from './nats-server.js';
+export * from './start-service.js';
+export * from './test-infra.js';
+export * from './platform-process.js';
