@@ -30,6 +30,8 @@ module.exports = function preset(projectDir, overrides = {}) {
     setupFiles: [path.join(__dirname, 'jest.setup.cjs')],
     testTimeout: 30000,
     passWithNoTests: true,
+    // A suite that failed in beforeAll must not hold CI open on a half-started app's sockets.
+    forceExit: true,
     ...overrides,
   };
 };

@@ -1,14 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { http, waitFor } from '@vgp/testing';
+import { http, tokenFor, waitFor } from '@vgp/testing';
 import { ALL_SERVICES, type Platform, startPlatform } from './platform.js';
 
-const token = 'dev:e2e-alice';
 const body = { configuration: { topic: 'Pythagorean theorem', context: 'Right triangles, for 8th graders', quality: 'low' } };
 
 describe('the platform, end to end', () => {
   let p: Platform;
+  let token: string;
 
   beforeAll(async () => {
+    token = await tokenFor('e2e-alice');
     p = await startPlatform('foundation', { RPC_TIMEOUT_MS: '2000' });
   });
 
@@ -33,7 +34,7 @@ describe('the platform, end to end', () => {
     expect(job.body.data).toMatchObject({ id, user_id: 'e2e-alice', job_type: 'video_generation', priority: 'normal', is_deleted: false });
     expect(job.body.data.configuration).toMatchObject({ ...body.configuration, enable_subtitles: true, enable_thumbnails: true, output_format: 'mp4', use_rag: false });
 
-    const foreign = await http('GET', `${p.api}/jobs/${id}`, { token: 'dev:e2e-mallory' });
+    const foreign = await http('GET', `${p.api}/jobs/${id}`, { token: await tokenFor('e2e-mallory') });
     expect(foreign.status).toBe(404);
     expect(foreign.body.error.code).toBe('JOB_NOT_FOUND');
   });

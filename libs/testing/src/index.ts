@@ -3,3 +3,4 @@ export * from './nats-server.js';
 export * from './start-service.js';
 export * from './test-infra.js';
 export * from './platform-process.js';
+export * from './auth-tokens.js';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createTestInfra, http, type RunningService, startService, type TestInfra } from '@vgp/testing';
+import { createTestInfra, http, type RunningService, startService, type TestInfra, tokenFor } from '@vgp/testing';
 import { AppModule } from '../app.module.js';
 import { GatewayConfig } from '../gateway.config.js';
 import { GATEWAY_APP } from '../gateway.setup.js';
@@ -12,10 +12,11 @@ describe('gateway envelope and edge errors', () => {
   let infra: TestInfra;
   let gw: RunningService<GatewayConfig>;
   let api: string;
-  const token = 'dev:alice';
+  let token: string;
 
   beforeAll(async () => {
     infra = await createTestInfra('gateway');
+    token = await tokenFor('alice');
     gw = await startService({ module: AppModule, ...GATEWAY_APP, env: { ...infra.env, BODY_LIMIT_BYTES: '4096', RPC_TIMEOUT_MS: '1500' } });
     api = `${gw.url}/api/v1`;
   });

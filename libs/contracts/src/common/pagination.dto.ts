@@ -12,7 +12,7 @@ export class PaginationQueryDto {
   @Type(() => Number)
   @IsInt({ message: 'page must be a whole number' })
   @Min(1, { message: 'page must be at least 1' })
-  page = 1;
+  page: number = 1;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 10 })
   @IsOptional()
@@ -20,7 +20,7 @@ export class PaginationQueryDto {
   @IsInt({ message: 'items_per_page must be a whole number' })
   @Min(1, { message: 'items_per_page must be between 1 and 100' })
   @Max(100, { message: 'items_per_page must be between 1 and 100' })
-  items_per_page = 10;
+  items_per_page: number = 10;
 
   @ApiPropertyOptional({ enum: SORT_ORDERS, default: 'desc' })
   @IsOptional()

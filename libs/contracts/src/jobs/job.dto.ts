@@ -54,7 +54,7 @@ export class JobConfigurationDto implements JobConfiguration {
   @ApiPropertyOptional({ default: false })
   @IsOptional()
   @IsBoolean({ message: 'use_rag must be a boolean' })
-  use_rag = false;
+  use_rag: boolean = false;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
   @IsOptional()
@@ -75,12 +75,12 @@ export class JobConfigurationDto implements JobConfiguration {
   @ApiPropertyOptional({ default: true })
   @IsOptional()
   @IsBoolean({ message: 'enable_subtitles must be a boolean' })
-  enable_subtitles = true;
+  enable_subtitles: boolean = true;
 
   @ApiPropertyOptional({ default: true })
   @IsOptional()
   @IsBoolean({ message: 'enable_thumbnails must be a boolean' })
-  enable_thumbnails = true;
+  enable_thumbnails: boolean = true;
 
   @ApiPropertyOptional({ enum: VideoFormat, default: VideoFormat.MP4 })
   @IsOptional()

@@ -132,3 +132,17 @@ export interface QueueStatusView {
   running_jobs: number;
   expected_wait_seconds: number;
 }
+
+/** `jobs.v1.stats.get`: figures for the system metrics, measured over `window_minutes`. */
+export interface JobStatsView {
+  window_minutes: number;
+  queue_length: number;
+  queue_by_priority: Record<JobPriority, number>;
+  jobs_by_status: Record<JobStatus, number>;
+  /** Over jobs finished in the window; null when none did. */
+  avg_processing_time_minutes: number | null;
+  success_rate_percent: number | null;
+  /** Processing jobs whose lease is older than expected (stuck). */
+  stuck_jobs: number;
+  oldest_queued_age_seconds: number | null;
+}
