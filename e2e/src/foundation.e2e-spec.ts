@@ -41,7 +41,7 @@ describe('the platform, end to end', () => {
 
   it('every service answers /health/live, /health/ready and /metrics', async () => {
     for (const name of ALL_SERVICES) {
-      const svc = p.services.get(name)!;
+      const svc = p.service(name);
       expect((await http('GET', `${svc.url}/health/live`)).status).toBe(200);
       const ready = await http('GET', `${svc.url}/health/ready`);
       expect([name, ready.status, ready.body.info?.nats?.status]).toEqual([name, 200, 'up']);
@@ -69,7 +69,7 @@ describe('the platform, end to end', () => {
     );
     expect(after.body.data.status).toBe('queued');
     for (const name of ALL_SERVICES) {
-      await waitFor(async () => (await http('GET', `${p.services.get(name)!.url}/health/ready`)).status === 200, { timeoutMs: 20_000, what: `${name} ready again` });
+      await waitFor(async () => (await http('GET', `${p.service(name).url}/health/ready`)).status === 200, { timeoutMs: 20_000, what: `${name} ready again` });
     }
   });
 });

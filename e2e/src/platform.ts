@@ -8,6 +8,8 @@ export interface Platform {
   services: Map<string, ServiceProcess>;
   api: string;
   env: Record<string, string>;
+  /** A running service by name. */
+  service(name: string): ServiceProcess;
   stop(): Promise<void>;
 }
 
@@ -37,6 +39,11 @@ export async function startPlatform(label: string, extraEnv: Record<string, stri
     services,
     env,
     api: gateway ? `${gateway.url}/api/v1` : '',
+    service(name: string) {
+      const svc = services.get(name);
+      if (!svc) throw new Error(`${name} is not running in this platform`);
+      return svc;
+    },
     async stop() {
       await Promise.all([...services.values()].map((s) => s.stop()));
       await nats.down();
