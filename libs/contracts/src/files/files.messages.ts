@@ -1,6 +1,61 @@
+import type { AuthContext } from '../users/user.models.js';
+import type { FileType } from './file.enums.js';
+
 /** `files.v1.passage.search` */
 export interface SearchPassagesRequest {
   user_id: string;
   query: string;
   limit: number;
+}
+
+/**
+ * `files.v1.file.register`: the gateway streamed the bytes to `key` (sniffed, hashed, within the
+ * caller's limit); the files service records them, reads their metadata and indexes their text.
+ */
+export interface RegisterFileRequest {
+  user: AuthContext;
+  file_id: string;
+  key: string;
+  /** Stored name, made by the platform (`<file_id>.<ext>`). */
+  filename: string;
+  original_filename: string;
+  file_type: FileType;
+  mime_type: string;
+  file_size: number;
+  checksum: string;
+  description?: string;
+  subdirectory?: string;
+  tags?: string[];
+}
+
+/** Requests that address one file of the caller. */
+export interface FileRefRequest {
+  user: AuthContext;
+  file_id: string;
+}
+
+/** `files.v1.file.list` */
+export interface ListFilesRequest {
+  user: AuthContext;
+  page: number;
+  items_per_page: number;
+  sort_order: 'asc' | 'desc';
+  file_type?: FileType;
+}
+
+/** `files.v1.file.resolve`: by owner (`user`) or, for a signed link, by id alone. */
+export interface ResolveFileRequest {
+  user?: AuthContext;
+  file_id: string;
+}
+
+export interface ResolvedFile {
+  file_id: string;
+  user_id: string;
+  key: string;
+  size: number;
+  mime_type: string;
+  original_filename: string;
+  checksum: string;
+  created_at: string;
 }

@@ -8,6 +8,8 @@ export const VideosSubjects = {
   delete: 'videos.v1.video.delete',
   /** Where the bytes of a video, thumbnail or subtitle are, for the gateway to stream; counts views/downloads. */
   resolveAsset: 'videos.v1.asset.resolve',
+  /** One view or download, counted by the gateway once it serves bytes from the start. */
+  count: 'videos.v1.video.count',
   getPublic: 'videos.v1.public.get',
   stats: 'videos.v1.stats.get',
 } as const;

@@ -1,0 +1,125 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Transform, Type } from 'class-transformer';
+import { ArrayMaxSize, IsArray, IsBoolean, IsEnum, IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Max, MaxLength, Min } from 'class-validator';
+import { PaginationQueryDto } from '../common/pagination.dto.js';
+import { SUBTITLE_FORMATS, type SubtitleFormat, THUMBNAIL_SIZES, type ThumbnailSize, VideoFormat, VideoStatus } from './video.enums.js';
+
+export const VIDEO_TITLE_MAX = 200;
+export const VIDEO_DESCRIPTION_MAX = 1000;
+export const VIDEO_TAGS_MAX = 10;
+export const VIDEO_TAG_MAX_LENGTH = 50;
+
+const queryBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
+
+/** Body of `PATCH /videos/{video_id}` (spec: title <= 200, description <= 1000, tags <= 10). */
+export class UpdateVideoDto {
+  @ApiPropertyOptional({ minLength: 1, maxLength: VIDEO_TITLE_MAX })
+  @IsOptional()
+  @IsString({ message: 'title must be a string' })
+  @Length(1, VIDEO_TITLE_MAX, { message: `title must be between 1 and ${VIDEO_TITLE_MAX} characters` })
+  title?: string;
+
+  @ApiPropertyOptional({ maxLength: VIDEO_DESCRIPTION_MAX })
+  @IsOptional()
+  @IsString({ message: 'description must be a string' })
+  @MaxLength(VIDEO_DESCRIPTION_MAX, { message: `description must be at most ${VIDEO_DESCRIPTION_MAX} characters` })
+  description?: string;
+
+  @ApiPropertyOptional({ type: [String], maxItems: VIDEO_TAGS_MAX })
+  @IsOptional()
+  @IsArray({ message: 'tags must be an array of strings' })
+  @ArrayMaxSize(VIDEO_TAGS_MAX, { message: `At most ${VIDEO_TAGS_MAX} tags` })
+  @IsString({ each: true, message: 'every tag must be a string' })
+  @Length(1, VIDEO_TAG_MAX_LENGTH, { each: true, message: `every tag must be between 1 and ${VIDEO_TAG_MAX_LENGTH} characters` })
+  tags?: string[];
+
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsBoolean({ message: 'is_public must be a boolean' })
+  is_public?: boolean;
+}
+
+export const VIDEO_SORT_FIELDS = ['created_at', 'updated_at', 'title', 'file_size', 'duration_seconds', 'view_count', 'download_count'] as const;
+export type VideoSortField = (typeof VIDEO_SORT_FIELDS)[number];
+
+/** Query of `GET /videos`. */
+export class ListVideosQueryDto extends PaginationQueryDto {
+  @ApiPropertyOptional({ enum: [VideoStatus.PROCESSING, VideoStatus.READY, VideoStatus.FAILED] })
+  @IsOptional()
+  @IsIn([VideoStatus.PROCESSING, VideoStatus.READY, VideoStatus.FAILED], { message: 'status must be one of: processing, ready, failed' })
+  status?: VideoStatus;
+
+  @ApiPropertyOptional({ enum: VideoFormat })
+  @IsOptional()
+  @IsEnum(VideoFormat, { message: `format must be one of: ${Object.values(VideoFormat).join(', ')}` })
+  format?: VideoFormat;
+
+  @ApiPropertyOptional({ maxLength: VIDEO_TAG_MAX_LENGTH })
+  @IsOptional()
+  @IsString({ message: 'tag must be a string' })
+  @Length(1, VIDEO_TAG_MAX_LENGTH, { message: `tag must be between 1 and ${VIDEO_TAG_MAX_LENGTH} characters` })
+  tag?: string;
+
+  @ApiPropertyOptional({ format: 'date-time' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'created_after must be an ISO 8601 date-time' })
+  created_after?: string;
+
+  @ApiPropertyOptional({ format: 'date-time' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'created_before must be an ISO 8601 date-time' })
+  created_before?: string;
+
+  @ApiPropertyOptional({ enum: VIDEO_SORT_FIELDS, default: 'created_at' })
+  @IsOptional()
+  @IsIn(VIDEO_SORT_FIELDS, { message: `sort_by must be one of: ${VIDEO_SORT_FIELDS.join(', ')}` })
+  sort_by: VideoSortField = 'created_at';
+}
+
+/** Query of `GET /videos/jobs/{job_id}/download` and `/stream`. */
+export class VideoBytesQueryDto {
+  @ApiPropertyOptional({ description: 'Content-Disposition inline instead of attachment' })
+  @IsOptional()
+  @Transform(queryBoolean)
+  @IsBoolean({ message: 'inline must be true or false' })
+  inline?: boolean;
+}
+
+/** Query of `GET /videos/jobs/{job_id}/thumbnail`. */
+export class ThumbnailQueryDto {
+  @ApiPropertyOptional({ enum: THUMBNAIL_SIZES, default: 'medium' })
+  @IsOptional()
+  @IsIn(THUMBNAIL_SIZES, { message: `size must be one of: ${THUMBNAIL_SIZES.join(', ')}` })
+  size: ThumbnailSize = 'medium';
+
+  @ApiPropertyOptional({ minimum: 0, default: 0 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt({ message: 'index must be a whole number' })
+  @Min(0, { message: 'index must be between 0 and 99' })
+  @Max(99, { message: 'index must be between 0 and 99' })
+  index: number = 0;
+}
+
+/** Query of `GET /videos/jobs/{job_id}/subtitles/{language}`. */
+export class SubtitleQueryDto {
+  @ApiPropertyOptional({ enum: SUBTITLE_FORMATS, default: 'srt' })
+  @IsOptional()
+  @IsIn(SUBTITLE_FORMATS, { message: `format must be one of: ${SUBTITLE_FORMATS.join(', ')}` })
+  format: SubtitleFormat = 'srt';
+}
+
+/** Content type of each video format. */
+export const VIDEO_CONTENT_TYPES: Record<VideoFormat, string> = {
+  [VideoFormat.MP4]: 'video/mp4',
+  [VideoFormat.WEBM]: 'video/webm',
+  [VideoFormat.MOV]: 'video/quicktime',
+  [VideoFormat.AVI]: 'video/x-msvideo',
+  [VideoFormat.WMV]: 'video/x-ms-wmv',
+  [VideoFormat.FLV]: 'video/x-flv',
+};
+
+export const SUBTITLE_CONTENT_TYPES: Record<SubtitleFormat, string> = {
+  srt: 'application/x-subrip',
+  vtt: 'text/vtt',
+};
