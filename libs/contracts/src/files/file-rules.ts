@@ -30,7 +30,7 @@ export function unsafeNameReason(name: unknown, max = FILENAME_MAX): string | nu
   if (typeof name !== 'string' || name.length === 0) return 'must not be empty';
   if (name.length > max) return `must be at most ${max} characters`;
   for (const candidate of [name, fullyDecoded(name)]) {
-    if (/[\u0000-\u001f\u007f]/.test(candidate)) return 'must not contain control characters';
+    if ([...candidate].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) return 'must not contain control characters';
     if (candidate.includes('/') || candidate.includes('\\')) return 'must not contain path separators';
     if (candidate.includes('..')) return 'must not contain ".."';
     if (/^[A-Za-z]:/.test(candidate)) return 'must not be a drive path';
