@@ -50,7 +50,13 @@ export interface BlobStorage {
   /** Moves or copies a finished local file in. */
   putFile(key: string, localPath: string): Promise<PutResult>;
   stat(key: string): Promise<BlobStat | null>;
+  /** The bytes, or the inclusive `range` of them. */
   read(key: string, range?: ByteRange): Readable;
+  /**
+   * A path on this machine holding the bytes, for tools that need a seekable file (ffprobe,
+   * pdfinfo); null when the driver has none (use `withLocalFile`).
+   */
+  localPath?(key: string): string | null;
   delete(key: string): Promise<void>;
   deletePrefix(prefix: string): Promise<void>;
   /** Capacity where the driver has one (for health), in bytes. */
@@ -64,4 +70,26 @@ const KEY = /^(?!\/)(?!.*\/\/)[A-Za-z0-9_][A-Za-z0-9._\-/]{0,511}$/;
 /** A key is relative, with no `..` segment, from a small alphabet. */
 export function assertValidKey(key: string): void {
   if (!KEY.test(key) || key.split('/').some((seg) => seg === '..' || seg === '.' || seg === '')) throw new InvalidBlobKeyError(key);
+}
+
+/**
+ * Runs `fn` with a local, seekable path of the blob: the driver's own file where it has one,
+ * otherwise a temporary copy removed afterwards.
+ */
+export async function withLocalFile<T>(storage: BlobStorage, key: string, fn: (path: string) => Promise<T>): Promise<T> {
+  const direct = storage.localPath?.(key);
+  if (direct) return fn(direct);
+  const { mkdtemp, rm } = await import('node:fs/promises');
+  const { createWriteStream } = await import('node:fs');
+  const { pipeline } = await import('node:stream/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = await mkdtemp(join(tmpdir(), 'vgp-blob-'));
+  try {
+    const path = join(dir, 'blob');
+    await pipeline(storage.read(key), createWriteStream(path));
+    return await fn(path);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

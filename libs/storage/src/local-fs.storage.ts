@@ -81,7 +81,12 @@ export class LocalFsStorage implements BlobStorage {
   }
 
   read(key: string, range?: ByteRange): Readable {
-    return createReadStream(this.path(key), range ? { start: range.start, end: range.end } : undefined);
+    // 256 KiB reads: fewer syscalls and socket writes than the 64 KiB default on large files.
+    return createReadStream(this.path(key), { start: range?.start, end: range?.end, highWaterMark: 256 * 1024 });
+  }
+
+  localPath(key: string): string {
+    return this.path(key);
   }
 
   async delete(key: string): Promise<void> {

@@ -1,0 +1,123 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { text } from 'node:stream/consumers';
+import { assertValidKey, BlobTooLargeError, InvalidBlobKeyError, withLocalFile } from './blob-storage.js';
+import { LocalFsStorage } from './local-fs.storage.js';
+
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+const chunks = (b: Buffer, size: number) => Readable.from(Array.from({ length: Math.ceil(b.length / size) }, (_, i) => b.subarray(i * size, (i + 1) * size)));
+
+describe('LocalFsStorage', () => {
+  let root: string;
+  let storage: LocalFsStorage;
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'vgp-storage-spec-'));
+    storage = new LocalFsStorage(root);
+  });
+
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('streams a body in, hashing it on the way', async () => {
+    const body = randomBytes(1024 * 1024 + 17);
+    const res = await storage.put('files/u1/a.bin', chunks(body, 65536));
+    expect(res).toEqual({ size: body.length, sha256: sha(body) });
+    expect(await readFile(join(root, 'files/u1/a.bin'))).toEqual(body);
+    expect(await storage.put('files/u1/b.bin', Buffer.from('hi'))).toEqual({ size: 2, sha256: sha(Buffer.from('hi')) });
+  });
+
+  it('cuts a body off past maxBytes and keeps nothing, not even a temp file', async () => {
+    const body = randomBytes(300_000);
+    await expect(storage.put('files/u1/big.bin', chunks(body, 10_000), { maxBytes: 100_000 })).rejects.toBeInstanceOf(BlobTooLargeError);
+    expect(await storage.stat('files/u1/big.bin')).toBeNull();
+    expect(await readdir(join(root, '.tmp'))).toEqual([]);
+    // Exactly at the limit is fine.
+    await expect(storage.put('files/u1/exact.bin', body.subarray(0, 100_000), { maxBytes: 100_000 })).resolves.toMatchObject({ size: 100_000 });
+  });
+
+  it('keeps the previous bytes when a replacing put fails', async () => {
+    await storage.put('files/u1/keep.txt', Buffer.from('old'));
+    const failing = new Readable({
+      read() {
+        this.push(Buffer.from('partial'));
+        this.destroy(new Error('client went away'));
+      },
+    });
+    await expect(storage.put('files/u1/keep.txt', failing)).rejects.toThrow('client went away');
+    expect(await text(storage.read('files/u1/keep.txt'))).toBe('old');
+  });
+
+  it('stats with a validator that changes with the bytes', async () => {
+    await storage.put('v/x.txt', Buffer.from('one'));
+    const a = await storage.stat('v/x.txt');
+    expect(a).toMatchObject({ size: 3, etag: expect.stringMatching(/^"[0-9a-f]+-[0-9a-f]+"$/) });
+    await new Promise((r) => setTimeout(r, 5));
+    await storage.put('v/x.txt', Buffer.from('three'));
+    const b = await storage.stat('v/x.txt');
+    expect(b?.size).toBe(5);
+    expect(b?.etag).not.toBe(a?.etag);
+    expect(await storage.stat('v/missing.txt')).toBeNull();
+    expect(await storage.stat('v')).toBeNull();
+  });
+
+  it('reads inclusive ranges', async () => {
+    await storage.put('r/digits.txt', Buffer.from('0123456789'));
+    expect(await text(storage.read('r/digits.txt', { start: 2, end: 4 }))).toBe('234');
+    expect(await text(storage.read('r/digits.txt', { start: 9, end: 9 }))).toBe('9');
+    expect(await text(storage.read('r/digits.txt'))).toBe('0123456789');
+  });
+
+  it('moves a finished local file in with its hash', async () => {
+    const src = join(root, '..', `vgp-putfile-${Date.now()}.bin`);
+    const body = randomBytes(5000);
+    await writeFile(src, body);
+    expect(await storage.putFile('videos/u1/j1/video.mp4', src)).toEqual({ size: 5000, sha256: sha(body) });
+    expect(existsSync(src)).toBe(false);
+    expect(storage.localPath('videos/u1/j1/video.mp4')).toBe(join(root, 'videos/u1/j1/video.mp4'));
+  });
+
+  it('deletes a key and a whole prefix', async () => {
+    await storage.put('videos/u2/j2/video.mp4', Buffer.from('v'));
+    await storage.put('videos/u2/j2/thumbnails/0-small.jpg', Buffer.from('t'));
+    await storage.put('videos/u2/j3/video.mp4', Buffer.from('w'));
+    await storage.delete('videos/u2/j3/video.mp4');
+    expect(await storage.stat('videos/u2/j3/video.mp4')).toBeNull();
+    await storage.delete('videos/u2/j3/video.mp4');
+    await storage.deletePrefix('videos/u2/j2/');
+    expect(await storage.stat('videos/u2/j2/video.mp4')).toBeNull();
+    expect(await storage.stat('videos/u2/j2/thumbnails/0-small.jpg')).toBeNull();
+  });
+
+  it('refuses keys that could leave the root', async () => {
+    for (const key of ['../x', 'a/../../x', '/etc/passwd', 'a//b', 'a/./b', '', 'a\\b', 'a/b\u0000', '.tmp/../x', 'x'.repeat(600)]) {
+      expect(() => assertValidKey(key)).toThrow(InvalidBlobKeyError);
+    }
+    await expect(storage.put('../escape.txt', Buffer.from('x'))).rejects.toBeInstanceOf(InvalidBlobKeyError);
+    expect(() => storage.read('../../etc/passwd')).toThrow(InvalidBlobKeyError);
+    await expect(storage.deletePrefix('..')).rejects.toBeInstanceOf(InvalidBlobKeyError);
+  });
+
+  it('reports capacity', async () => {
+    const c = await storage.capacity();
+    expect(c.total_bytes).toBeGreaterThan(0);
+    expect(c.free_bytes).toBeGreaterThan(0);
+    expect(c.free_bytes).toBeLessThanOrEqual(c.total_bytes);
+  });
+
+  it('gives a local path to tools, or a temporary copy for drivers without one', async () => {
+    await storage.put('l/a.txt', Buffer.from('local'));
+    expect(await withLocalFile(storage, 'l/a.txt', async (p) => readFile(p, 'utf8'))).toBe('local');
+    const remote = { read: (k: string) => storage.read(k) } as unknown as LocalFsStorage;
+    let seen = '';
+    expect(await withLocalFile(remote, 'l/a.txt', async (p) => ((seen = p), readFile(p, 'utf8')))).toBe('local');
+    expect(seen).not.toContain(root);
+    expect(existsSync(seen)).toBe(false);
+  });
+});
