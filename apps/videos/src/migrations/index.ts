@@ -1,4 +1,5 @@
 import type { MigrationClass } from '@vgp/persistence';
+import { CreateVideos1764100000000 } from './1764100000000-create-videos.js';
 
 /** In order. Committed migrations are never rewritten: add a new one. */
-export const VIDEOS_MIGRATIONS: MigrationClass[] = [];
+export const VIDEOS_MIGRATIONS: MigrationClass[] = [CreateVideos1764100000000];

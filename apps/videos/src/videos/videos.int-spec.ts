@@ -1,0 +1,231 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import {
+  AppError,
+  type AuthContext,
+  type PaginatedResponse,
+  type RecordVideoRequest,
+  type ResolvedAsset,
+  ROLE_DEFAULT_PERMISSIONS,
+  UserRole,
+  UserStatus,
+  VideoFormat,
+  type VideoMetadata,
+  type VideoMetadataView,
+  VideoResolution,
+  VideosSubjects,
+} from '@vgp/contracts';
+import { NatsClient } from '@vgp/messaging';
+import { LocalFsStorage } from '@vgp/storage';
+import { createTestInfra, type RunningService, startService, type TestInfra, waitFor } from '@vgp/testing';
+import { randomUUID } from 'node:crypto';
+import { AppModule } from '../app.module.js';
+import { VideosConfig } from '../videos.config.js';
+
+const user = (id: string, role = UserRole.USER): AuthContext => ({
+  user_id: id,
+  role,
+  status: UserStatus.ACTIVE,
+  permissions: { user_id: id, role, ...ROLE_DEFAULT_PERMISSIONS[role] },
+});
+
+function recordFor(userId: string, jobId = randomUUID(), over: Partial<RecordVideoRequest> = {}): RecordVideoRequest {
+  const dir = `videos/${userId}/${jobId}`;
+  return {
+    job_id: jobId,
+    user_id: userId,
+    filename: 'pythagorean_theorem_video.mp4',
+    file_path: `${dir}/video.mp4`,
+    file_size: 15728640,
+    file_hash: 'ab'.repeat(32),
+    duration_seconds: 120.5,
+    width: 1920,
+    height: 1080,
+    resolution: VideoResolution.FHD_1080P,
+    format: VideoFormat.MP4,
+    title: 'Pythagorean Theorem Explanation',
+    description: 'Educational video explaining the Pythagorean theorem',
+    tags: ['math'],
+    thumbnails: [0, 1].flatMap((index) =>
+      (['small', 'medium', 'large'] as const).map((size) => ({
+        filename: `${index}-${size}.jpg`,
+        file_path: `${dir}/thumbnails/${index}-${size}.jpg`,
+        file_size: 1000,
+        width: 320,
+        height: 180,
+        format: 'jpg',
+        timestamp_seconds: index * 10,
+        size,
+        index,
+      })),
+    ),
+    subtitle_tracks: (['srt', 'vtt'] as const).map((format) => ({
+      language: 'en',
+      language_name: 'English',
+      filename: `en.${format}`,
+      file_path: `${dir}/subtitles/en.${format}`,
+      file_size: 200,
+      format,
+      is_auto_generated: true,
+    })),
+    ...over,
+  };
+}
+
+describe('videos service over NATS (real PostgreSQL and NATS)', () => {
+  let infra: TestInfra;
+  let svc: RunningService<VideosConfig>;
+  let nc: NatsConnection;
+  let client: NatsClient;
+  const alice = user('alice');
+  const bob = user('bob');
+  const base = 'http://localhost:3000/api/v1';
+
+  beforeAll(async () => {
+    infra = await createTestInfra('videos');
+    svc = await startService({
+      module: AppModule,
+      config: VideosConfig,
+      service: 'videos',
+      env: { ...infra.env, VIDEO_DELETE_RETENTION_SECONDS: '1', VIDEO_PURGE_INTERVAL_SECONDS: '1' },
+    });
+    nc = await connect({ servers: infra.natsUrl });
+    client = new NatsClient(nc, { subjectPrefix: infra.subjectPrefix, timeoutMs: 3000 });
+  });
+
+  afterAll(async () => {
+    await nc?.close();
+    await svc?.close();
+    await infra?.cleanup();
+  });
+
+  const fails = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e as AppError);
+
+  it('records a video once per job, however often the worker asks', async () => {
+    const req = recordFor('alice');
+    const [a, b] = await Promise.all([client.request<VideoMetadata>(VideosSubjects.record, req), client.request<VideoMetadata>(VideosSubjects.record, req)]);
+    const c = await client.request<VideoMetadata>(VideosSubjects.record, { ...req, title: 'Other' });
+    expect(a.id).toBe(b.id);
+    expect(c.id).toBe(a.id);
+    expect(c).toMatchObject({ job_id: req.job_id, user_id: 'alice', status: 'ready', title: 'Pythagorean Theorem Explanation', is_public: false, view_count: 0, download_count: 0, is_deleted: false, tags: ['math'] });
+    expect(c.thumbnails).toHaveLength(6);
+    expect(c.thumbnails[0]).toMatchObject({ id: expect.any(String), created_at: expect.any(String) });
+  });
+
+  it('refuses a record with an unsafe key or a bad format', async () => {
+    const err = await fails(client.request(VideosSubjects.record, recordFor('alice', randomUUID(), { file_path: '../../etc/passwd', format: 'mkv' as VideoFormat })));
+    expect(err).toMatchObject({ status: 422, code: 'VALIDATION_ERROR' });
+    expect((err as AppError).field_errors?.map((f) => f.field)).toEqual(['file_path', 'format']);
+  });
+
+  it('serves the spec "Video Metadata Response" by job, to its owner only', async () => {
+    const req = recordFor('alice');
+    const v = await client.request<VideoMetadata>(VideosSubjects.record, req);
+    const view = await client.request<VideoMetadataView>(VideosSubjects.getByJob, { user: alice, job_id: req.job_id, base_url: base });
+    expect(view).toEqual({
+      video_id: v.id,
+      job_id: req.job_id,
+      filename: 'pythagorean_theorem_video.mp4',
+      file_size: 15728640,
+      file_size_mb: 15,
+      duration_seconds: 120.5,
+      duration_formatted: '02:00',
+      width: 1920,
+      height: 1080,
+      resolution: '1080p',
+      format: 'mp4',
+      status: 'ready',
+      title: 'Pythagorean Theorem Explanation',
+      description: 'Educational video explaining the Pythagorean theorem',
+      download_url: `${base}/videos/jobs/${req.job_id}/download`,
+      thumbnail_urls: [0, 1].map((i) => `${base}/videos/jobs/${req.job_id}/thumbnail?size=medium&index=${i}`),
+      subtitle_tracks: [
+        { id: expect.any(String), language: 'en', language_name: 'English', filename: 'en.srt', format: 'srt', is_auto_generated: true },
+        { id: expect.any(String), language: 'en', language_name: 'English', filename: 'en.vtt', format: 'vtt', is_auto_generated: true },
+      ],
+      created_at: v.created_at,
+    });
+    // The spec's key order.
+    expect(Object.keys(view)).toEqual([
+      'video_id', 'job_id', 'filename', 'file_size', 'file_size_mb', 'duration_seconds', 'duration_formatted', 'width', 'height', 'resolution',
+      'format', 'status', 'title', 'description', 'download_url', 'thumbnail_urls', 'subtitle_tracks', 'created_at',
+    ]);
+    expect(await fails(client.request(VideosSubjects.getByJob, { user: bob, job_id: req.job_id, base_url: base }))).toMatchObject({ status: 404, code: 'VIDEO_NOT_FOUND' });
+    expect(await fails(client.request(VideosSubjects.getByJob, { user: alice, job_id: randomUUID(), base_url: base }))).toMatchObject({
+      status: 404,
+      details: { recorded: false },
+    });
+  });
+
+  it('resolves videos, thumbnails and subtitles to their keys and content types', async () => {
+    const req = recordFor('alice');
+    await client.request(VideosSubjects.record, req);
+    const video = await client.request<ResolvedAsset>(VideosSubjects.resolveAsset, { user: alice, job_id: req.job_id, kind: 'video' });
+    expect(video).toMatchObject({ key: req.file_path, size: req.file_size, content_type: 'video/mp4', filename: req.filename, etag: expect.stringMatching(/^"ab/) });
+    const thumb = await client.request<ResolvedAsset>(VideosSubjects.resolveAsset, { user: alice, job_id: req.job_id, kind: 'thumbnail', size: 'large', index: 1 });
+    expect(thumb).toMatchObject({ key: `videos/alice/${req.job_id}/thumbnails/1-large.jpg`, content_type: 'image/jpeg' });
+    const vtt = await client.request<ResolvedAsset>(VideosSubjects.resolveAsset, { user: alice, job_id: req.job_id, kind: 'subtitle', language: 'en', format: 'vtt' });
+    expect(vtt).toMatchObject({ key: `videos/alice/${req.job_id}/subtitles/en.vtt`, content_type: 'text/vtt' });
+    const srt = await client.request<ResolvedAsset>(VideosSubjects.resolveAsset, { user: alice, job_id: req.job_id, kind: 'subtitle', language: 'en', format: 'srt' });
+    expect(srt.content_type).toBe('application/x-subrip');
+    expect(await fails(client.request(VideosSubjects.resolveAsset, { user: alice, job_id: req.job_id, kind: 'thumbnail', index: 7 }))).toMatchObject({ status: 404 });
+    expect(await fails(client.request(VideosSubjects.resolveAsset, { user: alice, job_id: req.job_id, kind: 'subtitle', language: 'de' }))).toMatchObject({ status: 404 });
+    expect(await fails(client.request(VideosSubjects.resolveAsset, { user: bob, job_id: req.job_id, kind: 'video' }))).toMatchObject({ status: 404 });
+    for (const [format, type] of [['webm', 'video/webm'], ['mov', 'video/quicktime'], ['avi', 'video/x-msvideo'], ['wmv', 'video/x-ms-wmv'], ['flv', 'video/x-flv']]) {
+      const r = recordFor('alice', randomUUID(), { format: format as VideoFormat });
+      await client.request(VideosSubjects.record, r);
+      expect((await client.request<ResolvedAsset>(VideosSubjects.resolveAsset, { user: alice, job_id: r.job_id, kind: 'video' })).content_type).toBe(type);
+    }
+  });
+
+  it('counts concurrent views and downloads exactly once each', async () => {
+    const v = await client.request<VideoMetadata>(VideosSubjects.record, recordFor('alice'));
+    await Promise.all(Array.from({ length: 40 }, (_, i) => client.request(VideosSubjects.count, { video_id: v.id, counter: i % 4 === 0 ? 'download' : 'view' })));
+    const after = await client.request<VideoMetadata>(VideosSubjects.get, { user: alice, video_id: v.id });
+    expect([after.view_count, after.download_count]).toEqual([30, 10]);
+  });
+
+  it('lists the caller\'s videos with filters, and edits them within the spec limits', async () => {
+    const carol = user(`carol-${randomUUID().slice(0, 8)}`);
+    const a = await client.request<VideoMetadata>(VideosSubjects.record, recordFor(carol.user_id, randomUUID(), { tags: ['algebra'] }));
+    await client.request<VideoMetadata>(VideosSubjects.record, recordFor(carol.user_id, randomUUID(), { format: VideoFormat.WEBM }));
+    const list = (q: Record<string, unknown>) =>
+      client.request<PaginatedResponse<VideoMetadata>>(VideosSubjects.list, { user: carol, page: 1, items_per_page: 10, sort_order: 'desc', sort_by: 'created_at', ...q });
+    expect((await list({})).pagination.total_items).toBe(2);
+    expect((await list({ tag: 'algebra' })).items.map((v) => v.id)).toEqual([a.id]);
+    expect((await list({ format: 'webm' })).items).toHaveLength(1);
+    expect((await list({ created_after: new Date(Date.now() + 60_000).toISOString() })).items).toHaveLength(0);
+    expect((await list({ items_per_page: 1, page: 2 })).pagination).toMatchObject({ page: 2, total_pages: 2, has_previous: true, has_next: false });
+
+    const edited = await client.request<VideoMetadata>(VideosSubjects.update, { user: carol, video_id: a.id, changes: { title: 'New', tags: ['x', 'y'], is_public: true } });
+    expect(edited).toMatchObject({ title: 'New', tags: ['x', 'y'], is_public: true, description: 'Educational video explaining the Pythagorean theorem' });
+    expect(await fails(client.request(VideosSubjects.update, { user: bob, video_id: a.id, changes: { title: 'Mine' } }))).toMatchObject({ status: 404 });
+    const pub = await client.request<VideoMetadataView>(VideosSubjects.getPublic, { video_id: a.id, base_url: base });
+    expect(pub.download_url).toBe(`${base}/public/videos/${a.id}/stream`);
+    await client.request(VideosSubjects.update, { user: carol, video_id: a.id, changes: { is_public: false } });
+    expect(await fails(client.request(VideosSubjects.getPublic, { video_id: a.id, base_url: base }))).toMatchObject({ status: 404, code: 'VIDEO_NOT_FOUND' });
+  });
+
+  it('soft-deletes: gone from lists and links at once, bytes removed after the retention', async () => {
+    const storage = new LocalFsStorage(infra.storageDir);
+    const req = recordFor('dave');
+    await storage.put(req.file_path, Buffer.from('video'));
+    await storage.put(req.thumbnails[0].file_path, Buffer.from('jpg'));
+    const v = await client.request<VideoMetadata>(VideosSubjects.record, req);
+    const dave = user('dave');
+    expect(await client.request(VideosSubjects.delete, { user: dave, video_id: v.id })).toMatchObject({ video_id: v.id, status: 'deleted' });
+    const list = await client.request<PaginatedResponse<VideoMetadata>>(VideosSubjects.list, { user: dave, page: 1, items_per_page: 10, sort_order: 'desc', sort_by: 'created_at' });
+    expect(list.items).toHaveLength(0);
+    expect(await fails(client.request(VideosSubjects.getByJob, { user: dave, job_id: req.job_id, base_url: base }))).toMatchObject({ status: 404, details: { deleted: true } });
+    expect(await fails(client.request(VideosSubjects.get, { user: dave, video_id: v.id }))).toMatchObject({ status: 404 });
+    // Bytes stay for the retention (1 s here), then the sweeper removes the whole job directory.
+    expect(await storage.stat(req.file_path)).not.toBeNull();
+    await waitFor(async () => (await storage.stat(req.file_path)) === null && (await storage.stat(req.thumbnails[0].file_path)) === null, { timeoutMs: 8000, what: 'purge' });
+  });
+
+  it('reports totals', async () => {
+    const stats = await client.request<{ total_videos: number; by_status: Record<string, number> }>(VideosSubjects.stats, {});
+    expect(stats.total_videos).toBeGreaterThan(5);
+    expect(stats.by_status.deleted).toBe(1);
+  });
+});

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { VideoEntity } from './video.entity.js';
+import { VideoPurgeService } from './video-purge.service.js';
+import { VideosHandler } from './videos.handler.js';
+import { VideosService } from './videos.service.js';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([VideoEntity])],
+  controllers: [VideosHandler],
+  providers: [VideosService, VideoPurgeService],
+  exports: [VideosService, VideoPurgeService],
+})
+export class VideosModule {}
