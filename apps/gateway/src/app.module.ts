@@ -6,6 +6,7 @@ import { ObservabilityModule } from '@vgp/observability';
 import { AuthModule } from './auth/auth.module.js';
 import { GatewayConfig } from './gateway.config.js';
 import { JobsApiModule } from './jobs/jobs-api.module.js';
+import { SystemModule } from './system/system.module.js';
 
 @Module({
   imports: [
@@ -14,6 +15,7 @@ import { JobsApiModule } from './jobs/jobs-api.module.js';
     ObservabilityModule.forRoot(ServiceName.GATEWAY),
     AuthModule,
     JobsApiModule,
+    SystemModule,
   ],
 })
 export class AppModule {}

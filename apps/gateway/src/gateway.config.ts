@@ -23,4 +23,42 @@ export class GatewayConfig extends BaseConfig {
 
   @ToBoolean() @IsBoolean()
   OPENAPI_ENABLED = true;
+
+  // System health and metrics (apps/gateway/src/system).
+  /** nats-server's monitoring endpoint (e.g. `http://nats:8222`) for connected clients; empty: not read. */
+  @ValidateIf((c: GatewayConfig) => c.NATS_MONITOR_URL !== '')
+  @IsUrl({ require_tld: false, require_protocol: true })
+  NATS_MONITOR_URL = '';
+
+  /** How long `/system/health` gathers the instances' answers to the broadcast ping (less once all known replicas answered). */
+  @ToInt() @IsInt() @Min(100) @Max(10000)
+  SYSTEM_HEALTH_WINDOW_MS = 1500;
+
+  /** `/system/health` is public: answers are reused this long. */
+  @ToInt() @IsInt() @Min(0) @Max(60000)
+  SYSTEM_HEALTH_CACHE_MS = 1000;
+
+  /** A component answering slower than this is degraded. */
+  @ToInt() @IsInt() @Min(1) @Max(60000)
+  SYSTEM_SLOW_RESPONSE_MS = 500;
+
+  /** How long the most replicas seen at once is remembered (fewer answering = degraded). */
+  @ToInt() @IsInt() @Min(10) @Max(86400)
+  SYSTEM_REPLICA_MEMORY_SECONDS = 300;
+
+  /** Sliding window of the request figures in `/system/metrics`. */
+  @ToInt() @IsInt() @Min(10) @Max(86400)
+  SYSTEM_METRICS_WINDOW_SECONDS = 300;
+
+  /** Window of the job figures (average processing time, success rate) in `/system/metrics`. */
+  @ToInt() @IsInt() @Min(1) @Max(10080)
+  SYSTEM_METRICS_JOB_WINDOW_MINUTES = 60;
+
+  /** Queued jobs above which the job queue is degraded. */
+  @ToInt() @IsInt() @Min(1) @Max(10_000_000)
+  JOB_QUEUE_BACKLOG_THRESHOLD = 100;
+
+  /** Free space of the blob store's file system below which it is degraded. */
+  @ToInt() @IsInt() @Min(0) @Max(100)
+  STORAGE_MIN_FREE_PERCENT = 5;
 }

@@ -2,11 +2,19 @@ import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { BaseConfig } from '@vgp/config';
 import { HealthChecksRegistry } from './health-checks.registry.js';
+import { HealthDetailsRegistry } from './health-details.registry.js';
+import { HealthPingController } from './health-ping.controller.js';
+import { HealthReportService } from './health-report.service.js';
 import { HealthController } from './health.controller.js';
 import { MetricsController } from './metrics.controller.js';
 import { MetricsService, SERVICE_IDENTITY, type ServiceIdentity } from './metrics.service.js';
+import { ReadinessService } from './readiness.service.js';
+import { createServiceInstance, SERVICE_INSTANCE } from './service-instance.js';
 
-/** `/health/live`, `/health/ready` (Terminus) and `/metrics` (prom-client) for one service. */
+/**
+ * `/health/live`, `/health/ready` (Terminus) and `/metrics` (prom-client) for one service, and its
+ * answer to the broadcast health ping (`system.v1.health.ping`).
+ */
 @Global()
 @Module({})
 export class ObservabilityModule {
@@ -14,13 +22,17 @@ export class ObservabilityModule {
     return {
       module: ObservabilityModule,
       imports: [TerminusModule.forRoot({ logger: false, gracefulShutdownTimeoutMs: 0 })],
-      controllers: [HealthController, MetricsController],
+      controllers: [HealthController, MetricsController, HealthPingController],
       providers: [
         { provide: SERVICE_IDENTITY, inject: [BaseConfig], useFactory: (c: BaseConfig): ServiceIdentity => ({ service, version: c.APP_VERSION }) },
         { provide: MetricsService, inject: [SERVICE_IDENTITY], useFactory: (id: ServiceIdentity) => new MetricsService(id) },
+        { provide: SERVICE_INSTANCE, useFactory: () => createServiceInstance() },
         HealthChecksRegistry,
+        HealthDetailsRegistry,
+        ReadinessService,
+        HealthReportService,
       ],
-      exports: [MetricsService, HealthChecksRegistry, SERVICE_IDENTITY],
+      exports: [MetricsService, HealthChecksRegistry, HealthDetailsRegistry, ReadinessService, HealthReportService, SERVICE_IDENTITY, SERVICE_INSTANCE],
     };
   }
 }

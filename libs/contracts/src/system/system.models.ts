@@ -17,7 +17,7 @@ export interface SystemHealth {
   environment: string;
 }
 
-/** What a service answers on its `<service>.v1.health.check` subject. */
+/** What every instance of every service answers on the broadcast `system.v1.health.ping`. */
 export interface ServiceHealthReport {
   service: string;
   instance_id: string;
@@ -26,4 +26,9 @@ export interface ServiceHealthReport {
   uptime_seconds: number;
   status: HealthStatus;
   checks: Record<string, ComponentHealth>;
+  /**
+   * Service-specific figures by provider name (`process`, `database` when the service has one,
+   * plus whatever it registered, e.g. `queue`); a failed provider is `{ error, response_time_ms }`.
+   */
+  details?: Record<string, any>;
 }

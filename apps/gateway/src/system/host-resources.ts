@@ -1,0 +1,88 @@
+import { statfs } from 'node:fs/promises';
+import { cpus, freemem, loadavg, totalmem } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { round } from './traffic-window.js';
+
+interface CpuTimes {
+  idle: number;
+  total: number;
+}
+
+function cpuTimes(): CpuTimes {
+  let idle = 0;
+  let total = 0;
+  for (const c of cpus()) {
+    idle += c.times.idle;
+    total += c.times.user + c.times.nice + c.times.sys + c.times.idle + c.times.irq;
+  }
+  return { idle, total };
+}
+
+/** Busy share of all CPUs between two readings of the kernel's counters. */
+export class CpuSampler {
+  private last = cpuTimes();
+  private lastPercent: number | null = null;
+
+  /** Busy percent since the previous call (measured over at least 100 ms). */
+  async percent(): Promise<number> {
+    let now = cpuTimes();
+    if (now.total - this.last.total < 10 * cpus().length) {
+      // Too short an interval to say anything: measure over 100 ms.
+      if (this.lastPercent !== null) return this.lastPercent;
+      await new Promise((r) => setTimeout(r, 100));
+      now = cpuTimes();
+    }
+    const total = now.total - this.last.total;
+    const idle = now.idle - this.last.idle;
+    this.last = now;
+    this.lastPercent = total > 0 ? round(((total - idle) / total) * 100, 1) : 0;
+    return this.lastPercent;
+  }
+}
+
+export interface DiskFigures {
+  path: string;
+  total_bytes: number;
+  free_bytes: number;
+  used_bytes: number;
+  free_percent: number;
+}
+
+/** Free space of the file system holding `path` (its nearest existing ancestor if it is not there yet). */
+export async function diskFigures(path: string): Promise<DiskFigures & { exists: boolean }> {
+  let p = resolve(path);
+  let exists = true;
+  for (;;) {
+    try {
+      const s = await statfs(p);
+      const total = s.blocks * s.bsize;
+      const free = s.bavail * s.bsize;
+      return { path: p, exists, total_bytes: total, free_bytes: free, used_bytes: total - s.bfree * s.bsize, free_percent: total ? round((free / total) * 100, 1) : 0 };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(p) === p) throw err;
+      exists = false;
+      p = dirname(p);
+    }
+  }
+}
+
+const GB = 1024 ** 3;
+
+/** The spec's `system_resources`, all read from the host the gateway runs on. */
+export async function systemResources(cpu: CpuSampler, storageDir: string): Promise<Record<string, number | string>> {
+  const total = totalmem();
+  const used = total - freemem();
+  const disk = await diskFigures(storageDir);
+  const diskUsed = disk.used_bytes;
+  return {
+    cpu_percent: await cpu.percent(),
+    cpu_count: cpus().length,
+    load_average_1m: round(loadavg()[0], 2),
+    memory_total_gb: round(total / GB, 2),
+    memory_used_gb: round(used / GB, 2),
+    memory_percent: round((used / total) * 100, 1),
+    disk_total_gb: round(disk.total_bytes / GB, 2),
+    disk_used_gb: round(diskUsed / GB, 2),
+    disk_percent: disk.total_bytes ? round((diskUsed / disk.total_bytes) * 100, 1) : 0,
+  };
+}

@@ -1,0 +1,33 @@
+import { Controller, Get } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AppError, type AuthContext, type SystemHealth } from '@vgp/contracts';
+import { CurrentUser, Public } from '../auth/auth.decorators.js';
+import { ResponseMessage } from '../http/response-message.decorator.js';
+import { SystemHealthService } from './system-health.service.js';
+import { SystemMetricsService } from './system-metrics.service.js';
+
+@ApiTags('system')
+@Controller('system')
+export class SystemController {
+  constructor(
+    private readonly health: SystemHealthService,
+    private readonly metrics: SystemMetricsService,
+  ) {}
+
+  @Get('health')
+  @Public()
+  @ResponseMessage('System health check completed')
+  @ApiOperation({ summary: 'Health of every service and dependency (public)' })
+  systemHealth(): Promise<SystemHealth> {
+    return this.health.health();
+  }
+
+  @Get('metrics')
+  @ApiBearerAuth()
+  @ResponseMessage('System metrics retrieved')
+  @ApiOperation({ summary: 'Host, message bus, database, job and request figures (can_access_system_metrics)' })
+  systemMetrics(@CurrentUser() user: AuthContext): Promise<Record<string, unknown>> {
+    if (user?.permissions?.can_access_system_metrics !== true) throw AppError.forbidden('You do not have permission to access system metrics');
+    return this.metrics.collect();
+  }
+}
