@@ -3,9 +3,12 @@ import { ConfigModule } from '@vgp/config';
 import { ServiceName } from '@vgp/contracts';
 import { MessagingModule } from '@vgp/messaging';
 import { ObservabilityModule } from '@vgp/observability';
+import { StorageModule } from '@vgp/storage';
 import { AuthModule } from './auth/auth.module.js';
 import { GatewayConfig } from './gateway.config.js';
 import { JobsApiModule } from './jobs/jobs-api.module.js';
+import { PublicApiModule } from './public/public-api.module.js';
+import { VideosApiModule } from './videos/videos-api.module.js';
 import { SystemModule } from './system/system.module.js';
 
 @Module({
@@ -15,6 +18,9 @@ import { SystemModule } from './system/system.module.js';
     ObservabilityModule.forRoot(ServiceName.GATEWAY),
     AuthModule,
     JobsApiModule,
+    StorageModule.forRoot(),
+    VideosApiModule,
+    PublicApiModule,
     SystemModule,
   ],
 })

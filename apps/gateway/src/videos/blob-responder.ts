@@ -1,0 +1,74 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AppError, ExtraErrorCode } from '@vgp/contracts';
+import { MetricNames, MetricsService } from '@vgp/observability';
+import { BLOB_STORAGE, type BlobStorage } from '@vgp/storage';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { contentDisposition, ifRangeHolds, notModified, parseRange } from './byte-range.js';
+
+export interface BlobToSend {
+  key: string;
+  contentType: string;
+  filename: string;
+  disposition: 'attachment' | 'inline';
+  /** Strong validator; the storage's own when absent. */
+  etag?: string;
+  /** 404 code when the bytes are missing. */
+  notFoundCode: ExtraErrorCode;
+  cache: 'private' | 'public';
+  /**
+   * Called once the response will carry bytes from the start of the body (200, or 206 from
+   * byte 0): a view or download is counted once per such request, not per seek or revalidation.
+   */
+  onServe?: () => Promise<unknown>;
+}
+
+/**
+ * Streams a blob to the client straight from storage (never through NATS or memory): ranges
+ * (206), conditional requests (304), unsatisfiable ranges (416 in the envelope).
+ */
+@Injectable()
+export class BlobResponder {
+  private readonly streamed;
+
+  constructor(
+    @Inject(BLOB_STORAGE) private readonly storage: BlobStorage,
+    metrics: MetricsService,
+  ) {
+    this.streamed = metrics.counter(MetricNames.streamedBytes, 'Bytes of videos and files streamed to clients', ['kind']);
+  }
+
+  async send(req: FastifyRequest, reply: FastifyReply, blob: BlobToSend): Promise<void> {
+    const stat = await this.storage.stat(blob.key);
+    if (!stat) throw AppError.notFound(blob.notFoundCode, blob.notFoundCode === ExtraErrorCode.FILE_NOT_FOUND ? 'file' : 'video asset');
+    const etag = blob.etag ?? stat.etag;
+    const lastModified = stat.modified_at;
+    void reply
+      .header('Accept-Ranges', 'bytes')
+      .header('ETag', etag)
+      .header('Last-Modified', lastModified.toUTCString())
+      .header('Cache-Control', blob.cache === 'public' ? 'public, max-age=60' : 'private, no-cache')
+      .header('X-Content-Type-Options', 'nosniff');
+    const h = req.headers as Record<string, string | undefined>;
+    if (notModified(h, etag, lastModified)) {
+      await reply.status(304).send();
+      return;
+    }
+    const parsed = ifRangeHolds(h['if-range'], etag, lastModified) ? parseRange(h.range, stat.size) : ({ kind: 'full' } as const);
+    if (parsed.kind === 'unsatisfiable') {
+      void reply.header('Content-Range', `bytes */${stat.size}`);
+      throw new AppError(ExtraErrorCode.RANGE_NOT_SATISFIABLE, 416, `The requested range is not satisfiable: the body is ${stat.size} bytes`, { size: stat.size });
+    }
+    const range = parsed.kind === 'partial' ? parsed.range : undefined;
+    const length = range ? range.end - range.start + 1 : stat.size;
+    if (!range || range.start === 0) await blob.onServe?.();
+    void reply.header('Content-Type', blob.contentType).header('Content-Length', String(length)).header('Content-Disposition', contentDisposition(blob.disposition, blob.filename));
+    if (range) void reply.status(206).header('Content-Range', `bytes ${range.start}-${range.end}/${stat.size}`);
+    else void reply.status(200);
+    this.streamed.inc({ kind: blob.notFoundCode === ExtraErrorCode.FILE_NOT_FOUND ? 'file' : 'video' }, length);
+    if (length === 0) {
+      await reply.send('');
+      return;
+    }
+    await reply.send(this.storage.read(blob.key, range));
+  }
+}

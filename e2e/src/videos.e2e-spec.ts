@@ -1,0 +1,256 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { type RecordVideoRequest, VideoFormat, type VideoMetadata, VideoResolution, VideosSubjects } from '@vgp/contracts';
+import { NatsClient } from '@vgp/messaging';
+import { LocalFsStorage } from '@vgp/storage';
+import { http, tokenFor } from '@vgp/testing';
+import { execFile } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { type Platform, startPlatform } from './platform.js';
+
+const run = promisify(execFile);
+const SRT = '1\n00:00:00,000 --> 00:00:01,000\nA right triangle\n\n2\n00:00:01,000 --> 00:00:02,000\na² + b² = c²\n';
+const VTT = 'WEBVTT\n\n00:00.000 --> 00:01.000\nA right triangle\n\n00:01.000 --> 00:02.000\na² + b² = c²\n';
+
+/** Bytes of a response (fetch), with its status and headers. */
+async function get(url: string, headers: Record<string, string> = {}) {
+  const res = await fetch(url, { headers });
+  const body = Buffer.from(await res.arrayBuffer());
+  return { status: res.status, headers: res.headers, body, json: () => JSON.parse(body.toString()) };
+}
+
+describe('videos: metadata, byte streaming, thumbnails, subtitles, sharing', () => {
+  let p: Platform;
+  let nc: NatsConnection;
+  let nats: NatsClient;
+  let work: string;
+  let mp4: Buffer;
+  let token: string;
+  let auth: Record<string, string>;
+  const owner = `vid-${randomUUID().slice(0, 8)}`;
+
+  /** Writes a real MP4 (ffmpeg testsrc, 2 s), three thumbnail sizes and SRT/VTT under the render worker's keys, then records it. */
+  async function recordVideo(userId: string): Promise<{ jobId: string; video: VideoMetadata; req: RecordVideoRequest }> {
+    const jobId = randomUUID();
+    const dir = `videos/${userId}/${jobId}`;
+    const storage = new LocalFsStorage(p.env.STORAGE_DIR);
+    const put = async (key: string, body: Buffer) => (await storage.put(key, body)).size;
+    const size = await put(`${dir}/video.mp4`, mp4);
+    const thumbs = await Promise.all(
+      (['small', 'medium', 'large'] as const).flatMap((s) => [0, 1].map(async (index) => ({ s, index, bytes: await readFile(join(work, `thumb-${s}.jpg`)) }))),
+    );
+    const thumbnails = [];
+    for (const t of thumbs) {
+      const key = `${dir}/thumbnails/${t.index}-${t.s}.jpg`;
+      thumbnails.push({ filename: `${t.index}-${t.s}.jpg`, file_path: key, file_size: await put(key, t.bytes), width: 160, height: 90, format: 'jpg', timestamp_seconds: t.index, size: t.s, index: t.index });
+    }
+    const subtitle_tracks = [];
+    for (const [format, text] of [['srt', SRT], ['vtt', VTT]] as const) {
+      const key = `${dir}/subtitles/en.${format}`;
+      subtitle_tracks.push({ language: 'en', language_name: 'English', filename: `en.${format}`, file_path: key, file_size: await put(key, Buffer.from(text)), format, is_auto_generated: true });
+    }
+    const req: RecordVideoRequest = {
+      job_id: jobId,
+      user_id: userId,
+      filename: 'pythagorean_theorem_video.mp4',
+      file_path: `${dir}/video.mp4`,
+      file_size: size,
+      file_hash: createHash('sha256').update(mp4).digest('hex'),
+      duration_seconds: 2,
+      width: 320,
+      height: 240,
+      resolution: VideoResolution.SD_480P,
+      format: VideoFormat.MP4,
+      title: 'Pythagorean theorem',
+      tags: ['math'],
+      thumbnails,
+      subtitle_tracks,
+    };
+    return { jobId, req, video: await nats.request<VideoMetadata>(VideosSubjects.record, req) };
+  }
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'vgp-videos-e2e-'));
+    const [platform] = await Promise.all([
+      startPlatform('videos', { RPC_TIMEOUT_MS: '3000', RATE_LIMIT_ENABLED: 'false' }, ['users', 'jobs', 'videos', 'files', 'gateway']),
+      run('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=duration=2:size=320x240:rate=25', '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-preset', 'ultrafast', '-movflags', '+faststart', join(work, 'v.mp4')]),
+      ...(['small', 'medium', 'large'] as const).map((s, i) =>
+        run('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', `testsrc=size=${80 * (i + 1)}x${60 * (i + 1)}`, '-frames:v', '1', join(work, `thumb-${s}.jpg`)]),
+      ),
+    ]);
+    p = platform;
+    mp4 = await readFile(join(work, 'v.mp4'));
+    nc = await connect({ servers: p.env.NATS_URL });
+    nats = new NatsClient(nc, { subjectPrefix: p.env.NATS_SUBJECT_PREFIX, timeoutMs: 3000 });
+    token = await tokenFor(owner);
+    auth = { authorization: `Bearer ${token}` };
+  });
+
+  afterAll(async () => {
+    await nc?.close();
+    await p?.stop();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('serves the spec "Video Metadata Response" with absolute links; 409 while the job runs; 404 for others', async () => {
+    const { jobId, video } = await recordVideo(owner);
+    const res = await http('GET', `${p.api}/videos/jobs/${jobId}/metadata`, { token });
+    expect(res.status).toBe(200);
+    expect(res.body.message).toBe('Video metadata retrieved');
+    expect(res.body.data).toMatchObject({
+      video_id: video.id,
+      job_id: jobId,
+      file_size: mp4.length,
+      file_size_mb: Math.round((mp4.length / 1048576) * 100) / 100,
+      duration_formatted: '00:02',
+      format: 'mp4',
+      status: 'ready',
+      download_url: `http://localhost:3000/api/v1/videos/jobs/${jobId}/download`,
+      thumbnail_urls: [0, 1].map((i) => `http://localhost:3000/api/v1/videos/jobs/${jobId}/thumbnail?size=medium&index=${i}`),
+    });
+    expect(res.body.data.subtitle_tracks.map((t: { format: string }) => t.format)).toEqual(['srt', 'vtt']);
+
+    const queued = await http('POST', `${p.api}/videos/generate`, { token, body: { configuration: { topic: 'Triangles', context: 'Right ones' } } });
+    expect(queued.status).toBe(201);
+    const notReady = await http('GET', `${p.api}/videos/jobs/${queued.body.data.job_id}/metadata`, { token });
+    expect([notReady.status, notReady.body.error?.code]).toEqual([409, 'VIDEO_NOT_READY']);
+    const notReadyBytes = await get(`${p.api}/videos/jobs/${queued.body.data.job_id}/download`, auth);
+    expect(notReadyBytes.status).toBe(409);
+
+    const stranger = await tokenFor(`other-${randomUUID().slice(0, 8)}`);
+    for (const id of [jobId, queued.body.data.job_id, randomUUID()]) {
+      const r = await http('GET', `${p.api}/videos/jobs/${id}/metadata`, { token: stranger });
+      expect([r.status, r.body.error.code]).toEqual([404, 'JOB_NOT_FOUND']);
+    }
+    expect((await http('GET', `${p.api}/videos/${video.id}`, { token: stranger })).status).toBe(404);
+    expect((await get(`${p.api}/videos/jobs/${jobId}/download`, { authorization: `Bearer ${stranger}` })).status).toBe(404);
+  });
+
+  it('downloads and streams with ranges, validators and the right headers', async () => {
+    const { jobId } = await recordVideo(owner);
+    const url = `${p.api}/videos/jobs/${jobId}/download`;
+    const full = await get(url, auth);
+    expect(full.status).toBe(200);
+    expect(full.body.equals(mp4)).toBe(true);
+    expect(full.headers.get('content-type')).toBe('video/mp4');
+    expect(full.headers.get('content-length')).toBe(String(mp4.length));
+    expect(full.headers.get('accept-ranges')).toBe('bytes');
+    expect(full.headers.get('content-disposition')).toMatch(/^attachment; filename="pythagorean_theorem_video\.mp4"/);
+    const etag = full.headers.get('etag') as string;
+    const lastModified = full.headers.get('last-modified') as string;
+    expect(etag).toMatch(/^"[0-9a-f]+"$/);
+    expect(new Date(lastModified).getTime()).not.toBeNaN();
+
+    expect((await get(`${url}?inline=true`, auth)).headers.get('content-disposition')).toMatch(/^inline;/);
+
+    const part = await get(url, { ...auth, range: 'bytes=100-1123' });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe(`bytes 100-1123/${mp4.length}`);
+    expect(part.headers.get('content-length')).toBe('1024');
+    expect(part.body.equals(mp4.subarray(100, 1124))).toBe(true);
+
+    const tail = await get(`${p.api}/videos/jobs/${jobId}/stream`, { ...auth, range: 'bytes=-500' });
+    expect(tail.status).toBe(206);
+    expect(tail.headers.get('content-disposition')).toMatch(/^inline;/);
+    expect(tail.body.equals(mp4.subarray(mp4.length - 500))).toBe(true);
+
+    const open = await get(url, { ...auth, range: `bytes=${mp4.length - 10}-` });
+    expect([open.status, open.body.length, open.headers.get('content-range')]).toEqual([206, 10, `bytes ${mp4.length - 10}-${mp4.length - 1}/${mp4.length}`]);
+
+    for (const range of [`bytes=${mp4.length}-`, 'bytes=500-100', 'bytes=abc']) {
+      const bad = await get(url, { ...auth, range });
+      expect(bad.status).toBe(416);
+      expect(bad.headers.get('content-range')).toBe(`bytes */${mp4.length}`);
+      expect(bad.json()).toMatchObject({ status: 'error', error: { code: 'RANGE_NOT_SATISFIABLE' } });
+    }
+
+    expect((await get(url, { ...auth, 'if-none-match': etag })).status).toBe(304);
+    expect((await get(url, { ...auth, 'if-modified-since': lastModified })).status).toBe(304);
+    expect((await get(url, { ...auth, 'if-none-match': '"stale"' })).status).toBe(200);
+    // A stale If-Range gets the whole body.
+    expect((await get(url, { ...auth, range: 'bytes=0-9', 'if-range': '"stale"' })).status).toBe(200);
+  });
+
+  it('counts every download and view exactly once under concurrency, not seeks or revalidations', async () => {
+    const { jobId, video } = await recordVideo(owner);
+    const stream = `${p.api}/videos/jobs/${jobId}/stream`;
+    const download = `${p.api}/videos/jobs/${jobId}/download`;
+    const results = await Promise.all([
+      ...Array.from({ length: 20 }, () => get(stream, auth)),
+      ...Array.from({ length: 5 }, () => get(stream, { ...auth, range: 'bytes=0-' })),
+      ...Array.from({ length: 12 }, () => get(download, auth)),
+      ...Array.from({ length: 6 }, () => get(stream, { ...auth, range: 'bytes=2000-2999' })),
+    ]);
+    expect(results.every((r) => r.status === 200 || r.status === 206)).toBe(true);
+    const etag = results[0].headers.get('etag') as string;
+    expect((await get(stream, { ...auth, 'if-none-match': etag })).status).toBe(304);
+    const after = await http('GET', `${p.api}/videos/${video.id}`, { token });
+    expect([after.body.data.view_count, after.body.data.download_count]).toEqual([25, 12]);
+  });
+
+  it('serves thumbnails by size and index, and subtitles as SRT or VTT', async () => {
+    const { jobId } = await recordVideo(owner);
+    const large = await get(`${p.api}/videos/jobs/${jobId}/thumbnail?size=large&index=1`, auth);
+    expect(large.status).toBe(200);
+    expect(large.headers.get('content-type')).toBe('image/jpeg');
+    expect(large.body.equals(await readFile(join(work, 'thumb-large.jpg')))).toBe(true);
+    const medium = await get(`${p.api}/videos/jobs/${jobId}/thumbnail`, auth);
+    expect(medium.body.equals(await readFile(join(work, 'thumb-medium.jpg')))).toBe(true);
+    expect((await get(`${p.api}/videos/jobs/${jobId}/thumbnail?index=5`, auth)).status).toBe(404);
+    expect((await get(`${p.api}/videos/jobs/${jobId}/thumbnail?size=huge`, auth)).status).toBe(422);
+
+    const srt = await get(`${p.api}/videos/jobs/${jobId}/subtitles/en?format=srt`, auth);
+    expect([srt.status, srt.headers.get('content-type'), srt.body.toString()]).toEqual([200, 'application/x-subrip', SRT]);
+    const vtt = await get(`${p.api}/videos/jobs/${jobId}/subtitles/en?format=vtt`, auth);
+    expect([vtt.status, vtt.headers.get('content-type'), vtt.body.toString()]).toEqual([200, 'text/vtt', VTT]);
+    expect((await get(`${p.api}/videos/jobs/${jobId}/subtitles/fr`, auth)).status).toBe(404);
+  });
+
+  it('lists with filters, edits within the limits, and shares publicly', async () => {
+    const lister = `lst-${randomUUID().slice(0, 8)}`;
+    const t = await tokenFor(lister);
+    const { video } = await recordVideo(lister);
+    await recordVideo(lister);
+    const list = await http('GET', `${p.api}/videos?items_per_page=1&sort_by=created_at&sort_order=asc`, { token: t });
+    expect(list.body.data.pagination).toMatchObject({ total_items: 2, total_pages: 2, has_next: true });
+    expect(list.body.data.items[0].id).toBe(video.id);
+    expect((await http('GET', `${p.api}/videos?tag=math&format=mp4&status=ready`, { token: t })).body.data.items).toHaveLength(2);
+    expect((await http('GET', `${p.api}/videos?format=mkv`, { token: t })).status).toBe(422);
+
+    const tooLong = await http('PATCH', `${p.api}/videos/${video.id}`, { token: t, body: { title: 'x'.repeat(201), tags: Array.from({ length: 11 }, (_, i) => `t${i}`) } });
+    expect(tooLong.status).toBe(422);
+    expect(tooLong.body.error.field_errors.map((f: { field: string }) => f.field).sort()).toEqual(['tags', 'title']);
+
+    const pub = `${p.api}/public/videos/${video.id}`;
+    expect((await http('GET', pub)).status).toBe(404);
+    expect((await get(`${pub}/stream`)).status).toBe(404);
+    const edited = await http('PATCH', `${p.api}/videos/${video.id}`, { token: t, body: { title: 'x'.repeat(200), description: 'd'.repeat(1000), tags: ['a', 'b'], is_public: true } });
+    expect(edited.status).toBe(200);
+    expect(edited.body.data).toMatchObject({ is_public: true, tags: ['a', 'b'] });
+
+    const meta = await http('GET', pub);
+    expect(meta.status).toBe(200);
+    expect(meta.body.data).toMatchObject({ video_id: video.id, download_url: `http://localhost:3000/api/v1/public/videos/${video.id}/stream` });
+    expect(meta.body.data.user_id).toBeUndefined();
+    const streamed = await get(`${pub}/stream`, { range: 'bytes=0-99' });
+    expect([streamed.status, streamed.headers.get('content-type'), streamed.body.length]).toEqual([206, 'video/mp4', 100]);
+    expect((await get(`${pub}/thumbnail?size=small`)).headers.get('content-type')).toBe('image/jpeg');
+  });
+
+  it('soft-deletes: status deleted, gone from lists and links, bytes kept until the retention passes', async () => {
+    const { jobId, video, req } = await recordVideo(owner);
+    const del = await http('DELETE', `${p.api}/videos/${video.id}`, { token });
+    expect([del.status, del.body.data.status]).toEqual([200, 'deleted']);
+    expect((await http('GET', `${p.api}/videos/${video.id}`, { token })).status).toBe(404);
+    expect((await http('GET', `${p.api}/videos/jobs/${jobId}/metadata`, { token })).status).toBe(404);
+    expect((await get(`${p.api}/videos/jobs/${jobId}/stream`, auth)).status).toBe(404);
+    const list = await http('GET', `${p.api}/videos?items_per_page=100`, { token });
+    expect(list.body.data.items.map((v: { id: string }) => v.id)).not.toContain(video.id);
+    // Default retention is days: the bytes are still there.
+    expect((await stat(join(p.env.STORAGE_DIR, req.file_path))).size).toBe(mp4.length);
+  });
+});
