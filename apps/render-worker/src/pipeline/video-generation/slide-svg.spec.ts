@@ -1,0 +1,68 @@
+import { describe, expect, it } from '@jest/globals';
+import { Resvg } from '@resvg/resvg-js';
+import { chunkSentence, escapeXml, isRtl, splitSentences, stripMarkup } from '../text.util.js';
+import { renderFormula } from './formula.js';
+import { buildSlideSvg, textWidth, wrapText } from './slide-svg.js';
+import { resolveTheme } from './slide-theme.js';
+
+const { theme } = resolveTheme(undefined, {});
+
+describe('slides', () => {
+  it('escapes XML so input can never become markup', () => {
+    expect(escapeXml(`<svg onload="x">&'`)).toBe('&lt;svg onload=&quot;x&quot;&gt;&amp;&apos;');
+    const svg = buildSlideSvg({ scene: { heading: '</text><script>alert(1)</script>', narration: ['x'], bullets: ['"quoted" & <b>bold</b>'] }, sceneIndex: 0, sceneCount: 1, title: 'T', revealed: 1 }, theme);
+    expect(svg).not.toContain('<script>');
+    expect(svg).toContain('&lt;/text&gt;&lt;script&gt;');
+    // And it is well-formed: resvg parses and renders it.
+    expect(new Resvg(svg, { fitTo: { mode: 'width', value: 320 } }).render().width).toBe(320);
+  });
+
+  it('wraps text to the width and breaks words longer than a line', () => {
+    const long = 'Pneumonoultramicroscopicsilicovolcanoconiosis'.repeat(3);
+    const lines = wrapText(`A ${long} word`, 400, 32, 10);
+    expect(lines.length).toBeGreaterThan(2);
+    for (const l of lines) expect(textWidth(l, 32)).toBeLessThanOrEqual(400);
+    expect(lines.join(' ').replace(/ /g, '')).toBe(`A${long}word`);
+    const capped = wrapText('word '.repeat(100), 300, 32, 2);
+    expect(capped).toHaveLength(2);
+    expect(capped[1].endsWith('…')).toBe(true);
+  });
+
+  it('places right-to-left lines from the right edge', () => {
+    expect(isRtl('שלום עולם')).toBe(true);
+    expect(isRtl('Hello שלום')).toBe(false);
+    const svg = buildSlideSvg({ scene: { heading: 'مرحبا بالعالم', narration: ['x'], bullets: [] }, sceneIndex: 0, sceneCount: 1, title: 'T', revealed: 0 }, theme);
+    expect(svg).toContain('direction="rtl"');
+  });
+
+  it('renders LaTeX with MathJax and shows broken LaTeX as plain text', () => {
+    expect(renderFormula('\\frac{a}{b} = \\sqrt{c}')?.svg).toContain('<svg');
+    expect(renderFormula('\\frac{a')).toBeNull();
+    expect(renderFormula('\\undefinedmacro{x}')).toBeNull();
+    expect(renderFormula('\\def\\a{\\a}\\a')).toBeNull();
+    const svg = buildSlideSvg({ scene: { heading: 'H', narration: ['x'], bullets: [], formula: '\\frac{a' }, sceneIndex: 0, sceneCount: 1, title: 'T', revealed: 1 }, theme);
+    expect(svg).toContain('>\\frac{a</text>');
+  });
+
+  it('reveals bullets one state at a time', () => {
+    const scene = { heading: 'H', narration: ['x'], bullets: ['first', 'second'] };
+    const at = (revealed: number) => buildSlideSvg({ scene, sceneIndex: 0, sceneCount: 2, title: 'T', revealed }, theme);
+    expect(at(0)).not.toContain('first');
+    expect(at(1)).toContain('first');
+    expect(at(1)).not.toContain('second');
+    expect(at(2)).toContain('second');
+  });
+
+  it('takes only known templates, themes and hex colours from the job', () => {
+    const r = resolveTheme('chalkboard', { theme: 'light', font_size: 'large', primary_color: '#ff0000', text_color: 'red"/><script', font_family: 'serif' });
+    expect(r.theme).toMatchObject({ template: 'chalkboard', accent: '#ff0000', fontScale: 1.2, font: 'DejaVu Serif', text: '#111827' });
+    expect(r.notes).toEqual(['text_color ignored']);
+    expect(resolveTheme('nope', {}).notes).toEqual(['unknown template_id, using classic']);
+  });
+
+  it('splits and cleans narration text', () => {
+    expect(splitSentences('First one. Second, e.g. this one! Third?')).toEqual(['First one.', 'Second, e.g. this one!', 'Third?']);
+    expect(stripMarkup('<p>Hi &amp; <i>bye</i></p>\u0007')).toBe('Hi & bye');
+    for (const piece of chunkSentence('word, '.repeat(80), 100)) expect(piece.length).toBeLessThanOrEqual(100);
+  });
+});

@@ -1,0 +1,245 @@
+import type { Diagram, Scene } from '../script.model.js';
+import { escapeXml, isRtl } from '../text.util.js';
+import { renderFormula } from './formula.js';
+import type { SlideTheme } from './slide-theme.js';
+
+/** Slides are laid out on a 1280x720 canvas and rasterised at the output size. */
+export const CANVAS = { width: 1280, height: 720 } as const;
+
+const WIDE = /[\u1100-\u115F\u2E80-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]|\p{Extended_Pictographic}/u;
+
+/** Approximate advance of one character in em (DejaVu Sans metrics, rounded up). */
+function charWidth(ch: string): number {
+  if (ch === ' ') return 0.32;
+  if (WIDE.test(ch)) return 1.05;
+  if (/[A-Z0-9]/.test(ch)) return 0.7;
+  if (/[iljtf.,;:'!|]/.test(ch)) return 0.36;
+  if (/[mwMW]/.test(ch)) return 0.92;
+  return 0.62;
+}
+
+/** Approximate width of text in canvas units. */
+export function textWidth(text: string, size: number, bold = false): number {
+  let w = 0;
+  for (const ch of text) w += charWidth(ch);
+  return w * size * (bold ? 1.1 : 1);
+}
+
+/**
+ * Wraps text into lines no wider than `max` (ffmpeg's drawtext cannot, and SVG does not wrap):
+ * words longer than a line are broken; lines past `maxLines` end in an ellipsis.
+ */
+export function wrapText(text: string, max: number, size: number, maxLines: number, bold = false): string[] {
+  const lines: string[] = [];
+  let line = '';
+  const push = (): void => {
+    lines.push(line);
+    line = '';
+  };
+  for (const word of text.split(/\s+/).filter(Boolean)) {
+    const candidate = line ? `${line} ${word}` : word;
+    if (textWidth(candidate, size, bold) <= max) {
+      line = candidate;
+      continue;
+    }
+    if (line) push();
+    if (textWidth(word, size, bold) <= max) {
+      line = word;
+      continue;
+    }
+    // A word wider than the line: cut it into pieces that fit.
+    let piece = '';
+    for (const ch of word) {
+      if (textWidth(piece + ch, size, bold) > max && piece) {
+        line = piece;
+        push();
+        piece = '';
+      }
+      piece += ch;
+    }
+    line = piece;
+  }
+  if (line) push();
+  if (lines.length > maxLines) {
+    const kept = lines.slice(0, maxLines);
+    let last = kept[maxLines - 1];
+    while (last && textWidth(`${last}…`, size, bold) > max) last = [...last].slice(0, -1).join('');
+    kept[maxLines - 1] = `${last}…`;
+    return kept;
+  }
+  return lines;
+}
+
+interface TextOpts {
+  x: number;
+  y: number;
+  size: number;
+  fill: string;
+  font: string;
+  bold?: boolean;
+  anchor?: 'start' | 'middle' | 'end';
+  lineHeight?: number;
+}
+
+function textBlock(lines: string[], o: TextOpts): string {
+  const lh = o.size * (o.lineHeight ?? 1.28);
+  return lines
+    .map((line, i) => {
+      const rtl = isRtl(line);
+      // A right-to-left line starts at the right edge of its block.
+      const anchor = rtl && o.anchor === 'start' ? 'end' : (o.anchor ?? 'start');
+      return `<text x="${o.x.toFixed(1)}" y="${(o.y + i * lh).toFixed(1)}" font-family="${o.font}" font-size="${o.size.toFixed(1)}"${o.bold ? ' font-weight="bold"' : ''} fill="${o.fill}" text-anchor="${anchor}"${rtl ? ' direction="rtl"' : ''}>${escapeXml(line)}</text>`;
+    })
+    .join('');
+}
+
+interface Box {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+function formulaSvg(latex: string, box: Box, t: SlideTheme): string {
+  const f = renderFormula(latex);
+  if (!f) {
+    // Not valid LaTeX: show the source as text rather than fail the video.
+    const size = 30 * t.fontScale;
+    const lines = wrapText(latex, box.w, size * 0.95, Math.max(1, Math.floor(box.h / (size * 1.3))));
+    return textBlock(lines, { x: box.x + box.w / 2, y: box.y + box.h / 2 - ((lines.length - 1) * size * 1.3) / 2, size, fill: t.text, font: 'DejaVu Sans Mono', anchor: 'middle', lineHeight: 1.3 });
+  }
+  // MathJax units are 1/1000 em; display maths at about 1.6x the bullet size, shrunk to fit.
+  const em = (box.w > 800 ? 84 : 60) * t.fontScale;
+  let w = (f.width / 1000) * em;
+  let h = (f.height / 1000) * em;
+  const k = Math.min(1, box.w / w, box.h / h);
+  w *= k;
+  h *= k;
+  const x = box.x + (box.w - w) / 2;
+  const y = box.y + (box.h - h) / 2;
+  const inner = f.svg.replace(/^<svg[^>]*>/, '').replace(/<\/svg>\s*$/, '').replace(/currentColor/g, t.text);
+  const vb = /viewBox="([^"]+)"/.exec(f.svg)?.[1] ?? `0 0 ${f.width} ${f.height}`;
+  return `<svg x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${w.toFixed(1)}" height="${h.toFixed(1)}" viewBox="${vb}" overflow="visible">${inner}</svg>`;
+}
+
+function diagramSvg(d: Diagram, box: Box, t: SlideTheme): string {
+  const stroke = `stroke="${t.accent}" stroke-width="5" fill="none" stroke-linejoin="round"`;
+  const label = (s: string, x: number, y: number, size = 34): string =>
+    textBlock(wrapText(s, box.w / 2, size * t.fontScale, 1), { x, y, size: size * t.fontScale, fill: t.text, font: t.font, anchor: 'middle', bold: true });
+  if (d.kind === 'right_triangle') {
+    const s = Math.min(box.w * 0.75, box.h * 0.8 * 1.33);
+    const x0 = box.x + (box.w - s * 0.75) / 2;
+    const y1 = box.y + box.h - 40;
+    const x1 = x0 + s * 0.75;
+    const y0 = y1 - s * 0.6;
+    const [a, b, c] = [d.labels[0] ?? 'a', d.labels[1] ?? 'b', d.labels[2] ?? 'c'];
+    return [
+      `<path d="M${x0} ${y1} L${x1} ${y1} L${x0} ${y0} Z" ${stroke}/>`,
+      `<path d="M${x0} ${y1 - 30} L${x0 + 30} ${y1 - 30} L${x0 + 30} ${y1}" stroke="${t.muted}" stroke-width="3" fill="none"/>`,
+      label(a, x0 - 30, (y0 + y1) / 2 + 12),
+      label(b, (x0 + x1) / 2, y1 + 38),
+      label(c, (x0 + x1) / 2 + 30, (y0 + y1) / 2 - 4),
+    ].join('');
+  }
+  if (d.kind === 'bars') {
+    const n = Math.max(1, Math.min(6, d.labels.length));
+    const values = d.labels.slice(0, n).map((_, i) => Math.max(0, d.values?.[i] ?? i + 1));
+    const top = Math.max(...values, 1e-9);
+    const slot = box.w / n;
+    return d.labels
+      .slice(0, n)
+      .map((l, i) => {
+        const h = ((box.h - 60) * values[i]) / top;
+        const x = box.x + i * slot + slot * 0.15;
+        return `<rect x="${x.toFixed(1)}" y="${(box.y + box.h - 50 - h).toFixed(1)}" width="${(slot * 0.7).toFixed(1)}" height="${h.toFixed(1)}" fill="${t.accent}" rx="6"/>${textBlock(wrapText(l, slot * 0.95, 22 * t.fontScale, 1), { x: x + slot * 0.35, y: box.y + box.h - 18, size: 22 * t.fontScale, fill: t.text, font: t.font, anchor: 'middle' })}`;
+      })
+      .join('');
+  }
+  // flow: boxes left to right joined by arrows.
+  const labels = d.labels.slice(0, 4);
+  const n = Math.max(1, labels.length);
+  const gap = 40;
+  const bw = (box.w - gap * (n - 1)) / n;
+  const bh = Math.min(140, box.h * 0.6);
+  const y = box.y + (box.h - bh) / 2;
+  const size = Math.min(26, bw / 6) * t.fontScale;
+  return labels
+    .map((l, i) => {
+      const x = box.x + i * (bw + gap);
+      const lines = wrapText(l, bw - 16, size, 3, true);
+      const arrow = i < n - 1 ? `<path d="M${x + bw + 6} ${y + bh / 2} l${gap - 14} 0 m-10 -8 l10 8 l-10 8" stroke="${t.muted}" stroke-width="4" fill="none"/>` : '';
+      return `<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${bw.toFixed(1)}" height="${bh.toFixed(1)}" rx="14" ${stroke}/>${textBlock(lines, { x: x + bw / 2, y: y + bh / 2 - ((lines.length - 1) * size * 1.28) / 2 + size * 0.35, size, fill: t.text, font: t.font, anchor: 'middle', bold: true })}${arrow}`;
+    })
+    .join('');
+}
+
+/** What one slide state shows: the first `revealed` of the scene's items (bullets, formula, diagram). */
+export interface SlideState {
+  scene: Scene;
+  sceneIndex: number;
+  sceneCount: number;
+  title: string;
+  revealed: number;
+}
+
+/** The items a scene reveals one after another. */
+export function revealItems(scene: Scene): number {
+  return scene.bullets.length + (scene.formula ? 1 : 0) + (scene.diagram ? 1 : 0);
+}
+
+/** The SVG of one slide state (every input string escaped; colours and fonts from the theme only). */
+export function buildSlideSvg(s: SlideState, t: SlideTheme): string {
+  const { width: W, height: H } = CANVAS;
+  const parts: string[] = [];
+  parts.push(
+    `<defs><linearGradient id="bg" x1="0" y1="0" x2="1" y2="1"><stop offset="0" stop-color="${t.background[0]}"/><stop offset="1" stop-color="${t.background[1]}"/></linearGradient></defs>`,
+    `<rect width="${W}" height="${H}" fill="url(#bg)"/>`,
+    `<rect x="0" y="0" width="${W}" height="8" fill="${t.accent}"/>`,
+  );
+  const hs = 50 * t.fontScale;
+  const centred = t.headingAlign === 'middle';
+  const headingLines = wrapText(s.scene.heading, W - 160, hs, 2, true);
+  parts.push(textBlock(headingLines, { x: centred ? W / 2 : 80, y: 70 + hs, size: hs, fill: t.text, font: t.font, bold: true, anchor: centred ? 'middle' : 'start', lineHeight: 1.15 }));
+  const top = 70 + hs * (1 + 1.15 * (headingLines.length - 1)) + 30;
+  parts.push(`<rect x="${centred ? W / 2 - 60 : 80}" y="${top - 14}" width="120" height="5" rx="2" fill="${t.accent}"/>`);
+
+  const bullets = s.scene.bullets.slice(0, Math.min(s.revealed, s.scene.bullets.length));
+  let shown = s.scene.bullets.length;
+  const visual = (kind: 'formula' | 'diagram'): boolean => {
+    const present = kind === 'formula' ? !!s.scene.formula : !!s.scene.diagram;
+    if (!present) return false;
+    shown += 1;
+    return s.revealed >= shown;
+  };
+  const showFormula = visual('formula');
+  const showDiagram = visual('diagram');
+  const hasVisual = !!s.scene.formula || !!s.scene.diagram;
+  const content: Box = { x: 80, y: top + 10, w: W - 160, h: H - 70 - (top + 10) };
+  const textBox: Box = hasVisual && s.scene.bullets.length ? { ...content, w: content.w * 0.45 } : content;
+  const visualBox: Box = hasVisual && s.scene.bullets.length ? { x: content.x + content.w * 0.5, y: content.y, w: content.w * 0.5, h: content.h } : content;
+
+  const bs = 32 * t.fontScale;
+  let y = textBox.y + bs;
+  for (const b of bullets) {
+    const lines = wrapText(b, textBox.w - 40, bs, 3);
+    const rtl = isRtl(b);
+    parts.push(`<circle cx="${rtl ? textBox.x + textBox.w - 8 : textBox.x + 8}" cy="${(y - bs * 0.32).toFixed(1)}" r="${(bs * 0.18).toFixed(1)}" fill="${t.accent}"/>`);
+    parts.push(textBlock(lines, { x: rtl ? textBox.x + textBox.w - 36 : textBox.x + 36, y, size: bs, fill: t.text, font: t.font }));
+    y += lines.length * bs * 1.28 + bs * 0.6;
+    if (y > textBox.y + textBox.h) break;
+  }
+  if (showFormula && s.scene.formula) {
+    const box = showDiagram ? { ...visualBox, h: visualBox.h * 0.4 } : visualBox;
+    parts.push(formulaSvg(s.scene.formula, box, t));
+  }
+  if (showDiagram && s.scene.diagram) {
+    const box = s.scene.formula ? { ...visualBox, y: visualBox.y + visualBox.h * 0.42, h: visualBox.h * 0.58 } : visualBox;
+    parts.push(diagramSvg(s.scene.diagram, box, t));
+  }
+  const fs = 18;
+  parts.push(textBlock(wrapText(s.title, W - 360, fs, 1), { x: 80, y: H - 28, size: fs, fill: t.muted, font: t.font }));
+  parts.push(textBlock([`${s.sceneIndex + 1} / ${s.sceneCount}`], { x: W - 80, y: H - 28, size: fs, fill: t.muted, font: t.font, anchor: 'end' }));
+  const progress = ((s.sceneIndex + 1) / s.sceneCount) * W;
+  parts.push(`<rect x="0" y="${H - 6}" width="${progress.toFixed(1)}" height="6" fill="${t.accent}" opacity="0.7"/>`);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}">${parts.join('')}</svg>`;
+}

@@ -1,0 +1,61 @@
+import { Injectable } from '@nestjs/common';
+import {
+  FilesSubjects,
+  JobsSubjects,
+  JobType,
+  VideosSubjects,
+  type ClaimedJob,
+  type ClaimResponse,
+  type CompleteRequest,
+  type FailRequest,
+  type FailResponse,
+  type LeaseRef,
+  type LeaseState,
+  type ProgressReport,
+  type RecordVideoRequest,
+  type RetrievedPassage,
+} from '@vgp/contracts';
+import { NatsClient } from '@vgp/messaging';
+
+/** The worker's side of the jobs, videos and files protocols (subjects and payloads from contracts). */
+@Injectable()
+export class JobsClient {
+  constructor(private readonly nats: NatsClient) {}
+
+  async claim(workerId: string): Promise<ClaimedJob | null> {
+    const r = await this.nats.request<ClaimResponse>(JobsSubjects.claim, { worker_id: workerId, job_types: [JobType.VIDEO_GENERATION] });
+    return r?.job ?? null;
+  }
+
+  renew(ref: LeaseRef): Promise<LeaseState> {
+    return this.nats.request<LeaseState>(JobsSubjects.renew, ref);
+  }
+
+  async release(ref: LeaseRef): Promise<void> {
+    await this.nats.request(JobsSubjects.release, ref);
+  }
+
+  async progress(report: ProgressReport): Promise<void> {
+    await this.nats.request(JobsSubjects.progress, report);
+  }
+
+  async complete(req: CompleteRequest): Promise<void> {
+    await this.nats.request(JobsSubjects.complete, req);
+  }
+
+  fail(req: FailRequest): Promise<FailResponse> {
+    return this.nats.request<FailResponse>(JobsSubjects.fail, req);
+  }
+
+  /** Idempotent by job id: a retried completion records the same video. */
+  async recordVideo(req: RecordVideoRequest): Promise<string> {
+    const r = await this.nats.request<{ id?: string; video_id?: string }>(VideosSubjects.record, req, { timeoutMs: 15_000 });
+    const id = r?.video_id ?? r?.id;
+    if (!id) throw new Error('videos.v1.video.record answered without a video id');
+    return id;
+  }
+
+  searchPassages(userId: string, query: string, limit: number): Promise<RetrievedPassage[]> {
+    return this.nats.request<RetrievedPassage[]>(FilesSubjects.searchPassages, { user_id: userId, query, limit });
+  }
+}
