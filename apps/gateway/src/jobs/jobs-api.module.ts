@@ -1,7 +1,15 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module.js';
+import { JobEventsHub } from './job-events.hub.js';
+import { JobsWebSocketServer } from './jobs-websocket.server.js';
 import { JobsController } from './jobs.controller.js';
+import { QueueStatusController, QuotaController } from './quota.controller.js';
 import { VideoJobsController } from './video-jobs.controller.js';
 
-/** Job routes of the API: creation, status, lists, cancellation, live events. */
-@Module({ controllers: [VideoJobsController, JobsController] })
+/** Job routes of the API: creation, status, lists, cancellation, quotas, live events (SSE and WebSocket). */
+@Module({
+  imports: [AuthModule],
+  controllers: [VideoJobsController, JobsController, QuotaController, QueueStatusController],
+  providers: [JobEventsHub, JobsWebSocketServer],
+})
 export class JobsApiModule {}

@@ -88,4 +88,8 @@ export class JobEntity {
 
   @Column('text', { nullable: true })
   requestHash: string | null;
+
+  /** Sequence number of the job's latest stored event. */
+  @Column('int', { default: 0 })
+  eventSeq: number;
 }

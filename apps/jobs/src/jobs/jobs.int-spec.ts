@@ -1,31 +1,49 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import {
   AppError,
   type AuthContext,
+  type BatchCreatedView,
+  type ClaimResponse,
+  type EventsSinceResponse,
+  type FailResponse,
   type Job,
   type JobCreatedView,
+  type JobEvent,
+  type JobListItem,
+  type JobLogEntry,
   JobPriority,
+  JobsEvents,
+  type JobStatsView,
   JobStatus,
   type JobStatusView,
   JobsSubjects,
+  type LeaseState,
+  type PaginatedResponse,
+  type QueueStatusView,
+  type QuotaView,
   ROLE_DEFAULT_PERMISSIONS,
   UserRole,
   UserStatus,
   VideoQuality,
 } from '@vgp/contracts';
 import { NatsClient } from '@vgp/messaging';
-import { createTestInfra, type RunningService, startService, type TestInfra } from '@vgp/testing';
+import { createTestInfra, type RunningService, startService, type TestInfra, waitFor } from '@vgp/testing';
 import pg from 'pg';
 import { AppModule } from '../app.module.js';
 import { JobsConfig } from '../jobs.config.js';
 
-const user = (id: string, role = UserRole.USER): AuthContext => ({
+const user = (id: string, role = UserRole.USER, limits: Partial<AuthContext['permissions']> = {}): AuthContext => ({
   user_id: id,
   role,
   status: UserStatus.ACTIVE,
-  permissions: { user_id: id, role, ...ROLE_DEFAULT_PERMISSIONS[role] },
+  permissions: { user_id: id, role, ...ROLE_DEFAULT_PERMISSIONS[role], ...limits },
 });
+const must = <T,>(v: T | null | undefined): T => {
+  if (v === null || v === undefined) throw new Error('expected a value');
+  return v;
+};
+const roomy = (id: string) => user(id, UserRole.USER, { max_concurrent_jobs: 10, max_daily_jobs: 1000 });
 const configuration = {
   topic: 'Pythagorean theorem',
   context: 'Right triangles',
@@ -41,73 +59,292 @@ describe('jobs service over NATS (real PostgreSQL and NATS)', () => {
   let svc: RunningService<JobsConfig>;
   let nc: NatsConnection;
   let client: NatsClient;
+  let db: pg.Client;
+
+  const create = (u: AuthContext, extra: Record<string, unknown> = {}) =>
+    client.request<JobCreatedView>(JobsSubjects.create, { user: u, configuration, priority: JobPriority.NORMAL, ...extra });
+  const claim = (worker = 'w1') => client.request<ClaimResponse>(JobsSubjects.claim, { worker_id: worker });
+  const fails = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as AppError);
+  const jobOf = (u: AuthContext, id: string) => client.request<Job>(JobsSubjects.get, { user: u, job_id: id });
 
   beforeAll(async () => {
     infra = await createTestInfra('jobs');
-    svc = await startService({ module: AppModule, config: JobsConfig, service: 'jobs', env: infra.env });
+    svc = await startService({
+      module: AppModule,
+      config: JobsConfig,
+      service: 'jobs',
+      env: { ...infra.env, JOB_LEASE_SECONDS: '2', JOB_REAPER_INTERVAL_MS: '200', JOB_RETRY_BASE_MS: '50', SCRIPT_MODELS: 'builtin,other' },
+    });
     nc = await connect({ servers: infra.natsUrl });
-    client = new NatsClient(nc, { subjectPrefix: infra.subjectPrefix, timeoutMs: 2000 });
+    client = new NatsClient(nc, { subjectPrefix: infra.subjectPrefix, timeoutMs: 5000 });
+    db = new pg.Client({ connectionString: infra.databaseUrl });
+    await db.connect();
   });
 
   afterAll(async () => {
+    await db?.end();
     await nc?.close();
     await svc?.close();
     await infra?.cleanup();
   });
 
-  it('applied its migrations to its own schema', async () => {
-    const db = new pg.Client({ connectionString: infra.databaseUrl });
-    await db.connect();
-    const { rows } = await db.query(`SELECT name FROM jobs.migrations ORDER BY id`);
-    await db.end();
-    expect(rows.map((r) => r.name)).toContain('CreateJobs1764000000000');
+  // Each scheduling test starts from an empty queue.
+  beforeEach(async () => {
+    await db.query(`UPDATE jobs.jobs SET status = 'cancelled' WHERE status IN ('queued', 'processing')`);
   });
 
-  it('creates a durable queued job and returns it in the spec shapes', async () => {
-    const created = await client.request<JobCreatedView>(JobsSubjects.create, { user: user('alice'), configuration, priority: JobPriority.HIGH });
+  it('applied its migrations to its own schema', async () => {
+    const { rows } = await db.query(`SELECT name FROM jobs.migrations ORDER BY id`);
+    expect(rows.map((r) => r.name)).toEqual(['CreateJobs1764000000000', 'JobScheduling1764100000000']);
+  });
+
+  it('creates a durable queued job with an estimate and returns it in the spec shapes', async () => {
+    const created = await create(user('alice'), { priority: JobPriority.HIGH });
     expect(created).toEqual({
       job_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
       status: JobStatus.QUEUED,
-      progress: expect.objectContaining({ percentage: 0, current_stage: null, stages_completed: [] }),
+      progress: { percentage: 0, current_stage: null, stages_completed: [], estimated_completion: expect.any(String) },
       created_at: expect.any(String),
     });
-
     const status = await client.request<JobStatusView>(JobsSubjects.status, { user: user('alice'), job_id: created.job_id });
     expect(status).toMatchObject({ job_id: created.job_id, status: 'queued', created_at: created.created_at });
-
-    const job = await client.request<Job>(JobsSubjects.get, { user: user('alice'), job_id: created.job_id });
-    expect(job).toMatchObject({
-      id: created.job_id,
-      user_id: 'alice',
-      job_type: 'video_generation',
-      priority: 'high',
-      status: 'queued',
-      is_deleted: false,
-      configuration,
-    });
+    const job = await jobOf(user('alice'), created.job_id);
+    expect(job).toMatchObject({ id: created.job_id, user_id: 'alice', job_type: 'video_generation', priority: 'high', is_deleted: false, configuration, retry_count: 0, max_retries: 3 });
   });
 
-  it('answers JOB_NOT_FOUND (404) for a missing, malformed or foreign job', async () => {
-    const created = await client.request<JobCreatedView>(JobsSubjects.create, { user: user('alice'), configuration, priority: JobPriority.NORMAL });
+  it('answers JOB_NOT_FOUND (404) for a missing, malformed or foreign job; admins see it', async () => {
+    const created = await create(user('alice'));
     for (const [who, id] of [
       [user('bob'), created.job_id],
       [user('alice'), '00000000-0000-4000-8000-000000000000'],
       [user('alice'), "1' OR '1'='1"],
     ] as const) {
-      const err = await client.request(JobsSubjects.get, { user: who, job_id: id }).catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(AppError);
-      expect(err).toMatchObject({ code: 'JOB_NOT_FOUND', status: 404 });
+      expect(await fails(jobOf(who, id))).toMatchObject({ code: 'JOB_NOT_FOUND', status: 404 });
     }
-    // An admin who may view all jobs sees it.
-    await expect(client.request(JobsSubjects.get, { user: user('root', UserRole.ADMIN), job_id: created.job_id })).resolves.toMatchObject({ id: created.job_id });
+    await expect(jobOf(user('root', UserRole.ADMIN), created.job_id)).resolves.toMatchObject({ id: created.job_id });
   });
 
-  it('serves /health/ready and /metrics on its HTTP port', async () => {
-    const ready = await fetch(`${svc.url}/health/ready`);
-    expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ status: 'ok', info: { database: { status: 'up' }, nats: { status: 'up' } } });
-    const metrics = await (await fetch(`${svc.url}/metrics`)).text();
-    expect(metrics).toMatch(/nats_handler_duration_seconds_count\{service="jobs",version="[^"]+",subject="jobs\.v1\.job\.create",outcome="ok"\} \d+/);
-    expect(metrics).toContain('process_cpu_seconds_total');
+  it('accepts exactly the quota under 20 concurrent creates, and says when it frees up', async () => {
+    const u = user('quota-user');
+    const results = await Promise.all(Array.from({ length: 20 }, () => create(u).then(() => 'ok', (e: AppError) => e)));
+    expect(results.filter((r) => r === 'ok')).toHaveLength(3);
+    const refused = results.filter((r): r is AppError => r instanceof AppError);
+    expect(refused).toHaveLength(17);
+    expect(refused[0]).toMatchObject({ code: 'QUOTA_EXCEEDED', status: 429, details: { limit: 3, current: 3, retry_after: expect.any(Number), resets_at: expect.any(String) } });
+    const quota = await client.request<QuotaView>(JobsSubjects.quota, { user: u });
+    expect(quota).toMatchObject({ user_id: 'quota-user', max_concurrent_jobs: 3, active_jobs: 3, max_daily_jobs: 50, jobs_today: 3 });
+    // The daily limit counts deleted and finished jobs too.
+    const daily = user('daily-user', UserRole.USER, { max_daily_jobs: 2 });
+    await create(daily);
+    await create(daily);
+    await db.query(`UPDATE jobs.jobs SET status = 'cancelled' WHERE user_id = 'daily-user'`);
+    expect(await fails(create(daily))).toMatchObject({ code: 'QUOTA_EXCEEDED', details: { quota: 'max_daily_jobs', limit: 2, current: 2 } });
+  });
+
+  it('checks models and premium quality at submission', async () => {
+    expect(await fails(create(user('alice'), { configuration: { ...configuration, model: 'gpt-99' } }))).toMatchObject({
+      code: 'VALIDATION_ERROR',
+      status: 422,
+      field_errors: [{ field: 'configuration.model', code: 'INVALID_VALUE', value: 'gpt-99' }],
+    });
+    await expect(create(user('alice'), { configuration: { ...configuration, model: 'other' } })).resolves.toMatchObject({ status: 'queued' });
+    expect(await fails(create(user('alice'), { configuration: { ...configuration, quality: 'ultra' } }))).toMatchObject({ code: 'FORBIDDEN', status: 403 });
+    await expect(create(user('boss', UserRole.ADMIN), { configuration: { ...configuration, quality: 'ultra' } })).resolves.toMatchObject({ status: 'queued' });
+  });
+
+  it('honours idempotency keys: same body → the same job, other body → 409', async () => {
+    const u = roomy('idem');
+    const [a, b] = await Promise.all([create(u, { idempotency_key: 'k1' }), create(u, { idempotency_key: 'k1' })]);
+    expect(b.job_id).toBe(a.job_id);
+    expect(await fails(create(u, { idempotency_key: 'k1', priority: JobPriority.HIGH }))).toMatchObject({ code: 'CONFLICT', status: 409 });
+    const { rows } = await db.query(`SELECT count(*)::int AS n FROM jobs.jobs WHERE user_id = 'idem'`);
+    expect(rows[0].n).toBe(1);
+  });
+
+  it('claims by priority, then fairly between users, then by age', async () => {
+    const greedy = roomy('greedy');
+    const low = await create(roomy('x'), { priority: JobPriority.LOW });
+    const g = [];
+    for (let i = 0; i < 4; i++) g.push(await create(greedy));
+    const single = await create(roomy('single'));
+    const urgent = await create(roomy('y'), { priority: JobPriority.URGENT });
+    const order: string[] = [];
+    for (let i = 0; i < 7; i++) order.push((await claim(`w${i}`)).job?.job_id ?? 'none');
+    // urgent first; greedy's oldest; then the single user's job before greedy's second (fewer processing).
+    expect(order.slice(0, 3)).toEqual([urgent.job_id, g[0].job_id, single.job_id]);
+    expect(order.slice(3, 6).sort()).toEqual([g[1].job_id, g[2].job_id, g[3].job_id].sort());
+    expect(order[6]).toBe(low.job_id);
+    expect((await claim()).job).toBeNull();
+  });
+
+  it('runs a job: lease, monotonic progress, events with seq, completion exactly once', async () => {
+    const u = roomy('runner');
+    const created = await create(u);
+    const seen: JobEvent[] = [];
+    const sub = client.subscribe<JobEvent>(JobsEvents.updated, (ev) => ev.job_id === created.job_id && seen.push(ev));
+    const { job } = await claim('w-run');
+    expect(job).toMatchObject({ job_id: created.job_id, attempt: 1, max_retries: 3, lease_token: expect.any(String), configuration });
+    const lease = { job_id: must(job).job_id, lease_token: must(job).lease_token };
+    const p1 = await client.request<LeaseState>(JobsSubjects.progress, { ...lease, percentage: 40, current_stage: 'script_generation', stages_completed: ['content_analysis'] });
+    expect(p1.cancel_requested).toBe(false);
+    await client.request(JobsSubjects.progress, { ...lease, percentage: 20, current_stage: 'script_generation', stages_completed: [] });
+    const mid = await client.request<JobStatusView>(JobsSubjects.status, { user: u, job_id: created.job_id });
+    expect(mid.progress).toMatchObject({ percentage: 40, current_stage: 'script_generation', stages_completed: ['content_analysis'], estimated_completion: expect.any(String) });
+    expect(mid.progress.processing_time_seconds).toBeGreaterThanOrEqual(0);
+    expect(await fails(client.request(JobsSubjects.progress, { ...lease, percentage: 50, current_stage: 'dreaming', stages_completed: [] }))).toMatchObject({ status: 400 });
+    await expect(client.request(JobsSubjects.renew, lease)).resolves.toMatchObject({ cancel_requested: false });
+    expect(await fails(client.request(JobsSubjects.renew, { ...lease, lease_token: '00000000-0000-4000-8000-000000000000' }))).toMatchObject({ code: 'LEASE_LOST', status: 409 });
+    const stages = ['content_analysis', 'script_generation', 'video_generation', 'thumbnail_generation', 'subtitle_generation'];
+    await expect(client.request(JobsSubjects.complete, { ...lease, result: { video_id: 'v1' }, stages_completed: stages })).resolves.toEqual({ status: 'completed' });
+    // The same holder repeating itself is answered again; nothing changes.
+    await expect(client.request(JobsSubjects.complete, { ...lease, result: { video_id: 'v2' }, stages_completed: stages })).resolves.toEqual({ status: 'completed' });
+    const done = await jobOf(u, created.job_id);
+    expect(done).toMatchObject({ status: 'completed', result: { video_id: 'v1' }, progress: { percentage: 100, current_stage: 'completed', stages_completed: stages } });
+    expect(done.progress.processing_time_seconds).toBeGreaterThanOrEqual(0);
+    await waitFor(() => seen.some((e) => e.status === 'completed'), { what: 'completed event' });
+    sub.unsubscribe();
+    expect(seen.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+    expect(seen.map((e) => e.type)).toEqual(['status', 'stage', 'progress', 'status']);
+    const since = await client.request<EventsSinceResponse>(JobsSubjects.eventsSince, { user: u, job_id: created.job_id, after_seq: 2 });
+    expect(since.events.map((e) => e.seq)).toEqual([3, 4]);
+    expect(since.current).toMatchObject({ seq: 4, status: 'completed' });
+    const logs = await client.request<PaginatedResponse<JobLogEntry>>(JobsSubjects.logs, { user: u, job_id: created.job_id, page: 1, items_per_page: 10, sort_order: 'asc' });
+    expect(logs.pagination.total_items).toBe(5);
+    expect(logs.items[0].message).toContain('queued');
+    const errorsOnly = await client.request<PaginatedResponse<JobLogEntry>>(JobsSubjects.logs, { user: u, job_id: created.job_id, page: 1, items_per_page: 10, sort_order: 'asc', level: 'error' });
+    expect(errorsOnly.items).toEqual([]);
+  });
+
+  it('retries retryable failures with backoff, fails the others at once, and past max_retries', async () => {
+    const u = roomy('failer');
+    const a = await create(u);
+    let { job } = await claim();
+    const r1 = await client.request<FailResponse>(JobsSubjects.fail, { job_id: a.job_id, lease_token: must(job).lease_token, error_code: 'RENDER_FAILED', error_message: 'boom', retryable: true });
+    expect(r1).toEqual({ status: 'queued', next_attempt_at: expect.any(String) });
+    for (let attempt = 2; attempt <= 3; attempt++) {
+      job = (await waitFor(async () => (await claim()).job, { what: `attempt ${attempt}` })) as typeof job;
+      expect(job).toMatchObject({ job_id: a.job_id, attempt });
+      await client.request(JobsSubjects.fail, { job_id: a.job_id, lease_token: must(job).lease_token, error_code: 'RENDER_FAILED', error_message: 'boom', retryable: true });
+    }
+    const failed = await jobOf(u, a.job_id);
+    expect(failed).toMatchObject({ status: 'failed', error: { error_code: 'RENDER_FAILED', retry_count: 3, max_retries: 3 } });
+
+    const b = await create(u);
+    ({ job } = await claim());
+    await expect(
+      client.request(JobsSubjects.fail, { job_id: b.job_id, lease_token: must(job).lease_token, error_code: 'CONTENT_GENERATION_FAILED', error_message: 'refused', retryable: false }),
+    ).resolves.toEqual({ status: 'failed' });
+    expect(await jobOf(u, b.job_id)).toMatchObject({ status: 'failed', error: { retry_count: 1 } });
+    // Retry queues it again, from scratch.
+    await expect(client.request(JobsSubjects.retry, { user: u, job_id: b.job_id })).resolves.toMatchObject({ status: 'queued', retry_count: 0 });
+    expect(await fails(client.request(JobsSubjects.retry, { user: u, job_id: b.job_id }))).toMatchObject({ code: 'CONFLICT', status: 409 });
+  });
+
+  it('requeues a job whose worker stopped renewing; the presumed-dead worker cannot complete it', async () => {
+    const u = roomy('lazarus');
+    const a = await create(u);
+    const first = must((await claim('dead')).job);
+    const second = await waitFor(async () => (await claim('alive')).job, { timeoutMs: 6000, what: 'requeue after lease expiry' });
+    expect(second).toMatchObject({ job_id: a.job_id, attempt: 2 });
+    expect(await fails(client.request(JobsSubjects.complete, { job_id: a.job_id, lease_token: first.lease_token, result: { video_id: 'zombie' }, stages_completed: [] }))).toMatchObject({
+      code: 'LEASE_LOST',
+      status: 409,
+    });
+    await client.request(JobsSubjects.complete, { job_id: a.job_id, lease_token: second.lease_token, result: { video_id: 'real' }, stages_completed: [] });
+    expect(await jobOf(u, a.job_id)).toMatchObject({ status: 'completed', result: { video_id: 'real' }, retry_count: 2 });
+  });
+
+  it('a released job is queued again without counting the attempt', async () => {
+    const a = await create(roomy('release'));
+    const { job } = await claim();
+    await expect(client.request(JobsSubjects.release, { job_id: a.job_id, lease_token: must(job).lease_token })).resolves.toEqual({ ok: true });
+    const again = must((await claim()).job);
+    expect(again).toMatchObject({ job_id: a.job_id, attempt: 1 });
+  });
+
+  it('cancels queued jobs at once and tells the worker of a processing one', async () => {
+    const u = roomy('canceller');
+    const queued = await create(u);
+    await expect(client.request(JobsSubjects.cancel, { user: u, job_id: queued.job_id })).resolves.toMatchObject({ status: 'cancelled' });
+    expect(await fails(client.request(JobsSubjects.cancel, { user: u, job_id: queued.job_id }))).toMatchObject({ code: 'JOB_CANNOT_BE_CANCELLED', status: 409 });
+
+    const running = await create(u);
+    const { job } = await claim();
+    const told: string[] = [];
+    const sub = client.subscribe<{ job_id: string }>(JobsEvents.cancelled, (m) => told.push(m.job_id));
+    await nc.flush();
+    expect(await fails(client.request(JobsSubjects.cancel, { user: user('stranger'), job_id: running.job_id }))).toMatchObject({ status: 404 });
+    await client.request(JobsSubjects.cancel, { user: u, job_id: running.job_id });
+    await waitFor(() => told.includes(running.job_id), { timeoutMs: 2000, what: 'cancelled event' });
+    sub.unsubscribe();
+    const lease = { job_id: running.job_id, lease_token: must(job).lease_token };
+    await expect(client.request(JobsSubjects.renew, lease)).resolves.toMatchObject({ cancel_requested: true });
+    expect(await fails(client.request(JobsSubjects.complete, { ...lease, result: {}, stages_completed: [] }))).toMatchObject({ code: 'LEASE_LOST' });
+    expect(await jobOf(u, running.job_id)).toMatchObject({ status: 'cancelled' });
+
+    const finished = await create(u);
+    const f = must((await claim()).job);
+    await client.request(JobsSubjects.complete, { job_id: finished.job_id, lease_token: f.lease_token, result: {}, stages_completed: [] });
+    expect(await fails(client.request(JobsSubjects.cancel, { user: u, job_id: finished.job_id }))).toMatchObject({ code: 'JOB_ALREADY_COMPLETED', status: 409 });
+    // Delete is soft and hides the job.
+    await expect(client.request(JobsSubjects.delete, { user: u, job_id: finished.job_id })).resolves.toMatchObject({ is_deleted: true });
+    expect(await fails(jobOf(u, finished.job_id))).toMatchObject({ code: 'JOB_NOT_FOUND' });
+  });
+
+  it('runs batches: a parent mirrors its children, names failures, and cancels them with it', async () => {
+    const u = roomy('batcher');
+    const batch = await client.request<BatchCreatedView>(JobsSubjects.createBatch, {
+      user: u,
+      priority: JobPriority.NORMAL,
+      jobs: [{ configuration }, { configuration, priority: JobPriority.HIGH }],
+    });
+    expect(batch.job_ids).toHaveLength(2);
+    const parent = await jobOf(u, batch.parent_job.job_id);
+    expect(parent).toMatchObject({ job_type: 'batch_video_generation', batch_id: batch.batch_id, status: 'queued' });
+    const kid = await jobOf(u, batch.job_ids[0]);
+    expect(kid).toMatchObject({ batch_id: batch.batch_id, parent_job_id: parent.id });
+    const c1 = must((await claim()).job);
+    expect(c1.job_id).toBe(batch.job_ids[1]);
+    await client.request(JobsSubjects.complete, { job_id: c1.job_id, lease_token: c1.lease_token, result: { video_id: 'v' }, stages_completed: [] });
+    expect(await jobOf(u, parent.id)).toMatchObject({ status: 'processing', progress: { percentage: 50 } });
+    const c2 = must((await claim()).job);
+    await client.request(JobsSubjects.fail, { job_id: c2.job_id, lease_token: c2.lease_token, error_code: 'CONTENT_GENERATION_FAILED', error_message: 'no', retryable: false });
+    expect(await jobOf(u, parent.id)).toMatchObject({
+      status: 'completed',
+      result: { children: 2, completed: [c1.job_id], failed: [{ job_id: c2.job_id, error_code: 'CONTENT_GENERATION_FAILED' }] },
+    });
+    const listed = await client.request<PaginatedResponse<JobListItem>>(JobsSubjects.list, { user: u, page: 1, items_per_page: 10, sort_order: 'asc', sort_by: 'created_at', batch_id: batch.batch_id });
+    expect(listed.pagination.total_items).toBe(3);
+
+    const b2 = await client.request<BatchCreatedView>(JobsSubjects.createBatch, { user: u, priority: JobPriority.LOW, jobs: [{ configuration }, { configuration }] });
+    const running = must((await claim()).job);
+    await client.request(JobsSubjects.cancel, { user: u, job_id: b2.parent_job.job_id });
+    for (const id of b2.job_ids) expect(await jobOf(u, id)).toMatchObject({ status: 'cancelled' });
+    await expect(client.request(JobsSubjects.renew, { job_id: running.job_id, lease_token: running.lease_token })).resolves.toMatchObject({ cancel_requested: true });
+  });
+
+  it('lists with filters, sorting and pagination; only admins list others', async () => {
+    const u = roomy('lister');
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await create(u, { priority: i % 2 ? JobPriority.HIGH : JobPriority.LOW })).job_id);
+    const list = (q: Record<string, unknown>, who = u) =>
+      client.request<PaginatedResponse<JobListItem>>(JobsSubjects.list, { user: who, page: 1, items_per_page: 10, sort_order: 'desc', sort_by: 'created_at', ...q });
+    const p2 = await list({ page: 2, items_per_page: 2 });
+    expect(p2.items.map((i) => i.job_id)).toEqual([ids[2], ids[1]]);
+    expect(p2.pagination).toEqual({ page: 2, items_per_page: 2, total_items: 5, total_pages: 3, has_next: true, has_previous: true });
+    expect((await list({ priority: 'high' })).items).toHaveLength(2);
+    expect((await list({ sort_by: 'priority', sort_order: 'desc' })).items[0].priority).toBe('high');
+    expect((await list({ status: 'completed' })).items).toHaveLength(0);
+    expect(await fails(list({ all: true }))).toMatchObject({ code: 'FORBIDDEN', status: 403 });
+    expect((await list({ user_id: 'lister' }, user('root', UserRole.ADMIN))).pagination.total_items).toBe(5);
+  });
+
+  it('reports queue status and stats', async () => {
+    await create(roomy('q1'), { priority: JobPriority.URGENT });
+    const q = await client.request<QueueStatusView>(JobsSubjects.queueStatus, {});
+    expect(q).toMatchObject({ queue_length: 1, by_priority: { urgent: 1, high: 0, normal: 0, low: 0 }, running_jobs: 0, expected_wait_seconds: expect.any(Number) });
+    const s = await client.request<JobStatsView>(JobsSubjects.stats, { window_minutes: 60 });
+    expect(s).toMatchObject({ window_minutes: 60, queue_length: 1, stuck_jobs: 0, jobs_by_status: { completed: expect.any(Number) } });
+    expect(s.success_rate_percent).toBeGreaterThan(0);
   });
 });

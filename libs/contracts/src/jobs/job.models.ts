@@ -115,6 +115,14 @@ export interface JobEvent {
   progress: JobProgress;
   error?: JobError;
   at: string;
+  /** A human-readable line (also in the job's log). */
+  message?: string;
+  created_at?: string;
+  updated_at?: string;
+  started_at?: string;
+  completed_at?: string;
+  is_deleted?: boolean;
+  result?: Record<string, any>;
 }
 
 export interface QuotaView {
@@ -131,6 +139,8 @@ export interface QueueStatusView {
   by_priority: Record<JobPriority, number>;
   running_jobs: number;
   expected_wait_seconds: number;
+  /** Workers holding a lease right now. */
+  active_workers?: number;
 }
 
 /** `jobs.v1.stats.get`: figures for the system metrics, measured over `window_minutes`. */

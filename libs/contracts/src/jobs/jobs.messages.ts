@@ -1,6 +1,6 @@
 import type { AuthContext } from '../users/user.models.js';
-import type { JobConfiguration } from './job.models.js';
-import type { JobPriority, JobStatus, JobType } from './job.enums.js';
+import type { JobConfiguration, JobEvent, JobStatusView } from './job.models.js';
+import type { JobLogLevel, JobPriority, JobStatus, JobType } from './job.enums.js';
 
 /** `jobs.v1.job.create` */
 export interface CreateJobRequest {
@@ -8,6 +8,8 @@ export interface CreateJobRequest {
   configuration: JobConfiguration;
   priority: JobPriority;
   idempotency_key?: string;
+  /** Default `video_generation`; services (files) may create `file_processing` jobs, which bypass the video quotas. */
+  job_type?: JobType;
 }
 
 /** `jobs.v1.batch.create` */
@@ -85,4 +87,73 @@ export interface FailRequest extends LeaseRef {
 export interface FailResponse {
   status: JobStatus;
   next_attempt_at?: string;
+}
+
+/** `jobs.v1.job.status` with `meta: true` (the gateway's status cache): the view plus what the cache needs. */
+export interface JobStatusRequest extends JobRefRequest {
+  meta?: boolean;
+}
+
+export interface JobStatusMeta {
+  view: JobStatusView;
+  user_id: string;
+  seq: number;
+}
+
+/** `jobs.v1.job.list` */
+export interface ListJobsRequest {
+  user: AuthContext;
+  page: number;
+  items_per_page: number;
+  sort_order: 'asc' | 'desc';
+  sort_by: 'created_at' | 'updated_at' | 'priority' | 'status';
+  status?: JobStatus;
+  job_type?: JobType;
+  priority?: JobPriority;
+  batch_id?: string;
+  created_after?: string;
+  created_before?: string;
+  user_id?: string;
+  all?: boolean;
+}
+
+/** `jobs.v1.job.logs` */
+export interface JobLogsRequest extends JobRefRequest {
+  page: number;
+  items_per_page: number;
+  sort_order: 'asc' | 'desc';
+  level?: JobLogLevel;
+}
+
+/** `jobs.v1.event.list`: stored events of a job with `seq > after_seq`, and its current state. */
+export interface EventsSinceRequest extends JobRefRequest {
+  after_seq?: number;
+  limit?: number;
+}
+
+export interface EventsSinceResponse {
+  events: JobEvent[];
+  /** The job as it is now, as an event whose `seq` is the latest. */
+  current: JobEvent;
+}
+
+/** `jobs.v1.quota.get` */
+export interface QuotaRequest {
+  user: AuthContext;
+}
+
+/** `jobs.v1.stats.get` */
+export interface JobStatsRequest {
+  window_minutes?: number;
+}
+
+/** `jobs.v1.job.queued` event */
+export interface JobQueuedEvent {
+  job_id: string;
+  priority: JobPriority;
+}
+
+/** `jobs.v1.job.cancelled` event */
+export interface JobCancelledEvent {
+  job_id: string;
 }

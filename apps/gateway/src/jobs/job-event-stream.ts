@@ -1,0 +1,51 @@
+import { type AuthContext, type JobEvent, TERMINAL_JOB_STATUSES } from '@vgp/contracts';
+
+/**
+ * Orders one client's view of a job's events: stored events first, then live ones buffered
+ * meanwhile, each once, in `seq` order; only the owner (or an admin who may view all jobs) gets
+ * them. Knows when the job reached a final status, so the stream can end.
+ */
+export class JobEventStream {
+  private lastSeq = -1;
+  private live = false;
+  private readonly buffer: JobEvent[] = [];
+  finished = false;
+  onTerminal?: () => void;
+
+  constructor(
+    private readonly user: AuthContext,
+    private readonly send: (ev: JobEvent) => void,
+  ) {}
+
+  push(ev: JobEvent): void {
+    if (!this.live) this.buffer.push(ev);
+    else this.emit(ev);
+  }
+
+  /** Replays `stored`, then what arrived live meanwhile; `current` is the job as it is now. */
+  start(stored: JobEvent[], current: JobEvent, after?: number): void {
+    if (after !== undefined) this.lastSeq = after;
+    for (const ev of stored) this.emit(ev);
+    // Stored events stop at the page limit; the current state covers anything left out.
+    if (current.seq > this.lastSeq && !this.buffer.some((b) => b.seq === current.seq)) this.emit(current);
+    this.live = true;
+    for (const ev of this.buffer.sort((a, b) => a.seq - b.seq)) this.emit(ev);
+    this.buffer.length = 0;
+    // Resumed after the final event: nothing more will come.
+    if (!this.finished && TERMINAL_JOB_STATUSES.includes(current.status) && this.lastSeq >= current.seq) {
+      this.finished = true;
+      this.onTerminal?.();
+    }
+  }
+
+  private emit(ev: JobEvent): void {
+    if (this.finished || ev.seq <= this.lastSeq) return;
+    if (ev.user_id !== this.user.user_id && !this.user.permissions.can_view_all_jobs) return;
+    this.lastSeq = ev.seq;
+    this.send(ev);
+    if (TERMINAL_JOB_STATUSES.includes(ev.status) && ev.type !== 'progress') {
+      this.finished = true;
+      this.onTerminal?.();
+    }
+  }
+}

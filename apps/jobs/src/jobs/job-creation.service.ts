@@ -1,0 +1,412 @@
+import { Injectable, Logger } from '@nestjs/common';
+import {
+  AppError,
+  type AuthContext,
+  type BatchCreatedView,
+  type CreateBatchRequest,
+  type CreateJobRequest,
+  ErrorCode,
+  FieldErrorCode,
+  type FieldError,
+  type JobConfiguration,
+  type JobCreatedView,
+  JobPriority,
+  JobsEvents,
+  JobType,
+  PRIORITY_RANK,
+  VideoQuality,
+} from '@vgp/contracts';
+import { NatsClient } from '@vgp/messaging';
+import { createHash, randomUUID } from 'node:crypto';
+import { JobsConfig } from '../jobs.config.js';
+import { EstimatesService } from './estimates.service.js';
+import { type JobRow, toCreatedView } from './job-row.js';
+import { JobsDb, type Queryable } from './jobs.db.js';
+
+const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
+
+interface NewJob {
+  id: string;
+  user_id: string;
+  job_type: JobType;
+  priority: JobPriority;
+  configuration: JobConfiguration;
+  estimated_completion: string | null;
+  batch_id: string | null;
+  parent_job_id: string | null;
+  idempotency_key: string | null;
+  request_hash: string | null;
+}
+
+/** What a request adds to the user's use: top-level active jobs and videos today. */
+interface QuotaCost {
+  active: number;
+  daily: number;
+}
+
+interface Pending {
+  req: CreateJobRequest;
+  job: NewJob;
+  cost: QuotaCost;
+  resolve: (v: JobCreatedView) => void;
+  reject: (e: unknown) => void;
+}
+
+interface Usage {
+  active: number;
+  today: number;
+}
+
+/** Keys sorted at every level: the same body always hashes the same. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v)
+      .sort()
+      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+export const requestHash = (kind: string, body: unknown) => createHash('sha256').update(`${kind}:${canonical(body)}`).digest('hex');
+
+export function utcDayStart(now = new Date()): Date {
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+}
+
+/**
+ * Creating jobs: validation against the caller's permissions and the configured models, quotas
+ * enforced exactly (a per-user advisory lock held by the transaction that counts and inserts),
+ * idempotency keys, and batched inserts: creates arriving while a transaction is under way are
+ * written together by the next one.
+ */
+@Injectable()
+export class JobCreationService {
+  private readonly logger = new Logger('JobCreation');
+  private readonly models: Set<string>;
+  private pending: Pending[] = [];
+  private flushing = false;
+
+  constructor(
+    private readonly db: JobsDb,
+    private readonly config: JobsConfig,
+    private readonly estimates: EstimatesService,
+    private readonly nats: NatsClient,
+  ) {
+    this.models = new Set(config.SCRIPT_MODELS.split(','));
+  }
+
+  async create(req: CreateJobRequest): Promise<JobCreatedView> {
+    const jobType = req.job_type ?? JobType.VIDEO_GENERATION;
+    if (jobType !== JobType.VIDEO_GENERATION && jobType !== JobType.FILE_PROCESSING) {
+      throw AppError.validation([{ field: 'job_type', message: 'job_type must be video_generation or file_processing', code: FieldErrorCode.INVALID_ENUM }]);
+    }
+    const priority = this.checkPriority(req.priority, 'priority');
+    if (jobType === JobType.VIDEO_GENERATION) this.checkVideoRequest(req.user, [{ configuration: req.configuration, path: 'configuration' }]);
+    else if (!req.configuration || typeof req.configuration !== 'object') {
+      throw AppError.validation([{ field: 'configuration', message: 'configuration must be an object', code: FieldErrorCode.INVALID_TYPE }]);
+    }
+    const job: NewJob = {
+      id: randomUUID(),
+      user_id: req.user.user_id,
+      job_type: jobType,
+      priority,
+      configuration: req.configuration,
+      estimated_completion: this.estimates.queuedEstimate(req.configuration.quality),
+      batch_id: null,
+      parent_job_id: null,
+      idempotency_key: req.idempotency_key ?? null,
+      request_hash: req.idempotency_key ? requestHash(jobType, { configuration: req.configuration, priority }) : null,
+    };
+    const cost: QuotaCost = jobType === JobType.VIDEO_GENERATION ? { active: 1, daily: 1 } : { active: 0, daily: 0 };
+    if (job.idempotency_key) return this.createKeyed(req.user, job, cost);
+    return new Promise<JobCreatedView>((resolve, reject) => {
+      this.pending.push({ req, job, cost, resolve, reject });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  async createBatch(req: CreateBatchRequest): Promise<BatchCreatedView> {
+    if (!Array.isArray(req.jobs) || req.jobs.length < 1 || req.jobs.length > 50) {
+      throw AppError.validation([{ field: 'jobs', message: 'A batch holds between 1 and 50 jobs', code: FieldErrorCode.INVALID_LENGTH }]);
+    }
+    const batchPriority = this.checkPriority(req.priority, 'priority');
+    const items = req.jobs.map((j, i) => ({
+      configuration: j.configuration,
+      priority: this.checkPriority(j.priority ?? batchPriority, `jobs[${i}].priority`),
+      path: `jobs[${i}].configuration`,
+    }));
+    this.checkVideoRequest(req.user, items);
+    const batchId = randomUUID();
+    const parentId = randomUUID();
+    const durations = items.reduce((s, i) => s + this.estimates.durationSeconds(i.configuration.quality), 0);
+    const parent: NewJob = {
+      id: parentId,
+      user_id: req.user.user_id,
+      job_type: JobType.BATCH_VIDEO_GENERATION,
+      priority: batchPriority,
+      // The parent's configuration describes the batch: the first item's topic and the count.
+      configuration: { ...items[0].configuration, custom_config: { ...(items[0].configuration.custom_config ?? {}), batch_size: items.length } },
+      estimated_completion: new Date(Date.parse(this.estimates.queuedEstimate(items[0].configuration.quality)) + durations * 1000).toISOString(),
+      batch_id: batchId,
+      parent_job_id: null,
+      idempotency_key: req.idempotency_key ?? null,
+      request_hash: req.idempotency_key ? requestHash('batch', { jobs: items.map((i) => ({ configuration: i.configuration, priority: i.priority })), priority: batchPriority }) : null,
+    };
+    const children: NewJob[] = items.map((i) => ({
+      id: randomUUID(),
+      user_id: req.user.user_id,
+      job_type: JobType.VIDEO_GENERATION,
+      priority: i.priority,
+      configuration: i.configuration,
+      estimated_completion: this.estimates.queuedEstimate(i.configuration.quality),
+      batch_id: batchId,
+      parent_job_id: parentId,
+      idempotency_key: null,
+      request_hash: null,
+    }));
+    const cost: QuotaCost = { active: 1, daily: children.length };
+    const out = await this.db.tx(async (c) => {
+      await this.lockUsers(c, [req.user.user_id]);
+      if (parent.idempotency_key) {
+        const prior = await this.findKeyed(c, req.user.user_id, parent.idempotency_key, parent.request_hash ?? '');
+        if (prior) return { prior, rows: undefined };
+      }
+      const usage = (await this.usage(c, [req.user.user_id])).get(req.user.user_id) ?? { active: 0, today: 0 };
+      const err = this.quotaError(req.user, usage, cost);
+      if (err) throw err;
+      const rows = await this.insert(c, [parent, ...children]);
+      return { prior: undefined, rows };
+    });
+    if (out.prior) return this.batchView(out.prior);
+    const rows = out.rows ?? [];
+    this.wake(rows.slice(1));
+    return { batch_id: batchId, parent_job: toCreatedView(rows[0]), job_ids: rows.slice(1).map((r) => r.id) };
+  }
+
+  private async batchView(parent: JobRow): Promise<BatchCreatedView> {
+    const kids = await this.db.query<{ id: string }>(`SELECT id FROM jobs.jobs WHERE parent_job_id = $1 ORDER BY created_at, id`, [parent.id]);
+    return { batch_id: parent.batch_id ?? parent.id, parent_job: toCreatedView(parent), job_ids: kids.map((k) => k.id) };
+  }
+
+  /** One transaction per key: the lock makes a concurrent repeat wait for the first and then find it. */
+  private async createKeyed(user: AuthContext, job: NewJob, cost: QuotaCost): Promise<JobCreatedView> {
+    const out = await this.db.tx(async (c) => {
+      await this.lockUsers(c, [user.user_id]);
+      const prior = await this.findKeyed(c, user.user_id, job.idempotency_key ?? '', job.request_hash ?? '');
+      if (prior) {
+        if (prior.job_type === JobType.BATCH_VIDEO_GENERATION) throw AppError.conflict(ErrorCode.CONFLICT, 'This Idempotency-Key was used for a different request', { idempotency_key: job.idempotency_key });
+        return { row: prior, created: false };
+      }
+      if (cost.active || cost.daily) {
+        const usage = (await this.usage(c, [user.user_id])).get(user.user_id) ?? { active: 0, today: 0 };
+        const err = this.quotaError(user, usage, cost);
+        if (err) throw err;
+      }
+      const [row] = await this.insert(c, [job]);
+      return { row, created: true };
+    });
+    if (out.created) this.wake([out.row]);
+    return toCreatedView(out.row);
+  }
+
+  /** The job created earlier with this key: same body → it; different body → 409; expired keys are freed. */
+  private async findKeyed(c: Queryable, userId: string, key: string, hash: string): Promise<JobRow | null> {
+    const { rows } = await c.query<JobRow>(`SELECT * FROM jobs.jobs WHERE user_id = $1 AND idempotency_key = $2 AND parent_job_id IS NULL`, [userId, key]);
+    const prior = rows[0];
+    if (!prior) return null;
+    if (Date.now() - prior.created_at.getTime() > IDEMPOTENCY_WINDOW_MS) {
+      await c.query(`UPDATE jobs.jobs SET idempotency_key = NULL WHERE id = $1`, [prior.id]);
+      return null;
+    }
+    if (prior.request_hash !== hash) {
+      throw AppError.conflict(ErrorCode.CONFLICT, 'This Idempotency-Key was already used with a different request body', { idempotency_key: key });
+    }
+    return prior;
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    try {
+      while (this.pending.length) {
+        const group = this.pending.splice(0, this.config.JOB_CREATE_BATCH_MAX);
+        try {
+          await this.writeGroup(group);
+        } catch (err) {
+          this.logger.error(`Could not store ${group.length} job(s): ${(err as Error).message}`);
+          const e = err instanceof AppError ? err : AppError.unavailable('jobs');
+          for (const p of group) p.reject(e);
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /** Many creates, one transaction: lock the users (sorted), count, decide each in order, insert the accepted. */
+  private async writeGroup(group: Pending[]): Promise<void> {
+    const outcome = await this.db.tx(async (c) => {
+      const users = [...new Set(group.filter((p) => p.cost.active || p.cost.daily).map((p) => p.job.user_id))];
+      const usage = users.length ? (await this.lockUsers(c, users), await this.usage(c, users)) : new Map<string, Usage>();
+      const accepted: Pending[] = [];
+      const refused = new Map<Pending, AppError>();
+      for (const p of group) {
+        if (p.cost.active || p.cost.daily) {
+          const u = usage.get(p.job.user_id) ?? { active: 0, today: 0 };
+          const err = this.quotaError(p.req.user, u, p.cost);
+          if (err) {
+            refused.set(p, err);
+            continue;
+          }
+          usage.set(p.job.user_id, { active: u.active + p.cost.active, today: u.today + p.cost.daily });
+        }
+        accepted.push(p);
+      }
+      const rows = accepted.length ? await this.insert(c, accepted.map((p) => p.job)) : [];
+      return { accepted, rows, refused };
+    });
+    outcome.accepted.forEach((p, i) => p.resolve(toCreatedView(outcome.rows[i])));
+    for (const [p, err] of outcome.refused) p.reject(err);
+    this.wake(outcome.rows);
+  }
+
+  private async lockUsers(c: Queryable, users: string[]): Promise<void> {
+    // Sorted, so two transactions never wait on each other's locks in opposite orders.
+    await c.query({
+      name: 'quota_lock',
+      text: `SELECT pg_advisory_xact_lock(hashtextextended('jobs-quota:' || u, 0)) FROM (SELECT u FROM unnest($1::text[]) AS u ORDER BY u) s`,
+      values: [[...users].sort()],
+    });
+  }
+
+  private async usage(c: Queryable, users: string[]): Promise<Map<string, Usage>> {
+    const { rows } = await c.query<{ user_id: string; active: number; today: number }>({
+      name: 'quota_usage',
+      text: `SELECT user_id,
+               count(*) FILTER (WHERE status IN ('queued', 'processing') AND parent_job_id IS NULL AND job_type <> 'file_processing')::int AS active,
+               count(*) FILTER (WHERE created_at >= $2 AND job_type = 'video_generation')::int AS today
+             FROM jobs.jobs
+             WHERE user_id = ANY($1::text[]) AND ((status IN ('queued', 'processing') AND parent_job_id IS NULL) OR created_at >= $2)
+             GROUP BY user_id`,
+      values: [users, utcDayStart()],
+    });
+    return new Map(rows.map((r) => [r.user_id, { active: r.active, today: r.today }]));
+  }
+
+  /** 429 QUOTA_EXCEEDED with the limit, the use and when it frees up, or null. */
+  quotaError(user: AuthContext, usage: Usage, cost: QuotaCost): AppError | null {
+    const p = user.permissions;
+    if (cost.active && usage.active + cost.active > p.max_concurrent_jobs) {
+      // A slot frees when a running job ends: about one job's duration.
+      const retryAfter = Math.max(1, Math.ceil(this.estimates.durationSeconds(VideoQuality.MEDIUM)));
+      return new AppError(ErrorCode.QUOTA_EXCEEDED, 429, `You already have ${usage.active} active jobs; the limit is ${p.max_concurrent_jobs}`, {
+        quota: 'max_concurrent_jobs',
+        limit: p.max_concurrent_jobs,
+        current: usage.active,
+        retry_after: retryAfter,
+        resets_at: new Date(Date.now() + retryAfter * 1000).toISOString(),
+      });
+    }
+    if (cost.daily && usage.today + cost.daily > p.max_daily_jobs) {
+      const resets = new Date(utcDayStart().getTime() + 24 * 3600 * 1000);
+      return new AppError(ErrorCode.QUOTA_EXCEEDED, 429, `Daily job limit of ${p.max_daily_jobs} reached`, {
+        quota: 'max_daily_jobs',
+        limit: p.max_daily_jobs,
+        current: usage.today,
+        requested: cost.daily,
+        retry_after: Math.max(1, Math.ceil((resets.getTime() - Date.now()) / 1000)),
+        resets_at: resets.toISOString(),
+      });
+    }
+    return null;
+  }
+
+  private async insert(c: Queryable, jobs: NewJob[]): Promise<JobRow[]> {
+    const now = new Date();
+    const cols = {
+      id: [] as string[],
+      user: [] as string[],
+      type: [] as string[],
+      priority: [] as string[],
+      rank: [] as number[],
+      conf: [] as string[],
+      progress: [] as string[],
+      batch: [] as (string | null)[],
+      parent: [] as (string | null)[],
+      key: [] as (string | null)[],
+      hash: [] as (string | null)[],
+    };
+    for (const j of jobs) {
+      cols.id.push(j.id);
+      cols.user.push(j.user_id);
+      cols.type.push(j.job_type);
+      cols.priority.push(j.priority);
+      cols.rank.push(PRIORITY_RANK[j.priority]);
+      cols.conf.push(JSON.stringify(j.configuration));
+      cols.progress.push(JSON.stringify({ percentage: 0, current_stage: null, stages_completed: [], estimated_completion: j.estimated_completion }));
+      cols.batch.push(j.batch_id);
+      cols.parent.push(j.parent_job_id);
+      cols.key.push(j.idempotency_key);
+      cols.hash.push(j.request_hash);
+    }
+    const { rows } = await c.query<JobRow>({
+      name: 'jobs_insert',
+      text: `WITH ins AS (
+               INSERT INTO jobs.jobs (id, user_id, job_type, priority, priority_rank, configuration, status, progress, created_at, updated_at,
+                                      batch_id, parent_job_id, max_retries, run_after, idempotency_key, request_hash)
+               SELECT t.id, t.user_id, t.job_type, t.priority, t.rank, t.conf, 'queued', t.progress, $12, $12, t.batch, t.parent, $13, $12, t.key, t.hash
+               FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::smallint[], $6::jsonb[], $7::jsonb[], $8::uuid[], $9::uuid[], $10::text[], $11::text[])
+                    AS t(id, user_id, job_type, priority, rank, conf, progress, batch, parent, key, hash)
+               RETURNING *),
+             logs AS (INSERT INTO jobs.job_logs (job_id, level, message, details, created_at)
+               SELECT id, 'info', 'Job queued with priority ' || priority, NULL, $12 FROM ins)
+             SELECT * FROM ins`,
+      values: [cols.id, cols.user, cols.type, cols.priority, cols.rank, cols.conf, cols.progress, cols.batch, cols.parent, cols.key, cols.hash, now, this.config.JOB_MAX_RETRIES],
+    });
+    // RETURNING has no order guarantee: put the rows back in the order asked.
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return jobs.map((j) => byId.get(j.id) as JobRow);
+  }
+
+  /** Idle workers claim on this. */
+  private wake(rows: JobRow[]): void {
+    for (const r of rows) if (r.job_type !== JobType.BATCH_VIDEO_GENERATION) this.nats.publish(JobsEvents.queued, { job_id: r.id, priority: r.priority });
+  }
+
+  private checkPriority(p: unknown, field: string): JobPriority {
+    if (p === undefined || p === null) return JobPriority.NORMAL;
+    if (!Object.values(JobPriority).includes(p as JobPriority)) {
+      throw AppError.validation([{ field, message: 'Priority must be one of: low, normal, high, urgent', code: FieldErrorCode.INVALID_ENUM, value: p }]);
+    }
+    return p as JobPriority;
+  }
+
+  /** Permissions and configured models; every bad item is named by its path. */
+  private checkVideoRequest(user: AuthContext, items: Array<{ configuration: JobConfiguration; path: string }>): void {
+    if (!user?.permissions?.can_generate_videos) throw AppError.forbidden('Your account may not generate videos');
+    const errors: FieldError[] = [];
+    for (const { configuration, path } of items) {
+      if (!configuration || typeof configuration !== 'object') {
+        errors.push({ field: path, message: 'configuration must be an object', code: FieldErrorCode.INVALID_TYPE });
+        continue;
+      }
+      if (configuration.model !== undefined && !this.models.has(configuration.model)) {
+        errors.push({
+          field: `${path}.model`,
+          message: `Unknown model; available: ${[...this.models].join(', ')}`,
+          code: FieldErrorCode.INVALID_VALUE,
+          value: configuration.model,
+        });
+      }
+    }
+    if (errors.length) throw AppError.validation(errors);
+    for (const { configuration, path } of items) {
+      if (configuration.quality === VideoQuality.ULTRA && !user.permissions.can_access_premium_features) {
+        throw AppError.forbidden('Ultra quality is a premium feature', { field: `${path}.quality` });
+      }
+    }
+  }
+}
+
