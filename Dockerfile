@@ -1,9 +1,17 @@
 # syntax=docker/dockerfile:1
-# One image definition for every app: `--build-arg APP=<name>` picks the service.
-# Stage 1 builds the whole workspace; stage 2 keeps production dependencies and the built output.
+# One image definition for every app: `docker build --build-arg APP=<app> -t video-platform/<app> .`
+# (gateway, jobs, videos, files, users, render-worker). Every image carries the built output of
+# all apps (a few MB) so that any of them can run the migrations Job (deploy/migrate-job.mjs);
+# APP picks the process it starts. Production dependencies only; runs as the unprivileged `node`
+# user (uid 1000) and works with a read-only root file system (writable: /tmp, the storage mount).
 
-FROM node:20-bookworm-slim AS build
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+# Stage 1: every dependency, then the build, then the dev dependencies pruned away; /out keeps
+# only what runs: each lib's package.json + dist, each app's dist, the migration scripts.
+FROM ${NODE_IMAGE} AS build
 WORKDIR /app
+ENV NX_DAEMON=false NX_TUI=false NX_NO_CLOUD=true
 COPY package.json package-lock.json ./
 COPY libs/config/package.json libs/config/
 COPY libs/contracts/package.json libs/contracts/
@@ -12,28 +20,38 @@ COPY libs/observability/package.json libs/observability/
 COPY libs/persistence/package.json libs/persistence/
 COPY libs/storage/package.json libs/storage/
 COPY libs/testing/package.json libs/testing/
+# The committed lockfile (`npm ci` trips over optional packages of other platforms).
 RUN npm install --no-audit --no-fund
 COPY . .
-RUN NX_DAEMON=false NX_TUI=false npx nx run-many -t build --exclude=e2e,lib-testing --skip-nx-cache \
- && npm prune --omit=dev --no-audit --no-fund
+RUN npx nx run-many -t build --exclude=e2e,lib-testing,deploy --skip-nx-cache \
+ && npm prune --omit=dev --no-audit --no-fund \
+ && rm -rf node_modules/.cache \
+ && mkdir -p /out/libs /out/apps /out/scripts/lib /out/deploy \
+ && for l in config contracts messaging observability persistence storage; do \
+      mkdir -p /out/libs/$l && cp -r libs/$l/package.json libs/$l/dist /out/libs/$l/; \
+    done \
+ && for a in gateway jobs videos files users render-worker; do mkdir -p /out/apps/$a && cp -r apps/$a/dist /out/apps/$a/; done \
+ && cp scripts/migrate.mjs /out/scripts/ && cp scripts/lib/infra.mjs /out/scripts/lib/ \
+ && cp deploy/migrate-job.mjs /out/deploy/
 
-FROM node:20-bookworm-slim AS runtime
+# Stage 2: the runtime. The render worker needs ffmpeg, a TTS engine and fonts; the files
+# service ffprobe and pdftotext; the others nothing beyond Node.
+FROM ${NODE_IMAGE} AS runtime
 ARG APP
-# The render worker needs ffmpeg, a TTS engine and fonts; the files service needs ffprobe and pdftotext.
-RUN if [ "$APP" = "render-worker" ] || [ "$APP" = "files" ]; then \
+RUN test -n "$APP" || (echo "--build-arg APP=<app> is required" >&2; exit 1) \
+ && if [ "$APP" = "render-worker" ] || [ "$APP" = "files" ]; then \
       apt-get update && apt-get install -y --no-install-recommends ffmpeg espeak-ng fonts-dejavu-core poppler-utils \
       && rm -rf /var/lib/apt/lists/*; \
     fi
 WORKDIR /app
-ENV NODE_ENV=production APP=${APP}
+ENV NODE_ENV=production APP=${APP} HTTP_PORT=3000 STORAGE_DIR=/var/lib/platform/storage
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
-COPY --from=build /app/libs ./libs
-COPY --from=build /app/apps/${APP}/dist ./apps/${APP}/dist
-COPY --from=build /app/scripts/migrate.mjs /app/scripts/lib/infra.mjs ./scripts/
-RUN rm -rf libs/*/src libs/testing \
- && mkdir -p /var/lib/platform/storage && chown -R node:node /var/lib/platform
+COPY --from=build /out/ ./
+RUN mkdir -p /var/lib/platform/storage && chown -R node:node /var/lib/platform
 USER node
 EXPOSE 3000
 STOPSIGNAL SIGTERM
+HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=6 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:'+process.env.HTTP_PORT+'/health/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 CMD ["sh", "-c", "exec node apps/${APP}/dist/main.js"]

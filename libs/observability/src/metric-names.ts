@@ -10,6 +10,8 @@ export const MetricNames = {
   jobsCreated: 'jobs_created_total',
   jobsFinished: 'jobs_finished_total',
   jobsQueueDepth: 'jobs_queue_depth',
+  /** Gauge: processing jobs whose lease expired without renewal (alert `StuckJobs`). */
+  jobsStuck: 'jobs_stuck',
   jobClaimLatency: 'jobs_claim_latency_seconds',
   renderDuration: 'render_duration_seconds',
   renderRealtimeFactor: 'render_realtime_factor',

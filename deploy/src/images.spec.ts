@@ -1,0 +1,73 @@
+import { describe, expect, it } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { load } from 'js-yaml';
+import { REPO_DIR } from './kustomize-lite.js';
+
+const APPS = ['gateway', 'jobs', 'videos', 'files', 'users', 'render-worker'];
+
+function composeConfig(env: Record<string, string>) {
+  return spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config'], {
+    cwd: REPO_DIR,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', ...env },
+  });
+}
+
+describe('docker-compose.yml', () => {
+  const out = composeConfig({ POSTGRES_PASSWORD: 'compose-test' });
+  const config = load(out.stdout) as any;
+
+  it('is valid for docker-compose and refuses to run without POSTGRES_PASSWORD', () => {
+    expect(out.stderr).not.toMatch(/ERROR/);
+    expect(out.status).toBe(0);
+    expect(spawnSync('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q'], { cwd: REPO_DIR, env: { ...process.env, POSTGRES_PASSWORD: 'x' } }).status).toBe(0);
+    const missing = composeConfig({});
+    expect(missing.status).not.toBe(0);
+    expect(missing.stderr).toMatch(/POSTGRES_PASSWORD/);
+  });
+
+  it('runs every app from the Dockerfile, non-root, read-only, with a health check and healthy dependencies', () => {
+    for (const app of APPS) {
+      const s = config.services[app];
+      expect(s.build).toMatchObject({ dockerfile: 'Dockerfile', args: { APP: app } });
+      expect(s.user).toBe('1000:1000');
+      expect(s.read_only).toBe(true);
+      expect(s.cap_drop).toEqual(['ALL']);
+      expect(s.healthcheck.test.join(' ')).toContain('/health/ready');
+      expect(s.depends_on).toMatchObject({ postgres: { condition: 'service_healthy' }, nats: { condition: 'service_healthy' }, migrations: { condition: 'service_completed_successfully' } });
+      expect(s.environment.DATABASE_MIGRATE_ON_START).toBe('false');
+      expect(s.environment.DATABASE_URL).toContain('compose-test');
+    }
+    expect(config.services.gateway.depends_on).toMatchObject({ users: { condition: 'service_healthy' }, jobs: { condition: 'service_healthy' } });
+    expect(config.services['render-worker'].depends_on).toMatchObject({ jobs: { condition: 'service_healthy' } });
+    expect(config.services.migrations.command).toEqual(['node', 'deploy/migrate-job.mjs']);
+    expect(config.services.postgres.healthcheck).toBeDefined();
+    expect(config.services.nats.healthcheck).toBeDefined();
+  });
+});
+
+describe('Dockerfile', () => {
+  const df = readFileSync(join(REPO_DIR, 'Dockerfile'), 'utf8');
+
+  it('is multi-stage, keeps production dependencies only and runs as a non-root user', () => {
+    expect(df.match(/^FROM /gm)?.length).toBeGreaterThanOrEqual(2);
+    expect(df).toMatch(/npm prune --omit=dev/);
+    const lines = df.split('\n');
+    const user = lines.findIndex((l) => /^USER node\b/.test(l));
+    expect(user).toBeGreaterThan(lines.findIndex((l) => /^FROM .* AS runtime/.test(l)));
+    expect(user).toBeLessThan(lines.findIndex((l) => /^CMD /.test(l)));
+    // Media tools only where they are used.
+    expect(df).toMatch(/"\$APP" = "render-worker" \] \|\| \[ "\$APP" = "files" \].*\n.*ffmpeg espeak-ng fonts-dejavu-core poppler-utils/);
+    expect(df).toMatch(/HEALTHCHECK .*\n.*\/health\/ready/);
+  });
+
+  it('copies what the migrations entry point imports, where it imports it from', () => {
+    const job = readFileSync(join(REPO_DIR, 'deploy', 'migrate-job.mjs'), 'utf8');
+    expect(job).toContain("from '../scripts/migrate.mjs'");
+    expect(readFileSync(join(REPO_DIR, 'scripts', 'migrate.mjs'), 'utf8')).toContain("from './lib/infra.mjs'");
+    expect(df).toContain('cp scripts/migrate.mjs /out/scripts/ && cp scripts/lib/infra.mjs /out/scripts/lib/');
+    for (const app of ['users', 'jobs', 'videos', 'files']) expect(df).toMatch(new RegExp(`for a in [^;]*\\b${app}\\b`));
+  });
+});

@@ -1,0 +1,87 @@
+import { describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dump, load } from 'js-yaml';
+import { MetricNames } from '@vgp/observability';
+import { DEPLOY_DIR, readYamlDocs } from './kustomize-lite.js';
+
+const PROM = join(DEPLOY_DIR, 'prometheus');
+const GRAFANA = join(DEPLOY_DIR, 'grafana');
+const promtool = (...args: string[]) => execFileSync('promtool', args, { cwd: PROM, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+// Series every scrape has besides the platform's own names: Prometheus' `up`, prom-client's defaults.
+const BUILT_IN = /^(up|process_.+|nodejs_.+)$/;
+const OWN = new Set<string>(Object.values(MetricNames));
+const HISTOGRAM_SUFFIX = /_(bucket|count|sum)$/;
+
+/** Metric names in a PromQL expression: identifiers left once label matchers, groupings and functions are removed. */
+function metricsIn(expr: string): string[] {
+  const bare = expr
+    .replace(/"(?:[^"\\]|\\.)*"/g, '')
+    .replace(/\{[^}]*\}/g, '')
+    .replace(/\[[^\]]*\]/g, '')
+    .replace(/\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)/g, '');
+  const names = new Set<string>();
+  for (const m of bare.matchAll(/\b([a-zA-Z_:][a-zA-Z0-9_:]*)\b(?!\s*\()/g)) {
+    if (!['and', 'or', 'unless', 'bool', 'offset', 'e', 'Inf', 'NaN'].includes(m[1])) names.add(m[1]);
+  }
+  return [...names];
+}
+
+function declared(name: string): boolean {
+  return BUILT_IN.test(name) || OWN.has(name) || OWN.has(name.replace(HISTOGRAM_SUFFIX, '')) || name.includes(':');
+}
+
+describe('deploy/prometheus', () => {
+  it('has alert rules promtool accepts, and their unit tests pass', () => {
+    expect(promtool('check', 'rules', 'alerts.yml')).toMatch(/SUCCESS: 9 rules found/);
+    expect(promtool('test', 'rules', 'alerts.test.yml')).toMatch(/SUCCESS/);
+    expect(promtool('check', 'config', 'prometheus.compose.yml')).toMatch(/SUCCESS/);
+  });
+
+  it('alerts on service down, error rate, queue backlog and stuck jobs, from declared metric names', () => {
+    const groups = (load(readFileSync(join(PROM, 'alerts.yml'), 'utf8')) as any).groups;
+    const rules = groups.flatMap((g: any) => g.rules);
+    expect(rules.filter((r: any) => r.alert).map((r: any) => r.alert)).toEqual(expect.arrayContaining(['ServiceDown', 'HighErrorRate', 'JobQueueBacklog', 'StuckJobs']));
+    const undeclared = rules.flatMap((r: any) => metricsIn(r.expr)).filter((n: string) => !declared(n));
+    expect(undeclared).toEqual([]);
+  });
+});
+
+describe('deploy/grafana', () => {
+  const dashboard = JSON.parse(readFileSync(join(GRAFANA, 'dashboards', 'video-platform.json'), 'utf8'));
+  const panels = dashboard.panels.filter((p: any) => p.type !== 'row');
+  const exprs: string[] = panels.flatMap((p: any) => p.targets.map((t: any) => t.expr));
+
+  it('provisions the Prometheus data source the dashboard uses, and the dashboard folder compose mounts', () => {
+    const [ds] = readYamlDocs(join(GRAFANA, 'provisioning', 'datasources', 'prometheus.yml'));
+    expect(ds.datasources[0]).toMatchObject({ type: 'prometheus', uid: 'vgp-prometheus' });
+    expect(new Set(panels.map((p: any) => p.datasource.uid))).toEqual(new Set(['vgp-prometheus']));
+    const [prov] = readYamlDocs(join(GRAFANA, 'provisioning', 'dashboards', 'video-platform.yml'));
+    const path = prov.providers[0].options.path;
+    expect(readFileSync(join(DEPLOY_DIR, '..', 'docker-compose.yml'), 'utf8')).toContain(`./deploy/grafana/dashboards:${path}:ro`);
+    expect(new Set(dashboard.panels.map((p: any) => p.id)).size).toBe(dashboard.panels.length);
+  });
+
+  it('shows the golden signals per service, the queue and render throughput', () => {
+    const titles = panels.map((p: any) => p.title).join('\n');
+    for (const t of [/requests per second/i, /5xx/i, /p50 \/ p99/i, /Saturation/i, /Queue depth/i, /Render throughput/i]) expect(titles).toMatch(t);
+    expect(exprs.some((e) => e.includes('histogram_quantile(0.99'))).toBe(true);
+    expect(exprs.filter((e) => e.includes('by (service'))).not.toHaveLength(0);
+  });
+
+  it('queries only declared metrics, in PromQL that promtool parses', () => {
+    expect(exprs.flatMap(metricsIn).filter((n) => !declared(n))).toEqual([]);
+    // Every query as a recording rule, Grafana's variables replaced: promtool parses each one.
+    const dir = mkdtempSync(join(tmpdir(), 'vgp-dash-'));
+    try {
+      const rules = exprs.map((e, i) => ({ record: `dashboard:query_${i}`, expr: e.replaceAll('$__rate_interval', '5m').replaceAll('$service', '.*') }));
+      writeFileSync(join(dir, 'dashboard.rules.yml'), dump({ groups: [{ name: 'dashboard', rules }] }));
+      expect(execFileSync('promtool', ['check', 'rules', join(dir, 'dashboard.rules.yml')], { encoding: 'utf8' })).toMatch(new RegExp(`SUCCESS: ${rules.length} rules found`));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
