@@ -1,5 +1,18 @@
-import { BaseConfig } from '@vgp/config';
+import { BaseConfig, ToInt } from '@vgp/config';
+import { IsInt, Max, Min } from 'class-validator';
 
 export class FilesConfig extends BaseConfig {
   override HTTP_PORT = 3003;
+
+  /** Bound of each metadata or text tool run (ffprobe, pdfinfo, pdftotext). */
+  @ToInt() @IsInt() @Min(500) @Max(300_000)
+  FILES_TOOL_TIMEOUT_MS = 20_000;
+
+  /** Most characters of text indexed per document. */
+  @ToInt() @IsInt() @Min(1000) @Max(50_000_000)
+  FILES_TEXT_MAX_CHARS = 2_000_000;
+
+  /** Documents whose text is extracted at once by one instance. */
+  @ToInt() @IsInt() @Min(1) @Max(16)
+  FILES_TEXT_CONCURRENCY = 2;
 }

@@ -1,4 +1,5 @@
 import type { MigrationClass } from '@vgp/persistence';
+import { CreateFiles1764100000000 } from './1764100000000-create-files.js';
 
 /** In order. Committed migrations are never rewritten: add a new one. */
-export const FILES_MIGRATIONS: MigrationClass[] = [];
+export const FILES_MIGRATIONS: MigrationClass[] = [CreateFiles1764100000000];

@@ -1,0 +1,193 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import {
+  AppError,
+  type AuthContext,
+  type FileMetadata,
+  FilesSubjects,
+  FileType,
+  type PaginatedResponse,
+  type RegisterFileRequest,
+  type ResolvedFile,
+  type RetrievedPassage,
+  ROLE_DEFAULT_PERMISSIONS,
+  UserRole,
+  UserStatus,
+} from '@vgp/contracts';
+import { NatsClient } from '@vgp/messaging';
+import { LocalFsStorage } from '@vgp/storage';
+import { createTestInfra, type RunningService, startService, type TestInfra, waitFor } from '@vgp/testing';
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppModule } from '../app.module.js';
+import { FilesConfig } from '../files.config.js';
+
+const user = (id: string): AuthContext => ({
+  user_id: id,
+  role: UserRole.USER,
+  status: UserStatus.ACTIVE,
+  permissions: { user_id: id, role: UserRole.USER, ...ROLE_DEFAULT_PERMISSIONS[UserRole.USER] },
+});
+
+/** A small valid PDF with one line of text per page (offsets computed, so pdfinfo/pdftotext accept it). */
+function makePdf(pages: string[]): Buffer {
+  const objs: string[] = [];
+  const kids = pages.map((_, i) => `${4 + i * 2} 0 R`).join(' ');
+  objs.push('<< /Type /Catalog /Pages 2 0 R >>');
+  objs.push(`<< /Type /Pages /Kids [${kids}] /Count ${pages.length} >>`);
+  objs.push('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>');
+  pages.forEach((text, i) => {
+    const stream = `BT /F1 12 Tf 72 720 Td (${text.replace(/[()\\]/g, '\\$&')}) Tj ET`;
+    objs.push(`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents ${5 + i * 2} 0 R >>`);
+    objs.push(`<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`);
+  });
+  let out = '%PDF-1.4\n';
+  const offsets: number[] = [];
+  objs.forEach((o, i) => {
+    offsets.push(Buffer.byteLength(out));
+    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
+  });
+  const xref = Buffer.byteLength(out);
+  out += `xref\n0 ${objs.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
+  out += `trailer\n<< /Size ${objs.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, 'latin1');
+}
+
+function ffmpeg(args: string[], name: string): Buffer {
+  const dir = mkdtempSync(join(tmpdir(), 'vgp-files-int-'));
+  try {
+    execFileSync('ffmpeg', ['-v', 'error', ...args, join(dir, name)]);
+    return readFileSync(join(dir, name));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('files service over NATS (real PostgreSQL and NATS)', () => {
+  let infra: TestInfra;
+  let svc: RunningService<FilesConfig>;
+  let nc: NatsConnection;
+  let client: NatsClient;
+  let storage: LocalFsStorage;
+  const alice = user('alice');
+
+  beforeAll(async () => {
+    infra = await createTestInfra('files');
+    svc = await startService({ module: AppModule, config: FilesConfig, service: 'files', env: infra.env });
+    nc = await connect({ servers: infra.natsUrl });
+    client = new NatsClient(nc, { subjectPrefix: infra.subjectPrefix, timeoutMs: 10_000 });
+    storage = new LocalFsStorage(infra.storageDir);
+  });
+
+  afterAll(async () => {
+    await nc?.close();
+    await svc?.close();
+    await infra?.cleanup();
+  });
+
+  const fails = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e as AppError);
+
+  async function register(owner: AuthContext, bytes: Buffer, mime: string, fileType: FileType, ext: string, name: string, extra: Partial<RegisterFileRequest> = {}) {
+    const id = randomUUID();
+    const key = `files/${owner.user_id}/${id}`;
+    const put = await storage.put(key, bytes);
+    return client.request<FileMetadata>(FilesSubjects.register, {
+      user: owner,
+      file_id: id,
+      key,
+      filename: `${id}.${ext}`,
+      original_filename: name,
+      file_type: fileType,
+      mime_type: mime,
+      file_size: put.size,
+      checksum: put.sha256,
+      ...extra,
+    } satisfies RegisterFileRequest);
+  }
+
+  it('records an image with its dimensions, and what the client said in metadata', async () => {
+    const png = ffmpeg(['-f', 'lavfi', '-i', 'testsrc=size=64x48', '-frames:v', '1'], 'x.png');
+    const f = await register(alice, png, 'image/png', FileType.IMAGE, 'png', 'diagram.png', { tags: ['geometry'], description: 'A diagram', subdirectory: 'lessons' });
+    expect(f).toMatchObject({
+      original_filename: 'diagram.png',
+      filename: `${f.id}.png`,
+      file_type: 'image',
+      mime_type: 'image/png',
+      file_size: png.length,
+      checksum: expect.stringMatching(/^[0-9a-f]{64}$/),
+      metadata: { width: 64, height: 48, tags: ['geometry'], description: 'A diagram', subdirectory: 'lessons' },
+    });
+  });
+
+  it('reads audio duration and codec, and video duration, size and codecs', async () => {
+    const wav = ffmpeg(['-f', 'lavfi', '-i', 'sine=duration=1.5'], 'a.wav');
+    const a = await register(alice, wav, 'audio/wav', FileType.AUDIO, 'wav', 'tone.wav');
+    expect(a.metadata).toMatchObject({ duration_seconds: 1.5, audio_codec: 'pcm_s16le', sample_rate: 44100, channels: 1 });
+    const mp4 = ffmpeg(['-f', 'lavfi', '-i', 'testsrc=duration=1:size=160x120:rate=10', '-f', 'lavfi', '-i', 'sine=duration=1', '-shortest', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac'], 'v.mp4');
+    const v = await register(alice, mp4, 'video/mp4', FileType.VIDEO, 'mp4', 'clip.mp4');
+    expect(v.metadata).toMatchObject({ width: 160, height: 120, video_codec: 'h264', audio_codec: 'aac', duration_seconds: expect.any(Number) });
+    expect(v.metadata.duration_seconds).toBeGreaterThan(0.9);
+  });
+
+  it('counts PDF pages and indexes the text of documents for retrieval, per user', async () => {
+    const pdf = await register(alice, makePdf(['The Pythagorean theorem relates the sides of a right triangle.', 'Euclid proved it in the Elements.']), 'application/pdf', FileType.DOCUMENT, 'pdf', 'theorem.pdf');
+    expect(pdf.metadata).toMatchObject({ page_count: 2, text_extraction: 'pending' });
+    const md = await register(alice, Buffer.from('# Hypotenuse\n\nThe hypotenuse is the longest side of a right triangle.\n'), 'text/markdown', FileType.DOCUMENT, 'md', 'notes.md');
+    const html = await register(alice, Buffer.from('<html><body><script>var hypotenuse=1</script><p>Squares on the legs sum to the square on the hypotenuse.</p></body></html>'), 'text/html', FileType.DOCUMENT, 'html', 'page.html');
+    await register(user('bob'), Buffer.from('Bob also writes about the hypotenuse.'), 'text/plain', FileType.DOCUMENT, 'txt', 'bob.txt');
+
+    await waitFor(async () => {
+      const all = await Promise.all([pdf.id, md.id, html.id].map((id) => client.request<FileMetadata>(FilesSubjects.get, { user: alice, file_id: id })));
+      return all.every((f) => f.metadata.text_extraction === 'done');
+    }, { timeoutMs: 10_000, what: 'text extraction' });
+
+    const hits = await client.request<RetrievedPassage[]>(FilesSubjects.searchPassages, { user_id: 'alice', query: 'hypotenuse of a right triangle', limit: 10 });
+    expect(hits.map((h) => h.filename).sort()).toEqual(['notes.md', 'page.html', 'theorem.pdf']);
+    expect(hits[0]).toMatchObject({ file_id: expect.any(String), chunk_index: 0, text: expect.any(String), rank: expect.any(Number) });
+    expect(hits.find((h) => h.filename === 'page.html')?.text).not.toContain('var hypotenuse');
+    const euclid = await client.request<RetrievedPassage[]>(FilesSubjects.searchPassages, { user_id: 'alice', query: 'Euclid', limit: 5 });
+    expect(euclid.map((h) => h.file_id)).toEqual([pdf.id]);
+    expect(await client.request(FilesSubjects.searchPassages, { user_id: 'alice', query: 'the of and', limit: 5 })).toEqual([]);
+    expect(await client.request(FilesSubjects.searchPassages, { user_id: 'nobody', query: 'hypotenuse', limit: 5 })).toEqual([]);
+  });
+
+  it('lists, totals by type, resolves and deletes, only for the owner', async () => {
+    const carol = user(`carol-${randomUUID().slice(0, 6)}`);
+    const a = await register(carol, Buffer.from('one'), 'text/plain', FileType.DOCUMENT, 'txt', 'a.txt');
+    await register(carol, Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0]), 'application/gzip', FileType.ARCHIVE, 'gz', 'b.gz');
+    const list = await client.request<PaginatedResponse<FileMetadata>>(FilesSubjects.list, { user: carol, page: 1, items_per_page: 10, sort_order: 'asc' });
+    expect(list.items.map((f) => f.original_filename)).toEqual(['a.txt', 'b.gz']);
+    const docs = await client.request<PaginatedResponse<FileMetadata>>(FilesSubjects.list, { user: carol, page: 1, items_per_page: 10, sort_order: 'asc', file_type: 'archive' });
+    expect(docs.items).toHaveLength(1);
+    expect(await client.request(FilesSubjects.stats, { user: carol })).toEqual({
+      total_files: 2,
+      total_bytes: 23,
+      by_type: { archive: { files: 1, bytes: 20 }, document: { files: 1, bytes: 3 } },
+    });
+    const resolved = await client.request<ResolvedFile>(FilesSubjects.resolve, { user: carol, file_id: a.id });
+    expect(resolved).toMatchObject({ user_id: carol.user_id, key: `files/${carol.user_id}/${a.id}`, mime_type: 'text/plain', original_filename: 'a.txt', size: 3 });
+    expect(await client.request(FilesSubjects.resolve, { file_id: a.id })).toMatchObject({ user_id: carol.user_id });
+
+    for (const subject of [FilesSubjects.get, FilesSubjects.resolve, FilesSubjects.delete]) {
+      expect(await fails(client.request(subject, { user: alice, file_id: a.id }))).toMatchObject({ status: 404, code: 'FILE_NOT_FOUND' });
+    }
+    expect(await fails(client.request(FilesSubjects.get, { user: carol, file_id: 'not-a-uuid' }))).toMatchObject({ status: 404 });
+    expect(await client.request(FilesSubjects.delete, { user: carol, file_id: a.id })).toEqual({ file_id: a.id, deleted: true });
+    expect(await storage.stat(resolved.key)).toBeNull();
+    expect(await fails(client.request(FilesSubjects.get, { user: carol, file_id: a.id }))).toMatchObject({ status: 404 });
+  });
+
+  it('refuses registrations that do not add up', async () => {
+    const id = randomUUID();
+    const key = `files/alice/${id}`;
+    const put = await storage.put(key, Buffer.from('x'));
+    const base: RegisterFileRequest = { user: alice, file_id: id, key, filename: `${id}.txt`, original_filename: 'x.txt', file_type: FileType.DOCUMENT, mime_type: 'text/plain', file_size: 1, checksum: put.sha256 };
+    expect(await fails(client.request(FilesSubjects.register, { ...base, mime_type: 'application/x-elf' }))).toMatchObject({ status: 422 });
+    expect(await fails(client.request(FilesSubjects.register, { ...base, original_filename: '../x.txt' }))).toMatchObject({ status: 422 });
+    expect(await fails(client.request(FilesSubjects.register, { ...base, file_type: FileType.IMAGE }))).toMatchObject({ status: 422 });
+    expect(await fails(client.request(FilesSubjects.register, { ...base, file_size: 2 }))).toMatchObject({ status: 404 });
+  });
+});
