@@ -1,0 +1,247 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { http, REPO_ROOT, spawnService, tokenFor, waitFor } from '@vgp/testing';
+import pg from 'pg';
+import WebSocket from 'ws';
+import { type Platform, startPlatform } from './platform.js';
+
+const configuration = { topic: 'Pythagorean theorem', context: 'Right triangles, for 8th graders', quality: 'low' };
+const body = { configuration };
+
+interface TestWorker {
+  proc: ChildProcess;
+  lines: string[];
+  has(line: string): boolean;
+}
+
+interface SseEvent {
+  id?: string;
+  event?: string;
+  data: string;
+}
+
+/** A Server-Sent Events client on fetch: collects events until the stream ends or is closed. */
+function sse(url: string, token: string, lastEventId?: string) {
+  const events: SseEvent[] = [];
+  const ctrl = new AbortController();
+  const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'text/event-stream' };
+  if (lastEventId) headers['last-event-id'] = lastEventId;
+  const done = (async () => {
+    const res = await fetch(url, { headers, signal: ctrl.signal });
+    if (res.status !== 200) return res.status;
+    if (!res.body) return res.status;
+    const reader = res.body.getReader();
+    const dec = new TextDecoder();
+    let buf = '';
+    for (;;) {
+      const { value, done: end } = await reader.read();
+      if (end) return 200;
+      buf += dec.decode(value, { stream: true });
+      let i;
+      while ((i = buf.indexOf('\n\n')) >= 0) {
+        const block = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        const ev: SseEvent = { data: '' };
+        for (const line of block.split('\n')) {
+          if (line.startsWith('id: ')) ev.id = line.slice(4);
+          else if (line.startsWith('event: ')) ev.event = line.slice(7);
+          else if (line.startsWith('data: ')) ev.data += line.slice(6);
+        }
+        if (ev.data) events.push(ev);
+      }
+    }
+  })().catch((err: Error) => (err.name === 'AbortError' ? 0 : Promise.reject(err)));
+  return { events, done, close: () => ctrl.abort() };
+}
+
+describe('jobs, end to end (gateway, jobs service, test workers)', () => {
+  let p: Platform;
+  let db: pg.Client;
+  const workers: TestWorker[] = [];
+
+  const startWorker = (id: string, stepMs: number): TestWorker => {
+    const proc = spawn(process.execPath, [resolve(REPO_ROOT, 'e2e', 'src', 'jobs-test-worker.mjs')], {
+      env: { PATH: process.env.PATH ?? '', NATS_URL: p.env.NATS_URL, NATS_SUBJECT_PREFIX: p.env.NATS_SUBJECT_PREFIX ?? '', WORKER_ID: id, STEP_MS: String(stepMs) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const w: TestWorker = { proc, lines: [], has: (l) => w.lines.includes(l) };
+    proc.stdout?.on('data', (b: Buffer) => w.lines.push(...b.toString().split('\n').filter(Boolean)));
+    workers.push(w);
+    return w;
+  };
+  const stopWorker = (w: TestWorker, signal: NodeJS.Signals = 'SIGTERM') =>
+    new Promise<void>((res) => {
+      if (w.proc.exitCode !== null || w.proc.signalCode !== null) return res();
+      w.proc.once('exit', () => res());
+      w.proc.kill(signal);
+    });
+  const status = async (id: string, token: string) => (await http('GET', `${p.api}/jobs/${id}`, { token })).body.data;
+
+  beforeAll(async () => {
+    p = await startPlatform('jobs', { RPC_TIMEOUT_MS: '3000', JOB_LEASE_SECONDS: '2', JOB_REAPER_INTERVAL_MS: '300', JOB_RETRY_BASE_MS: '100' }, ['users', 'jobs', 'gateway']);
+    db = new pg.Client({ connectionString: p.infra.databaseUrl });
+    await db.connect();
+  });
+
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => stopWorker(w, 'SIGKILL')));
+    await db?.end();
+    await p?.stop();
+  });
+
+  it('accepts exactly the quota under 20 concurrent creates; 429 carries Retry-After; /users/me/quota reports it', async () => {
+    const token = await tokenFor('e2e-quota');
+    const res = await Promise.all(Array.from({ length: 20 }, () => http('POST', `${p.api}/videos/generate`, { token, body })));
+    expect(res.filter((r) => r.status === 201)).toHaveLength(3);
+    const refused = res.filter((r) => r.status === 429);
+    expect(refused).toHaveLength(17);
+    expect(refused[0].body.error).toMatchObject({ code: 'QUOTA_EXCEEDED', details: { limit: 3, current: 3, retry_after: expect.any(Number), resets_at: expect.any(String) } });
+    expect(Number(refused[0].headers.get('retry-after'))).toBeGreaterThan(0);
+    const quota = await http('GET', `${p.api}/users/me/quota`, { token });
+    expect(quota.body.data).toMatchObject({ user_id: 'e2e-quota', max_concurrent_jobs: 3, active_jobs: 3, jobs_today: 3, day_resets_at: expect.any(String) });
+    const queue = await http('GET', `${p.api}/system/queue-status`, { token });
+    expect(queue.body.data).toMatchObject({ queue_length: expect.any(Number), by_priority: expect.any(Object), running_jobs: 0 });
+    // Free the quota for the tests below.
+    for (const r of res.filter((x) => x.status === 201)) await http('DELETE', `${p.api}/jobs/${r.body.data.job_id}`, { token });
+  });
+
+  it('honours Idempotency-Key, rejects unknown models and creates batches', async () => {
+    const token = await tokenFor('e2e-idem');
+    const headers = { 'idempotency-key': 'order-42' };
+    const a = await http('POST', `${p.api}/videos/generate`, { token, body, headers });
+    const b = await http('POST', `${p.api}/videos/generate`, { token, body, headers });
+    expect([a.status, b.status]).toEqual([201, 201]);
+    expect(b.body.data.job_id).toBe(a.body.data.job_id);
+    const c = await http('POST', `${p.api}/videos/generate`, { token, body: { ...body, priority: 'high' }, headers });
+    expect(c.status).toBe(409);
+    expect(c.body.error.code).toBe('CONFLICT');
+    const model = await http('POST', `${p.api}/videos/generate`, { token, body: { configuration: { ...configuration, model: 'nope' } } });
+    expect(model.status).toBe(422);
+    expect(model.body.error.field_errors).toEqual([expect.objectContaining({ field: 'configuration.model', code: 'INVALID_VALUE' })]);
+    await http('DELETE', `${p.api}/jobs/${a.body.data.job_id}`, { token });
+
+    const batch = await http('POST', `${p.api}/videos/batch`, { token, body: { jobs: [{ configuration }, { configuration, priority: 'high' }] } });
+    expect(batch.status).toBe(201);
+    expect(batch.body.data).toMatchObject({ batch_id: expect.any(String), parent_job: { status: 'queued' }, job_ids: [expect.any(String), expect.any(String)] });
+    const list = await http('GET', `${p.api}/jobs?batch_id=${batch.body.data.batch_id}&sort_by=priority&sort_order=desc`, { token });
+    expect(list.body.data.pagination.total_items).toBe(3);
+    expect(list.body.data.items[0].priority).toBe('high');
+    const cancel = await http('POST', `${p.api}/jobs/${batch.body.data.parent_job.job_id}/cancel`, { token });
+    expect(cancel.status).toBe(200);
+    for (const id of batch.body.data.job_ids) expect((await status(id, token)).status).toBe('cancelled');
+    const again = await http('POST', `${p.api}/jobs/${batch.body.data.parent_job.job_id}/cancel`, { token });
+    expect([again.status, again.body.error.code]).toEqual([409, 'JOB_CANNOT_BE_CANCELLED']);
+    const bad = await http('GET', `${p.api}/jobs?all=true`, { token });
+    expect(bad.status).toBe(403);
+  });
+
+  it('streams a job over SSE with ids, resumes from Last-Event-ID without gaps, and over WebSocket; strangers get 404', async () => {
+    const token = await tokenFor('e2e-live');
+    const created = await http('POST', `${p.api}/videos/generate`, { token, body });
+    const id = created.body.data.job_id;
+    const stranger = sse(`${p.api}/jobs/${id}/events`, await tokenFor('e2e-stranger'));
+    expect(await stranger.done).toBe(404);
+
+    const ws = new WebSocket(`${p.api.replace('http', 'ws')}/ws`, { headers: { authorization: `Bearer ${token}` } });
+    const wsMsgs: any[] = [];
+    ws.on('message', (d) => wsMsgs.push(JSON.parse(String(d))));
+    await new Promise((r) => ws.once('open', r));
+    ws.send(JSON.stringify({ type: 'subscribe', job_id: id }));
+    await waitFor(() => wsMsgs.some((m) => m.type === 'subscribed'), { what: 'ws subscribed' });
+
+    const live = sse(`${p.api}/jobs/${id}/events`, token);
+    await waitFor(() => live.events.length >= 1, { what: 'first SSE event' });
+    const w = startWorker('live-worker', 150);
+    expect(await live.done).toBe(200);
+    const seqs = live.events.filter((e) => e.event !== 'end').map((e) => Number(e.id));
+    expect(seqs[0]).toBe(0);
+    expect(seqs).toEqual(seqs.map((_, i) => i));
+    const last = JSON.parse(live.events[live.events.length - 2].data);
+    expect(last).toMatchObject({ job_id: id, status: 'completed', progress: { percentage: 100 } });
+    expect(live.events[live.events.length - 1].event).toBe('end');
+    expect(live.events.some((e) => e.event === 'stage')).toBe(true);
+
+    const resumed = sse(`${p.api}/jobs/${id}/events`, token, '2');
+    expect(await resumed.done).toBe(200);
+    expect(resumed.events.filter((e) => e.event !== 'end').map((e) => Number(e.id))).toEqual(seqs.slice(3));
+
+    await waitFor(() => wsMsgs.some((m) => m.type === 'event' && m.event.status === 'completed'), { what: 'ws completed' });
+    const wsSeqs = wsMsgs.filter((m) => m.type === 'event').map((m) => m.event.seq);
+    expect(wsSeqs).toEqual([...wsSeqs].sort((a, b) => a - b));
+    ws.send(JSON.stringify({ type: 'subscribe', job_id: (await http('POST', `${p.api}/videos/generate`, { token: await tokenFor('e2e-other'), body })).body.data.job_id }));
+    await waitFor(() => wsMsgs.some((m) => m.type === 'error' && m.code === 'JOB_NOT_FOUND'), { what: 'ws foreign job refused' });
+    ws.close();
+    const logs = await http('GET', `${p.api}/jobs/${id}/logs?items_per_page=100`, { token });
+    expect(logs.body.data.items.filter((l: { message: string }) => l.message.startsWith('Completed by'))).toHaveLength(1);
+    await stopWorker(w);
+  });
+
+  it('a worker killed with SIGKILL mid-job: the job is queued again and completes once, elsewhere', async () => {
+    const token = await tokenFor('e2e-kill');
+    const doomed = startWorker('doomed', 1500);
+    await waitFor(() => doomed.has('ready'), { what: 'doomed worker ready' });
+    const id = (await http('POST', `${p.api}/videos/generate`, { token, body })).body.data.job_id;
+    await waitFor(() => doomed.has(`progress ${id} 20`), { timeoutMs: 10_000, what: 'doomed worker progress' });
+    await stopWorker(doomed, 'SIGKILL');
+    const rescuer = startWorker('rescuer', 100);
+    await waitFor(async () => (await status(id, token)).status === 'completed', { timeoutMs: 15_000, what: 'job completed elsewhere' });
+    const job = await status(id, token);
+    expect(job).toMatchObject({ status: 'completed', retry_count: 2, result: { worker_id: 'rescuer' } });
+    const { rows } = await db.query(`SELECT count(*)::int AS n FROM jobs.job_logs WHERE job_id = $1 AND message LIKE 'Completed by%'`, [id]);
+    expect(rows[0].n).toBe(1);
+    await stopWorker(rescuer);
+  });
+
+  it('cancels a queued job at once and stops a processing one within 2 s', async () => {
+    const token = await tokenFor('e2e-cancel');
+    const queued = (await http('POST', `${p.api}/videos/generate`, { token, body })).body.data.job_id;
+    const res = await http('POST', `${p.api}/jobs/${queued}/cancel`, { token });
+    expect([res.status, res.body.data.status]).toEqual([200, 'cancelled']);
+    const w = startWorker('cancel-worker', 2000);
+    const running = (await http('POST', `${p.api}/videos/generate`, { token, body })).body.data.job_id;
+    await waitFor(() => w.has(`claimed ${running}`), { timeoutMs: 10_000, what: 'claimed' });
+    const t0 = Date.now();
+    expect((await http('POST', `${p.api}/jobs/${running}/cancel`, { token })).status).toBe(200);
+    await waitFor(() => w.has(`aborted ${running}`), { timeoutMs: 2000, what: 'worker stopped' });
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect((await status(running, token)).status).toBe('cancelled');
+    const retry = await http('POST', `${p.api}/jobs/${running}/retry`, { token });
+    expect([retry.status, retry.body.data.status]).toEqual([200, 'queued']);
+    await waitFor(async () => (await status(running, token)).status === 'processing', { what: 'retried job claimed' });
+    await http('DELETE', `${p.api}/jobs/${running}`, { token });
+    expect((await http('GET', `${p.api}/jobs/${running}`, { token })).status).toBe(404);
+    await stopWorker(w);
+  });
+
+  it('restarting the jobs service under a stream of creates: every 201 is a stored job, nothing else', async () => {
+    const tokens = await Promise.all(Array.from({ length: 400 }, (_, i) => tokenFor(`e2e-restart-${i}`)));
+    let stop = false;
+    const accepted: string[] = [];
+    const other = new Map<number, number>();
+    const loop = async () => {
+      while (!stop && tokens.length) {
+        const token = tokens.pop() as string;
+        const r = await http('POST', `${p.api}/videos/generate`, { token, body });
+        if (r.status === 201) accepted.push(r.body.data.job_id);
+        else {
+          // Refused (the service is away): this user has no job, so the token can be used again.
+          other.set(r.status, (other.get(r.status) ?? 0) + 1);
+          tokens.push(token);
+          await new Promise((res) => setTimeout(res, 20));
+        }
+      }
+    };
+    const loops = Promise.all(Array.from({ length: 6 }, loop));
+    await waitFor(() => accepted.length >= 20, { what: 'creates flowing' });
+    await p.services.get('jobs')?.stop('SIGTERM');
+    p.services.set('jobs', await spawnService('jobs', p.env));
+    const before = accepted.length;
+    await waitFor(() => accepted.length >= before + 20, { timeoutMs: 15_000, what: 'creates after restart' });
+    stop = true;
+    await loops;
+    expect([...other.keys()]).toEqual([503]);
+    const { rows } = await db.query(`SELECT id FROM jobs.jobs WHERE user_id LIKE 'e2e-restart-%'`);
+    expect(rows.map((r) => r.id).sort()).toEqual([...accepted].sort());
+  });
+});
