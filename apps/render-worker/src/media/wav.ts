@@ -69,3 +69,23 @@ export async function writeWav(path: string, format: Pick<Pcm, 'sampleRate' | 'c
   }
   return length;
 }
+
+/**
+ * Cuts the leading and trailing silence of speech (espeak-ng ends each utterance with about a
+ * third of a second of it), keeping `marginSeconds`: cue times then bound what is heard.
+ */
+export function trimSilence(p: Pcm, threshold = 330, marginSeconds = 0.01): Pcm {
+  const frame = 2 * p.channels;
+  const n = Math.floor(p.data.length / frame);
+  const loud = (i: number): boolean => {
+    for (let c = 0; c < p.channels; c++) if (Math.abs(p.data.readInt16LE(i * frame + c * 2)) > threshold) return true;
+    return false;
+  };
+  let a = 0;
+  while (a < n && !loud(a)) a++;
+  if (a === n) return { ...p, data: p.data.subarray(0, 0) };
+  let b = n - 1;
+  while (b > a && !loud(b)) b--;
+  const m = Math.round(marginSeconds * p.sampleRate);
+  return { ...p, data: p.data.subarray(Math.max(0, a - m) * frame, Math.min(n, b + 1 + m) * frame) };
+}

@@ -2,7 +2,7 @@ import { PipelineStage, VideoFormat, VideoQuality, type JobConfiguration, type R
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MediaToolPaths } from '../media/ffmpeg.js';
-import { throwIfAborted } from '../media/process-runner.js';
+import { AbortedError, throwIfAborted } from '../media/process-runner.js';
 import { analyzeContent } from './content-analysis/content-analysis.js';
 import { PipelineError } from './pipeline.errors.js';
 import type { ContentAnalysis, Script, ScriptOptions } from './script.model.js';
@@ -82,7 +82,17 @@ export function scriptOptions(custom: Record<string, any> | undefined): ScriptOp
 export class RenderPipeline {
   constructor(private readonly deps: PipelineDeps) {}
 
+  /** Runs the stages; once `signal` fired, whatever failed reports as AbortedError. */
   async run(i: PipelineInput): Promise<PipelineResult> {
+    try {
+      return await this.stages(i);
+    } catch (err) {
+      if (i.signal?.aborted && !(err instanceof AbortedError)) throw new AbortedError(String(i.signal.reason ?? 'Aborted'));
+      throw err;
+    }
+  }
+
+  private async stages(i: PipelineInput): Promise<PipelineResult> {
     const c = i.configuration;
     const done: PipelineStage[] = [];
     const notes: string[] = [];

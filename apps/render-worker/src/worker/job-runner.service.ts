@@ -61,7 +61,7 @@ export class JobRunner {
     const signal = r.controller.signal;
     const started = performance.now();
     const dir = await mkdtemp(join(this.config.RENDER_TMP_DIR || tmpdir(), 'vgp-render-'));
-    const reporter = new ProgressReporter(this.jobs, ref, this.config.PROGRESS_THROTTLE_MS, () => r.abort('lease_lost'));
+    const reporter = new ProgressReporter(this.jobs, ref, this.config.PROGRESS_THROTTLE_MS, (reason) => r.abort(reason));
     let stage: string = PipelineStage.CONTENT_ANALYSIS;
     const uploaded: string[] = [];
     let recorded = false;

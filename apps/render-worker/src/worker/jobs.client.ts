@@ -35,8 +35,9 @@ export class JobsClient {
     await this.nats.request(JobsSubjects.release, ref);
   }
 
-  async progress(report: ProgressReport): Promise<void> {
-    await this.nats.request(JobsSubjects.progress, report);
+  /** The answer says whether the job was cancelled meanwhile. */
+  progress(report: ProgressReport): Promise<LeaseState | null> {
+    return this.nats.request<LeaseState | null>(JobsSubjects.progress, report);
   }
 
   async complete(req: CompleteRequest): Promise<void> {

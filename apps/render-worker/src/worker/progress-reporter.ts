@@ -19,7 +19,7 @@ export class ProgressReporter {
     private readonly jobs: JobsClient,
     private readonly ref: LeaseRef,
     private readonly throttleMs: number,
-    private readonly onLeaseLost: () => void,
+    private readonly onStop: (reason: 'lease_lost' | 'cancelled') => void,
   ) {}
 
   report(p: StageProgress): void {
@@ -50,8 +50,11 @@ export class ProgressReporter {
     this.maxPct = Math.max(this.maxPct, p.percentage);
     this.inFlight = this.jobs
       .progress({ ...this.ref, percentage: this.maxPct, current_stage: p.stage, stages_completed: p.stagesCompleted, message: p.message, details: p.details })
+      .then((state) => {
+        if (state?.cancel_requested) this.onStop('cancelled');
+      })
       .catch((err) => {
-        if (err instanceof AppError && (err.code === ExtraErrorCode.LEASE_LOST || err.status === 409)) this.onLeaseLost();
+        if (err instanceof AppError && (err.code === ExtraErrorCode.LEASE_LOST || err.status === 409)) this.onStop('lease_lost');
       })
       .finally(() => {
         this.inFlight = null;

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { speak } from '../../media/espeak.js';
 import { throwIfAborted } from '../../media/process-runner.js';
-import { pcmSeconds, readWav, silence, writeWav, type Pcm } from '../../media/wav.js';
+import { pcmSeconds, readWav, silence, trimSilence, writeWav, type Pcm } from '../../media/wav.js';
 import type { Scene } from '../script.model.js';
 import { stripMarkup } from '../text.util.js';
 
@@ -55,7 +55,7 @@ export async function narrate(scenes: Scene[], o: NarrateOptions): Promise<Narra
       const i = next++;
       throwIfAborted(o.signal);
       await speak(o.espeak, jobs[i].text, jobs[i].path, { voice: o.voice, wordsPerMinute: o.wordsPerMinute, signal: o.signal });
-      pcm[i] = await readWav(jobs[i].path);
+      pcm[i] = trimSilence(await readWav(jobs[i].path));
       o.onSentence?.(++done, jobs.length);
     }
   };

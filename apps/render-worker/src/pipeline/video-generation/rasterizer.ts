@@ -9,7 +9,8 @@ const FONT_OPTIONS: ResvgRenderOptions['font'] = existsSync(DEJAVU)
   : { loadSystemFonts: true };
 
 /** Rasterises SVG to PNG at `width` pixels wide, off the main thread (libuv pool). */
-export async function rasterize(svg: string, width: number, signal?: AbortSignal): Promise<Buffer> {
-  const image = await renderAsync(svg, { fitTo: { mode: 'width', value: width }, font: FONT_OPTIONS }, signal ?? null);
+// resvg's own abort signal type is not the DOM AbortSignal: callers check theirs between slides.
+export async function rasterize(svg: string, width: number): Promise<Buffer> {
+  const image = await renderAsync(svg, { fitTo: { mode: 'width', value: width }, font: FONT_OPTIONS });
   return image.asPng();
 }

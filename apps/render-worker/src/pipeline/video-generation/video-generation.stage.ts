@@ -84,7 +84,7 @@ export async function generateVideo(i: VideoGenerationInput): Promise<RenderedVi
       while (next < pending.length) {
         const p = pending[next++];
         throwIfAborted(i.signal);
-        await writeFile(p.path, await rasterize(p.svg, q.width, i.signal));
+        await writeFile(p.path, await rasterize(p.svg, q.width));
         made++;
         report();
       }
