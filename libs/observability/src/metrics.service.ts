@@ -19,6 +19,9 @@ export class MetricsService {
   constructor(identity: ServiceIdentity) {
     this.registry.setDefaultLabels({ service: identity.service, version: identity.version });
     collectDefaultMetrics({ register: this.registry });
+    // prom-client names three gauges `*_total`, which `promtool check metrics` rejects (only
+    // counters end in `_total`); the same figures remain by type in `nodejs_active_{handles,requests,resources}`.
+    for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) this.registry.removeSingleMetric(name);
     this.httpRequestDuration = this.histogram(MetricNames.httpRequestDuration, 'HTTP requests handled, by route template and status', ['method', 'route', 'status_code']);
     this.natsHandlerDuration = this.histogram(MetricNames.natsHandlerDuration, 'NATS messages handled, by subject and outcome', ['subject', 'outcome']);
   }
