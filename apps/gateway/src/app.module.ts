@@ -5,6 +5,7 @@ import { MessagingModule } from '@vgp/messaging';
 import { ObservabilityModule } from '@vgp/observability';
 import { StorageModule } from '@vgp/storage';
 import { AuthModule } from './auth/auth.module.js';
+import { FilesApiModule } from './files/files-api.module.js';
 import { GatewayConfig } from './gateway.config.js';
 import { JobsApiModule } from './jobs/jobs-api.module.js';
 import { PublicApiModule } from './public/public-api.module.js';
@@ -21,6 +22,7 @@ import { SystemModule } from './system/system.module.js';
     StorageModule.forRoot(),
     VideosApiModule,
     PublicApiModule,
+    FilesApiModule,
     SystemModule,
   ],
 })

@@ -1,5 +1,8 @@
 import { BaseConfig, ToBoolean, ToInt } from '@vgp/config';
-import { IsBoolean, IsInt, IsUrl, Max, Min, ValidateIf, Equals } from 'class-validator';
+import { Equals, IsBoolean, IsInt, IsString, IsUrl, Max, Min, MinLength, NotEquals, ValidateIf } from 'class-validator';
+
+/** Development default of FILES_SIGNING_SECRET; refused in production. */
+const DEV_FILES_SIGNING_SECRET = 'dev-only-files-signing-secret-change-me';
 
 export class GatewayConfig extends BaseConfig {
   override HTTP_PORT = 3000;
@@ -23,6 +26,17 @@ export class GatewayConfig extends BaseConfig {
 
   @ToBoolean() @IsBoolean()
   OPENAPI_ENABLED = true;
+
+  /** HMAC-SHA256 key of signed file links (`/files/{id}/secure`). Required (32+ characters) in production. */
+  @IsString()
+  @ValidateIf((c: GatewayConfig) => c.NODE_ENV === 'production')
+  @MinLength(32, { message: 'FILES_SIGNING_SECRET must be set (at least 32 characters) in production' })
+  @NotEquals(DEV_FILES_SIGNING_SECRET, { message: 'FILES_SIGNING_SECRET must be set in production' })
+  FILES_SIGNING_SECRET = DEV_FILES_SIGNING_SECRET;
+
+  /** Lifetime of a signed file link. */
+  @ToInt() @IsInt() @Min(10) @Max(7 * 24 * 3600)
+  FILES_LINK_TTL_SECONDS = 3600;
 
   // System health and metrics (apps/gateway/src/system).
   /** nats-server's monitoring endpoint (e.g. `http://nats:8222`) for connected clients; empty: not read. */

@@ -27,3 +27,15 @@ export interface RetrievedPassage {
   text: string;
   rank: number;
 }
+
+/** A file of a batch upload that was not stored, and why. */
+export interface RejectedUpload {
+  filename: string;
+  error: { code: string; status: number; message: string; details?: Record<string, any>; field_errors?: Array<{ field: string; message: string; code: string }> };
+}
+
+/** `POST /files/batch-upload`: what was stored and what was rejected; one bad file does not sink the rest. */
+export interface BatchUploadResult {
+  stored: FileMetadata[];
+  rejected: RejectedUpload[];
+}

@@ -1,0 +1,26 @@
+import multipart from '@fastify/multipart';
+import { Module, type OnModuleInit } from '@nestjs/common';
+import { APP_GUARD, HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
+import { VideosApiModule } from '../videos/videos-api.module.js';
+import { FileLinksService } from './file-links.service.js';
+import { FilesController } from './files.controller.js';
+import { MultipartGuard } from './multipart.guard.js';
+import { UploadService } from './upload.service.js';
+
+/** File routes of the API: streamed uploads, lists, signed links, downloads. */
+@Module({
+  imports: [VideosApiModule],
+  controllers: [FilesController],
+  providers: [UploadService, FileLinksService, { provide: APP_GUARD, useClass: MultipartGuard }],
+})
+export class FilesApiModule implements OnModuleInit {
+  constructor(private readonly host: HttpAdapterHost) {}
+
+  async onModuleInit(): Promise<void> {
+    // The parser only marks the request; the upload routes stream the parts themselves.
+    // MultipartGuard keeps multipart bodies away from every other route.
+    const fastify = this.host.httpAdapter.getInstance<FastifyInstance>();
+    await fastify.register(multipart);
+  }
+}

@@ -1,0 +1,292 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { FilesSubjects, type RetrievedPassage } from '@vgp/contracts';
+import { NatsClient } from '@vgp/messaging';
+import { http, tokenFor, waitFor } from '@vgp/testing';
+import { execFile } from 'node:child_process';
+import { createHash, createHmac, randomUUID } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { type Platform, startPlatform } from './platform.js';
+
+const run = promisify(execFile);
+const SECRET = 'e2e-files-signing-secret-0123456789abcdef';
+
+interface Part {
+  name: string;
+  filename?: string;
+  data: Buffer | string;
+  type?: string;
+}
+
+/** A multipart/form-data body written byte for byte (names are sent exactly as given). */
+function multipart(parts: Part[]): { body: Buffer; type: string } {
+  const boundary = `----vgp${randomUUID().replace(/-/g, '')}`;
+  const chunks: Buffer[] = [];
+  for (const p of parts) {
+    const disposition = `form-data; name="${p.name}"${p.filename !== undefined ? `; filename="${p.filename}"` : ''}`;
+    const head = `--${boundary}\r\nContent-Disposition: ${disposition}\r\n${p.filename !== undefined ? `Content-Type: ${p.type ?? 'application/octet-stream'}\r\n` : ''}\r\n`;
+    chunks.push(Buffer.from(head, 'utf8'), Buffer.isBuffer(p.data) ? p.data : Buffer.from(p.data), Buffer.from('\r\n'));
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  return { body: Buffer.concat(chunks), type: `multipart/form-data; boundary=${boundary}` };
+}
+
+/** A small valid PDF with one line of text per page. */
+function makePdf(pages: string[]): Buffer {
+  const objs = ['<< /Type /Catalog /Pages 2 0 R >>', `<< /Type /Pages /Kids [${pages.map((_, i) => `${4 + i * 2} 0 R`).join(' ')}] /Count ${pages.length} >>`, '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>'];
+  pages.forEach((text, i) => {
+    const stream = `BT /F1 12 Tf 72 720 Td (${text}) Tj ET`;
+    objs.push(`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents ${5 + i * 2} 0 R >>`);
+    objs.push(`<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`);
+  });
+  let out = '%PDF-1.4\n';
+  const offsets: number[] = [];
+  objs.forEach((o, i) => {
+    offsets.push(out.length);
+    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
+  });
+  const xref = out.length;
+  out += `xref\n0 ${objs.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}trailer\n<< /Size ${objs.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, 'latin1');
+}
+
+describe('files: streamed uploads, type sniffing, limits, signed links', () => {
+  let p: Platform;
+  let work: string;
+  let token: string;
+  let nc: NatsConnection;
+  let nats: NatsClient;
+  const owner = `fil-${randomUUID().slice(0, 8)}`;
+  const media: Record<string, Buffer> = {};
+
+  const upload = async (parts: Part[], t = token, path = 'upload') => {
+    const { body, type } = multipart(parts);
+    return http('POST', `${p.api}/files/${path}`, { token: t, rawBody: body, headers: { 'content-type': type } });
+  };
+  const fileCount = async (t = token) => (await http('GET', `${p.api}/files/stats`, { token: t })).body.data.total_files as number;
+  const ff = (args: string[], name: string) => run('ffmpeg', ['-v', 'error', ...args, join(work, name)]).then(async () => (media[name] = await readFile(join(work, name))));
+
+  beforeAll(async () => {
+    work = await mkdtemp(join(tmpdir(), 'vgp-files-e2e-'));
+    const [platform] = await Promise.all([
+      startPlatform('files', { RPC_TIMEOUT_MS: '5000', RATE_LIMIT_ENABLED: 'false', FILES_SIGNING_SECRET: SECRET }, ['users', 'jobs', 'videos', 'files', 'gateway']),
+      ff(['-f', 'lavfi', '-i', 'testsrc=size=64x48', '-frames:v', '1'], 'a.png'),
+      ff(['-f', 'lavfi', '-i', 'testsrc=size=64x48', '-frames:v', '1'], 'a.jpg'),
+      ff(['-f', 'lavfi', '-i', 'testsrc=size=32x24', '-frames:v', '1'], 'a.gif'),
+      ff(['-f', 'lavfi', '-i', 'testsrc=size=32x24', '-frames:v', '1', '-c:v', 'libwebp'], 'a.webp'),
+      ff(['-f', 'lavfi', '-i', 'testsrc=duration=1:size=160x120:rate=10', '-f', 'lavfi', '-i', 'sine=duration=1', '-shortest', '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac'], 'a.mp4'),
+      ff(['-f', 'lavfi', '-i', 'testsrc=duration=1:size=64x48:rate=10', '-c:v', 'libvpx', '-deadline', 'realtime'], 'a.webm'),
+      ff(['-f', 'lavfi', '-i', 'sine=duration=1'], 'a.wav'),
+      ff(['-f', 'lavfi', '-i', 'sine=duration=1', '-c:a', 'libmp3lame'], 'a.mp3'),
+      ff(['-f', 'lavfi', '-i', 'sine=duration=1'], 'a.flac'),
+    ]);
+    p = platform;
+    token = await tokenFor(owner);
+    nc = await connect({ servers: p.env.NATS_URL });
+    nats = new NatsClient(nc, { subjectPrefix: p.env.NATS_SUBJECT_PREFIX, timeoutMs: 5000 });
+  });
+
+  afterAll(async () => {
+    await nc?.close();
+    await p?.stop();
+    await rm(work, { recursive: true, force: true });
+  });
+
+  it('stores every allowed type with its metadata, type read from the content', async () => {
+    const cases: Array<[string, Buffer, string, string, Record<string, unknown>]> = [
+      ['diagram.png', media['a.png'], 'image', 'image/png', { width: 64, height: 48 }],
+      ['photo.jpg', media['a.jpg'], 'image', 'image/jpeg', { width: 64, height: 48 }],
+      ['anim.gif', media['a.gif'], 'image', 'image/gif', { width: 32, height: 24 }],
+      ['pic.webp', media['a.webp'], 'image', 'image/webp', { width: 32, height: 24 }],
+      ['clip.mp4', media['a.mp4'], 'video', 'video/mp4', { width: 160, height: 120, video_codec: 'h264', audio_codec: 'aac' }],
+      ['clip.webm', media['a.webm'], 'video', 'video/webm', { video_codec: 'vp8' }],
+      ['tone.wav', media['a.wav'], 'audio', 'audio/wav', { duration_seconds: 1, audio_codec: 'pcm_s16le' }],
+      ['tone.mp3', media['a.mp3'], 'audio', 'audio/mpeg', { audio_codec: 'mp3' }],
+      ['tone.flac', media['a.flac'], 'audio', 'audio/flac', { audio_codec: 'flac' }],
+      ['proof.pdf', makePdf(['Euclid proof', 'Second page']), 'document', 'application/pdf', { page_count: 2 }],
+      ['notes.txt', Buffer.from('Plain notes about triangles'), 'document', 'text/plain', {}],
+      ['notes.md', Buffer.from('# Notes\n\nMarkdown about triangles'), 'document', 'text/markdown', {}],
+      ['page.html', Buffer.from('<!doctype html><html><body><p>Triangles</p></body></html>'), 'document', 'text/html', {}],
+      ['data.gz', gzipSync(Buffer.from('archive')), 'archive', 'application/gzip', {}],
+    ];
+    for (const [name, data, fileType, mime, meta] of cases) {
+      const res = await upload([{ name: 'file', filename: name, data, type: 'application/octet-stream' }, { name: 'tags', data: 'geometry,lesson' }]);
+      expect([name, res.status]).toEqual([name, 201]);
+      const f = res.body.data;
+      expect(f).toMatchObject({
+        original_filename: name,
+        file_type: fileType,
+        mime_type: mime,
+        file_size: data.length,
+        checksum: createHash('sha256').update(data).digest('hex'),
+        metadata: { ...meta, tags: ['geometry', 'lesson'] },
+      });
+      expect(f.filename).toMatch(new RegExp(`^${f.id}\\.[a-z0-9]+$`));
+      expect(f.filename).not.toContain(name.split('.')[0]);
+      if (mime.startsWith('audio') || mime.startsWith('video')) expect(f.metadata.duration_seconds).toBeGreaterThan(0.5);
+    }
+  });
+
+  it('refuses disallowed types and files that lie about their type', async () => {
+    const before = await fileCount();
+    const elf = (await readFile(process.execPath)).subarray(0, 200_000);
+    for (const [name, data] of [
+      ['program', elf],
+      ['photo.png', elf],
+      ['setup.pdf', Buffer.concat([Buffer.from('MZ'), Buffer.alloc(5000, 1)])],
+      ['random.txt', Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256))],
+    ] as const) {
+      const res = await upload([{ name: 'file', filename: name, data, type: 'image/png' }]);
+      expect([name, res.status, res.body.error.code]).toEqual([name, 415, 'UNSUPPORTED_FILE_TYPE']);
+    }
+    // A PNG named like a PDF is stored as what it is.
+    const renamed = await upload([{ name: 'file', filename: 'report.pdf', data: media['a.png'], type: 'application/pdf' }]);
+    expect(renamed.status).toBe(201);
+    expect(renamed.body.data).toMatchObject({ file_type: 'image', mime_type: 'image/png', original_filename: 'report.pdf' });
+    expect(renamed.body.data.filename).toMatch(/\.png$/);
+    // Declaring a type the content is not is refused.
+    const declared = await upload([{ name: 'file_type', data: 'document' }, { name: 'file', filename: 'x.png', data: media['a.png'] }]);
+    expect([declared.status, declared.body.error.code]).toEqual([415, 'UNSUPPORTED_FILE_TYPE']);
+    expect(await fileCount()).toBe(before + 1);
+  });
+
+  it('refuses traversal names, bad fields and too many tags with 422, keeping nothing', async () => {
+    const before = await fileCount();
+    const names = ['../../etc/passwd', '..\\..\\windows\\win.ini', '/etc/passwd', 'a/b.txt', 'C:\\temp\\x.txt', '%2e%2e%2fsecret.txt', '..%2f..%2fx.txt', '%252e%252e%252fx.txt', 'nul%00.txt', '..'];
+    for (const filename of names) {
+      const res = await upload([{ name: 'file', filename, data: 'hello' }]);
+      expect([filename, res.status, res.body.error?.code]).toEqual([filename, 422, 'VALIDATION_ERROR']);
+      expect(res.body.error.field_errors[0].field).toBe('filename');
+    }
+    for (const [field, value] of [['subdirectory', '../up'], ['subdirectory', 'a/b'], ['subdirectory', '%2e%2e'], ['tags', Array.from({ length: 11 }, (_, i) => `t${i}`).join(',')], ['owner', 'bob']]) {
+      const res = await upload([{ name: field, data: value }, { name: 'file', filename: 'ok.txt', data: 'hello' }]);
+      expect([field, value, res.status]).toEqual([field, value, 422]);
+      expect(res.body.error.field_errors[0].field).toBe(field);
+    }
+    const missing = await upload([{ name: 'description', data: 'no file' }]);
+    expect([missing.status, missing.body.error.field_errors[0]]).toEqual([422, expect.objectContaining({ field: 'file', code: 'MISSING_FIELD' })]);
+    expect(await fileCount()).toBe(before);
+  });
+
+  it('cuts an upload off at the caller\'s limit with 413 and keeps nothing partial', async () => {
+    const before = await fileCount();
+    const userDir = join(p.env.STORAGE_DIR, 'files', owner);
+    const blobsBefore = (await readdir(userDir)).length;
+    // 100 MB is the default user limit; send a little more, streamed.
+    const { body, type } = multipart([{ name: 'file', filename: 'big.txt', data: Buffer.alloc(100 * 1024 * 1024 + 4096, 0x61) }]);
+    const res = await http('POST', `${p.api}/files/upload`, { token, rawBody: body, headers: { 'content-type': type } });
+    expect([res.status, res.body.error.code, res.body.error.details]).toEqual([413, 'FILE_TOO_LARGE', { filename: 'big.txt', max_file_size_mb: 100 }]);
+    expect(await fileCount()).toBe(before);
+    expect((await readdir(userDir)).length).toBe(blobsBefore);
+    expect(await readdir(join(p.env.STORAGE_DIR, '.tmp'))).toEqual([]);
+  });
+
+  it('keeps multipart to the upload routes and uploads to multipart', async () => {
+    const { body, type } = multipart([{ name: 'configuration', data: '{}' }]);
+    const json = await http('POST', `${p.api}/videos/generate`, { token, rawBody: body, headers: { 'content-type': type } });
+    expect([json.status, json.body.error.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
+    const notMultipart = await http('POST', `${p.api}/files/upload`, { token, body: { file: 'x' } });
+    expect([notMultipart.status, notMultipart.body.error.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
+    expect((await upload([{ name: 'file', filename: 'a.txt', data: 'x' }], '')).status).toBe(401);
+  });
+
+  it('serves files to their owner with ranges, and through signed links that expire and cannot be altered', async () => {
+    const data = Buffer.from(Array.from({ length: 10_000 }, (_, i) => 'abcdefghij'[i % 10]).join(''));
+    const up = await upload([{ name: 'file', filename: 'Übung.txt', data }]);
+    const id = up.body.data.id;
+    const meta = await http('GET', `${p.api}/files/${id}`, { token });
+    const link = new URL(meta.body.data.download_url);
+    expect(link.origin + link.pathname).toBe(`http://localhost:3000/api/v1/files/${id}/secure`);
+    const expires = Number(link.searchParams.get('expires'));
+    expect(expires - Date.now() / 1000).toBeGreaterThan(3500);
+    expect(expires - Date.now() / 1000).toBeLessThanOrEqual(3600);
+
+    const gw = p.api.replace('/api/v1', '');
+    const signed = await fetch(`${gw}${link.pathname}${link.search}`);
+    expect(signed.status).toBe(200);
+    expect(Buffer.from(await signed.arrayBuffer()).equals(data)).toBe(true);
+    expect(signed.headers.get('content-disposition')).toBe(`attachment; filename="_bung.txt"; filename*=UTF-8''%C3%9Cbung.txt`);
+    expect(signed.headers.get('content-type')).toMatch(/^text\/plain/);
+
+    const sig = link.searchParams.get('signature') as string;
+    const altered = [
+      `?expires=${expires + 60}&signature=${sig}`,
+      `?expires=${expires}&signature=${(sig[0] === 'a' ? 'b' : 'a') + sig.slice(1)}`,
+      `?expires=${expires}`,
+      '',
+    ];
+    for (const q of altered) {
+      const r = await http('GET', `${gw}${link.pathname}${q}`);
+      expect([q, r.status, r.body.error.code]).toEqual([q, 403, 'FORBIDDEN']);
+    }
+    // Another file's id with this file's signature.
+    expect((await http('GET', `${gw}/api/v1/files/${randomUUID()}/secure${link.search}`)).status).toBe(403);
+    // A genuine signature whose time is up.
+    const past = Math.floor(Date.now() / 1000) - 10;
+    const expiredSig = createHmac('sha256', SECRET).update(`/api/v1/files/${id}/secure\n${owner}\n${past}`).digest('hex');
+    const expired = await http('GET', `${gw}/api/v1/files/${id}/secure?expires=${past}&signature=${expiredSig}`);
+    expect([expired.status, expired.body.error.details]).toEqual([403, { reason: 'expired' }]);
+
+    const part = await fetch(`${p.api}/files/${id}/download`, { headers: { authorization: `Bearer ${token}`, range: 'bytes=10-19' } });
+    expect([part.status, part.headers.get('content-range'), Buffer.from(await part.arrayBuffer()).toString()]).toEqual([206, 'bytes 10-19/10000', 'abcdefghij']);
+    const etag = part.headers.get('etag') as string;
+    expect((await fetch(`${p.api}/files/${id}/download`, { headers: { authorization: `Bearer ${token}`, 'if-none-match': etag } })).status).toBe(304);
+    expect((await fetch(`${p.api}/files/${id}/download`, { headers: { authorization: `Bearer ${token}`, range: 'bytes=20000-' } })).status).toBe(416);
+
+    const stranger = await tokenFor(`stranger-${randomUUID().slice(0, 6)}`);
+    for (const [method, path] of [['GET', ''], ['GET', '/download'], ['DELETE', '']]) {
+      const r = await http(method, `${p.api}/files/${id}${path}`, { token: stranger });
+      expect([method, path, r.status]).toEqual([method, path, 404]);
+    }
+    const del = await http('DELETE', `${p.api}/files/${id}`, { token });
+    expect(del.status).toBe(200);
+    expect((await http('GET', `${p.api}/files/${id}`, { token })).status).toBe(404);
+    expect((await fetch(`${gw}${link.pathname}${link.search}`)).status).toBe(403);
+  });
+
+  it('batch-uploads: stored and rejected files reported apart', async () => {
+    const batcher = await tokenFor(`bat-${randomUUID().slice(0, 6)}`);
+    const res = await upload(
+      [
+        { name: 'files', filename: 'one.txt', data: 'one' },
+        { name: 'files', filename: '../two.txt', data: 'two' },
+        { name: 'files', filename: 'three.png', data: media['a.png'] },
+        { name: 'files', filename: 'evil.png', data: Buffer.concat([Buffer.from('MZ'), Buffer.alloc(100, 1)]) },
+        { name: 'files', filename: 'five.md', data: '# five' },
+        { name: 'description', data: 'a batch' },
+      ],
+      batcher,
+      'batch-upload',
+    );
+    expect(res.status).toBe(201);
+    expect(res.body.message).toBe('3 file(s) stored, 2 rejected');
+    expect(res.body.data.stored.map((f: { original_filename: string }) => f.original_filename)).toEqual(['one.txt', 'three.png', 'five.md']);
+    expect(res.body.data.stored[0].metadata.description).toBe('a batch');
+    expect(res.body.data.rejected.map((r: { filename: string; error: { code: string } }) => [r.filename, r.error.code])).toEqual([
+      ['../two.txt', 'VALIDATION_ERROR'],
+      ['evil.png', 'UNSUPPORTED_FILE_TYPE'],
+    ]);
+    const stats = await http('GET', `${p.api}/files/stats`, { token: batcher });
+    expect(stats.body.data).toEqual({ total_files: 3, total_bytes: 3 + media['a.png'].length + 6, by_type: { document: { files: 2, bytes: 9 }, image: { files: 1, bytes: media['a.png'].length } } });
+    const list = await http('GET', `${p.api}/files?file_type=image`, { token: batcher });
+    expect(list.body.data.items.map((f: { original_filename: string }) => f.original_filename)).toEqual(['three.png']);
+
+    const tooMany = await upload(Array.from({ length: 51 }, (_, i) => ({ name: 'files', filename: `f${i}.txt`, data: `file ${i}` })), batcher, 'batch-upload');
+    expect([tooMany.status, tooMany.body.data.stored.length, tooMany.body.data.rejected.length]).toEqual([201, 50, 1]);
+  });
+
+  it('indexes uploaded documents for the render worker\'s retrieval', async () => {
+    const reader = `rag-${randomUUID().slice(0, 6)}`;
+    const t = await tokenFor(reader);
+    const up = await upload([{ name: 'file', filename: 'lesson.md', data: '# Pythagoras\n\nIn a right triangle the square of the hypotenuse equals the sum of the squares of the legs.' }], t);
+    const id = up.body.data.id;
+    await waitFor(async () => (await http('GET', `${p.api}/files/${id}`, { token: t })).body.data.metadata.text_extraction === 'done', { timeoutMs: 10_000, what: 'text extraction' });
+    const hits = await nats.request<RetrievedPassage[]>(FilesSubjects.searchPassages, { user_id: reader, query: 'hypotenuse squares', limit: 3 });
+    expect(hits).toEqual([expect.objectContaining({ file_id: id, filename: 'lesson.md', chunk_index: 0, text: expect.stringContaining('hypotenuse') })]);
+    expect(await nats.request(FilesSubjects.searchPassages, { user_id: owner, query: 'hypotenuse squares', limit: 3 })).toEqual([]);
+  });
+});
