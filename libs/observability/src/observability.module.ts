@@ -3,7 +3,7 @@ import { TerminusModule } from '@nestjs/terminus';
 import { BaseConfig } from '@vgp/config';
 import { HealthChecksRegistry } from './health-checks.registry.js';
 import { HealthDetailsRegistry } from './health-details.registry.js';
-import { HealthPingController } from './health-ping.controller.js';
+import { HealthPingResponder } from './health-ping.responder.js';
 import { HealthReportService } from './health-report.service.js';
 import { HealthController } from './health.controller.js';
 import { MetricsController } from './metrics.controller.js';
@@ -22,7 +22,7 @@ export class ObservabilityModule {
     return {
       module: ObservabilityModule,
       imports: [TerminusModule.forRoot({ logger: false, gracefulShutdownTimeoutMs: 0 })],
-      controllers: [HealthController, MetricsController, HealthPingController],
+      controllers: [HealthController, MetricsController],
       providers: [
         { provide: SERVICE_IDENTITY, inject: [BaseConfig], useFactory: (c: BaseConfig): ServiceIdentity => ({ service, version: c.APP_VERSION }) },
         { provide: MetricsService, inject: [SERVICE_IDENTITY], useFactory: (id: ServiceIdentity) => new MetricsService(id) },
@@ -31,6 +31,7 @@ export class ObservabilityModule {
         HealthDetailsRegistry,
         ReadinessService,
         HealthReportService,
+        HealthPingResponder,
       ],
       exports: [MetricsService, HealthChecksRegistry, HealthDetailsRegistry, ReadinessService, HealthReportService, SERVICE_IDENTITY, SERVICE_INSTANCE],
     };

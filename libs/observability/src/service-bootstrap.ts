@@ -2,7 +2,6 @@ import { ConsoleLogger, type ExceptionFilter, type INestApplication, type LogLev
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { BaseConfig, ConfigError, loadConfig } from '@vgp/config';
-import { SystemSubjects } from '@vgp/contracts';
 import { NatsRpcServer, RpcErrorFilter } from '@vgp/messaging';
 import type { FastifyServerOptions } from 'fastify';
 import { MetricsService } from './metrics.service.js';
@@ -16,7 +15,7 @@ export function createLogger(service: string, config: Pick<BaseConfig, 'LOG_LEVE
 
 export interface ServiceAppOptions {
   service: string;
-  /** Subjects every instance receives (no queue group); the health ping is always one of them. */
+  /** Subjects every instance receives (no queue group). */
   broadcast?: readonly string[];
   /** Handles errors of the HTTP side (the gateway's envelope); RPC errors keep their wire shape. */
   httpFilter?: ExceptionFilter;
@@ -46,7 +45,7 @@ export function configureServiceApp(app: NestFastifyApplication, o: ServiceAppOp
         servers: config.NATS_URL,
         queue: o.service,
         subjectPrefix: config.NATS_SUBJECT_PREFIX,
-        broadcast: [...new Set([SystemSubjects.healthPing, ...(o.broadcast ?? [])])],
+        broadcast: o.broadcast,
         onHandled: (m) => metrics.natsHandlerDuration.observe({ subject: m.subject, outcome: m.outcome }, m.seconds),
       }),
     },
