@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createTestInfra, http, type RunningService, startService, type TestInfra, tokenFor } from '@vgp/testing';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createTestInfra, freePort, http, type RunningService, startService, type TestInfra, tokenFor, waitFor } from '@vgp/testing';
 import { AppModule } from '../app.module.js';
 import { GatewayConfig } from '../gateway.config.js';
 import { GATEWAY_APP } from '../gateway.setup.js';
@@ -11,19 +12,25 @@ describe('system health and metrics (gateway alone)', () => {
   let infra: TestInfra;
   let gw: RunningService<GatewayConfig>;
   let api: string;
+  let nats: ChildProcess;
 
   beforeAll(async () => {
     infra = await createTestInfra('system');
+    // A NATS server of its own with the monitoring endpoint, for the connected clients figure.
+    const [port, monitor] = [await freePort(), await freePort()];
+    nats = spawn('nats-server', ['-a', '127.0.0.1', '-p', String(port), '-m', String(monitor)], { stdio: 'ignore' });
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${monitor}/healthz`)).ok, { timeoutMs: 10_000, what: 'nats-server' });
     gw = await startService({
       module: AppModule,
       ...GATEWAY_APP,
-      env: { ...infra.env, AUTH_USERS_OPTIONAL: 'true', SYSTEM_HEALTH_WINDOW_MS: '400', SYSTEM_HEALTH_CACHE_MS: '0', HEALTH_CHECK_TIMEOUT_MS: '300', RPC_TIMEOUT_MS: '500' },
+      env: { ...infra.env, NATS_URL: `nats://127.0.0.1:${port}`, NATS_MONITOR_URL: `http://127.0.0.1:${monitor}`, AUTH_USERS_OPTIONAL: 'true', SYSTEM_HEALTH_WINDOW_MS: '400', SYSTEM_HEALTH_CACHE_MS: '0', HEALTH_CHECK_TIMEOUT_MS: '300', RPC_TIMEOUT_MS: '500' },
     });
     api = `${gw.url}/api/v1`;
   });
 
   afterAll(async () => {
     await gw?.close();
+    nats?.kill('SIGKILL');
     await infra?.cleanup();
   });
 
@@ -47,6 +54,8 @@ describe('system health and metrics (gateway alone)', () => {
       expect(h.components[s]).toMatchObject({ status: 'unhealthy', error: 'No instance answered within 400 ms', details: { instances: 0 } });
     }
     expect(h.components.nats).toMatchObject({ status: 'healthy', details: { jetstream: expect.any(Boolean), server_version: expect.any(String) } });
+    // The gateway's client and server connections, as nats-server's /varz counts them.
+    expect(h.components.nats.details.connected_clients).toBeGreaterThanOrEqual(2);
     expect(h.components.nats.response_time_ms).toBeGreaterThanOrEqual(0);
     expect(h.components.job_queue).toMatchObject({ status: 'unhealthy' });
     expect(h.components.postgresql).toMatchObject({ status: 'unknown' });
@@ -67,7 +76,9 @@ describe('system health and metrics (gateway alone)', () => {
     expect(m.system_resources.memory_total_gb).toBeGreaterThan(0);
     expect(m.system_resources.cpu_percent).toBeGreaterThanOrEqual(0);
     expect(m.system_resources.disk_total_gb).toBeGreaterThan(0);
-    expect(m.message_bus_metrics).toMatchObject({ source: 'gateway-connection', rtt_ms: expect.any(Number), server_version: expect.any(String) });
+    expect(m.message_bus_metrics).toMatchObject({ source: 'nats-monitoring', rtt_ms: expect.any(Number), server_version: expect.any(String) });
+    expect(m.message_bus_metrics.connected_clients).toBeGreaterThanOrEqual(2);
+    expect(m.message_bus_metrics.memory_used_mb).toBeGreaterThan(0);
     expect(m.message_bus_metrics.messages_out).toBeGreaterThan(0);
     // No jobs service and no service with a database here.
     expect(m.job_metrics).toBeNull();
