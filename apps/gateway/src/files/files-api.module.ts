@@ -17,10 +17,11 @@ import { UploadService } from './upload.service.js';
 export class FilesApiModule implements OnModuleInit {
   constructor(private readonly host: HttpAdapterHost) {}
 
-  async onModuleInit(): Promise<void> {
+  onModuleInit(): void {
     // The parser only marks the request; the upload routes stream the parts themselves.
-    // MultipartGuard keeps multipart bodies away from every other route.
+    // MultipartGuard keeps multipart bodies away from every other route. Not awaited: loading it
+    // now would load the routes queued so far before Nest sets its error handler on them.
     const fastify = this.host.httpAdapter.getInstance<FastifyInstance>();
-    await fastify.register(multipart);
+    void fastify.register(multipart);
   }
 }

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, Param, Patch, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, Param, Patch, type PipeTransform, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import {
   AppError,
@@ -26,6 +26,19 @@ import { GatewayConfig } from '../gateway.config.js';
 import { RawResponse, ResponseMessage } from '../http/response-message.decorator.js';
 import { BlobResponder } from './blob-responder.js';
 import { apiBaseUrl } from './video-links.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Video ids are UUIDs. Anything else under `/videos/` (`DELETE /videos/generate`) is no route at
+ * all rather than a missing video (a regex in the path would break the OpenAPI document).
+ */
+class VideoIdPipe implements PipeTransform<string, string> {
+  transform(value: string): string {
+    if (!UUID.test(value)) throw new AppError(ExtraErrorCode.ROUTE_NOT_FOUND, 404, 'No route matches this method and path');
+    return value;
+  }
+}
 
 @ApiTags('videos')
 @ApiBearerAuth()
@@ -107,21 +120,21 @@ export class VideosController {
   @Get(':video_id')
   @ResponseMessage('Video retrieved')
   @ApiOperation({ summary: 'VideoMetadata' })
-  get(@Param('video_id') videoId: string, @CurrentUser() user: AuthContext, @Req() req: FastifyRequest): Promise<VideoMetadata> {
+  get(@Param('video_id', VideoIdPipe) videoId: string, @CurrentUser() user: AuthContext, @Req() req: FastifyRequest): Promise<VideoMetadata> {
     return this.nats.request(VideosSubjects.get, { user, video_id: videoId }, { requestId: req.id });
   }
 
   @Patch(':video_id')
   @ResponseMessage('Video updated')
   @ApiOperation({ summary: 'Edit title (<=200), description (<=1000), tags (<=10), is_public' })
-  update(@Param('video_id') videoId: string, @Body() body: UpdateVideoDto, @CurrentUser() user: AuthContext, @Req() req: FastifyRequest): Promise<VideoMetadata> {
+  update(@Param('video_id', VideoIdPipe) videoId: string, @Body() body: UpdateVideoDto, @CurrentUser() user: AuthContext, @Req() req: FastifyRequest): Promise<VideoMetadata> {
     return this.nats.request(VideosSubjects.update, { user, video_id: videoId, changes: body }, { requestId: req.id });
   }
 
   @Delete(':video_id')
   @ResponseMessage('Video deleted')
   @ApiOperation({ summary: 'Soft delete (status deleted); the bytes are removed after the retention period' })
-  remove(@Param('video_id') videoId: string, @CurrentUser() user: AuthContext, @Req() req: FastifyRequest): Promise<unknown> {
+  remove(@Param('video_id', VideoIdPipe) videoId: string, @CurrentUser() user: AuthContext, @Req() req: FastifyRequest): Promise<unknown> {
     return this.nats.request(VideosSubjects.delete, { user, video_id: videoId }, { requestId: req.id });
   }
 
