@@ -58,6 +58,8 @@ describe('Prometheus metrics of the running platform', () => {
     const check = spawnSync('promtool', ['check', 'metrics'], { input: body, encoding: 'utf8' });
     expect({ status: check.status, problems: `${check.stdout}${check.stderr}`.trim() }).toEqual({ status: 0, problems: '' });
     expect(body).toContain(`process_cpu_seconds_total{service="${name}",version="`);
+    // Bounded labels: no ids (UUIDs, long hex or numbers) as label values.
+    expect(body).not.toMatch(/="[^"]*([0-9a-f]{8}-[0-9a-f]{4}-|[0-9a-f]{24,}|\/\d{3,})[^"]*"/);
     expect(body).toMatch(/# TYPE http_request_duration_seconds histogram/);
     expect(body).toMatch(/# TYPE nats_handler_duration_seconds histogram/);
   });
