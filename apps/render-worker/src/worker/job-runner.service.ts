@@ -93,7 +93,7 @@ export class JobRunner {
       this.metrics.realtimeFactor.observe({ quality: job.configuration.quality }, result.video.probe.duration / seconds);
       this.logger.log(`job ${job.job_id} completed: video ${videoId}, ${result.video.probe.duration.toFixed(1)} s ${quality} in ${seconds.toFixed(1)} s`);
     } catch (err) {
-      await reporter.close();
+      await reporter.close(!(signal.aborted || err instanceof AbortedError));
       if (signal.aborted || err instanceof AbortedError) await this.onAborted(r, ref);
       else await this.onFailed(job, ref, stage, err);
       if (!recorded && uploaded.length) await Promise.all(uploaded.map((k) => this.storage.delete(k).catch(() => undefined)));

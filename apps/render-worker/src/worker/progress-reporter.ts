@@ -66,10 +66,18 @@ export class ProgressReporter {
       });
   }
 
-  /** Waits for the report in flight; later reports are dropped. */
-  async close(): Promise<void> {
-    this.closed = true;
+  /**
+   * Stops reporting. With `flush`, the latest throttled report still goes out first (a failing
+   * job's stages_completed and current_stage must reach the jobs service before the fail call).
+   */
+  async close(flush = true): Promise<void> {
     clearTimeout(this.timer);
     await this.inFlight;
+    if (flush && this.queued && !this.closed) {
+      this.flush();
+      await this.inFlight;
+    }
+    this.closed = true;
+    clearTimeout(this.timer);
   }
 }
