@@ -6,6 +6,7 @@ import { http, tokenFor, waitFor } from '@vgp/testing';
 import { execFile } from 'node:child_process';
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -183,6 +184,23 @@ describe('files: streamed uploads, type sniffing, limits, signed links', () => {
     expect(await fileCount()).toBe(before);
     expect((await readdir(userDir)).length).toBe(blobsBefore);
     expect(await readdir(join(p.env.STORAGE_DIR, '.tmp'))).toEqual([]);
+  });
+
+  it('keeps nothing of an upload the client abandons half way', async () => {
+    const userDir = join(p.env.STORAGE_DIR, 'files', owner);
+    const blobsBefore = (await readdir(userDir)).length;
+    const boundary = '----vgpabort';
+    const url = new URL(`${p.api}/files/upload`);
+    const req = request(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(50 * 1024 * 1024) } });
+    req.on('error', () => undefined);
+    req.write(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="half.txt"\r\nContent-Type: text/plain\r\n\r\n`);
+    for (let i = 0; i < 8; i++) req.write(Buffer.alloc(1024 * 1024, 0x61));
+    await new Promise((r) => setTimeout(r, 300));
+    req.destroy();
+    await waitFor(async () => (await readdir(join(p.env.STORAGE_DIR, '.tmp'))).length === 0, { timeoutMs: 5000, what: 'temporary upload removed' });
+    expect((await readdir(userDir)).length).toBe(blobsBefore);
+    // The gateway still serves.
+    expect((await upload([{ name: 'file', filename: 'after.txt', data: 'still fine' }])).status).toBe(201);
   });
 
   it('keeps multipart to the upload routes and uploads to multipart', async () => {

@@ -121,7 +121,7 @@ export class UploadService {
   }
 
   /** Stores one file part; always consumes it, so the next part can be read. Throws an AppError when refused. */
-  async store(part: MultipartFile, user: AuthContext): Promise<StoredUpload> {
+  async store(req: FastifyRequest, part: MultipartFile, user: AuthContext): Promise<StoredUpload> {
     const original = part.filename;
     const reason = unsafeNameReason(original);
     if (reason) {
@@ -132,15 +132,25 @@ export class UploadService {
     const fileId = randomUUID();
     const key = `files/${ownerDir(user.user_id)}/${fileId}`;
     const capture = new HeadCapture(SNIFF_BYTES);
+    // A client that goes away mid-upload must not leave a put waiting forever (pipe() does not
+    // forward errors): the put fails and removes its temporary file.
+    const abort = () => {
+      if (!req.raw.complete) capture.destroy(new Error('The upload was interrupted'));
+    };
+    part.file.once('error', (err: Error) => capture.destroy(err));
+    req.raw.once('close', abort);
     part.file.pipe(capture);
     let put;
     try {
       put = await this.storage.put(key, capture, { maxBytes });
     } catch (err) {
       part.file.unpipe(capture);
-      await drain(part);
+      // An aborted request has nothing left to drain.
+      if (!req.raw.destroyed) await drain(part);
       if (err instanceof BlobTooLargeError || part.file.truncated) throw this.tooLarge(user, original);
       throw err;
+    } finally {
+      req.raw.off('close', abort);
     }
     if (part.file.truncated) {
       await this.storage.delete(key);
@@ -256,7 +266,7 @@ export class UploadService {
           fieldErrors.push({ field: part.fieldname, message: `Unknown file field: ${part.fieldname} (send the file as "file")`, code: FieldErrorCode.UNKNOWN_FIELD });
         } else {
           try {
-            stored = await this.store(part, user);
+            stored = await this.store(req, part, user);
           } catch (err) {
             failure = err;
           }
@@ -304,7 +314,7 @@ export class UploadService {
           continue;
         }
         try {
-          stored.push(await this.store(part, user));
+          stored.push(await this.store(req, part, user));
         } catch (err) {
           reject(part.filename, err);
         }

@@ -1,0 +1,206 @@
+// Files benchmark (`npm run bench -- files`; needs `npm run build`). One run measures, side by side:
+//   - `cp` of a 100 MB file on the same disk (the baseline);
+//   - the same file uploaded through the gateway (multipart, streamed to blob storage, SHA-256,
+//     type sniffing, registration over NATS) and downloaded through it;
+//   - the gateway's resident memory while it moves 10 MB and 100 MB files (it must not grow with size);
+//   - 1 MB range requests at 50 connections (autocannon), against a bare Node server serving the
+//     same range of the same file.
+import autocannon from 'autocannon';
+import { createTestInfra, freePort, PrivateNatsServer, spawnService, tokenFor } from '@vgp/testing';
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { readFile, rm, stat } from 'node:fs/promises';
+import http from 'node:http';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { pipeline } from 'node:stream/promises';
+
+const MB = 1024 * 1024;
+const SIZE = 100 * MB;
+const RUNS = 3;
+const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = 50;
+const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+const mbps = (bytes, ms) => bytes / MB / (ms / 1000);
+
+/** A gzip-looking file (the allow-list accepts it, and nothing is probed or indexed): magic bytes, then random data. */
+async function makeFile(path, size) {
+  const out = createWriteStream(path);
+  out.write(Buffer.from([0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 3]));
+  let left = size - 10;
+  const block = randomBytes(4 * MB);
+  while (left > 0) {
+    const n = Math.min(left, block.length);
+    if (!out.write(block.subarray(0, n))) await new Promise((r) => out.once('drain', r));
+    left -= n;
+  }
+  await new Promise((r) => out.end(r));
+}
+
+/** Peak RSS of a process while `fn` runs, sampled every 10 ms from /proc. */
+async function peakRss(pid, fn) {
+  const read = async () => Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+  let peak = await read();
+  let on = true;
+  const sampler = (async () => {
+    while (on) {
+      peak = Math.max(peak, await read());
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  })();
+  try {
+    return { result: await fn(), peak };
+  } finally {
+    on = false;
+    await sampler;
+  }
+}
+
+/** Streams `path` as the `file` part of a multipart upload; answers the parsed JSON reply. */
+function upload(api, token, path, size, filename) {
+  const boundary = `----bench${Date.now()}`;
+  const head = Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: application/gzip\r\n\r\n`);
+  const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+  const url = new URL(`${api}/files/upload`);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': head.length + size + tail.length },
+      },
+      (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          const body = JSON.parse(Buffer.concat(chunks).toString());
+          if (res.statusCode !== 201) reject(new Error(`upload answered ${res.statusCode}: ${JSON.stringify(body)}`));
+          else resolve(body.data);
+        });
+      },
+    );
+    req.on('error', reject);
+    req.write(head);
+    const src = createReadStream(path, { highWaterMark: MB });
+    src.on('end', () => req.end(tail));
+    src.pipe(req, { end: false });
+  });
+}
+
+/** Downloads a URL and throws the bytes away; answers how many arrived. */
+function download(url, token) {
+  return new Promise((resolve, reject) => {
+    http
+      .get(url, { headers: { authorization: `Bearer ${token}` } }, (res) => {
+        let n = 0;
+        res.on('data', (c) => (n += c.length));
+        res.on('end', () => (res.statusCode === 200 ? resolve(n) : reject(new Error(`download answered ${res.statusCode}`))));
+      })
+      .on('error', reject);
+  });
+}
+
+async function timed(fn) {
+  const t = performance.now();
+  await fn();
+  return performance.now() - t;
+}
+
+/** The baseline server for ranges: plain Node, the same file, the same range, no auth, no NATS. */
+async function bareRangeServer(path) {
+  const port = await freePort();
+  const src = `
+    const http = require('node:http'); const fs = require('node:fs');
+    http.createServer((req, res) => {
+      const m = /bytes=(\\d+)-(\\d+)/.exec(req.headers.range || '');
+      const start = Number(m[1]), end = Number(m[2]);
+      res.writeHead(206, { 'content-type': 'application/gzip', 'content-length': end - start + 1, 'content-range': 'bytes ' + start + '-' + end + '/' + ${SIZE} });
+      fs.createReadStream(${JSON.stringify(path)}, { start, end, highWaterMark: 262144 }).pipe(res);
+    }).listen(${port}, '127.0.0.1', () => console.log('up'));`;
+  const proc = spawn(process.execPath, ['-e', src], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((r) => proc.stdout.once('data', r));
+  return { url: `http://127.0.0.1:${port}/file`, stop: () => proc.kill() };
+}
+
+function cannon(url, token) {
+  // Ten different 1 MB ranges, in turn.
+  const requests = Array.from({ length: 10 }, (_, i) => ({ method: 'GET', headers: { range: `bytes=${i * 7 * MB}-${i * 7 * MB + MB - 1}`, ...(token ? { authorization: `Bearer ${token}` } : {}) } }));
+  return new Promise((resolve, reject) => {
+    autocannon({ url, connections: CONNECTIONS, duration: DURATION, requests }, (err, r) => (err ? reject(err) : resolve(r)));
+  });
+}
+
+const infra = await createTestInfra('benchfiles');
+const nats = await PrivateNatsServer.start();
+const env = { ...infra.env, NATS_URL: nats.url, LOG_LEVEL: 'error', RPC_TIMEOUT_MS: '5000', RATE_LIMIT_ENABLED: 'false' };
+const services = [];
+let bare;
+const src = join(infra.storageDir, 'bench-source.gz');
+const small = join(infra.storageDir, 'bench-small.gz');
+try {
+  for (const name of ['users', 'files']) services.push(await spawnService(name, env));
+  const gateway = await spawnService('gateway', env);
+  services.push(gateway);
+  const api = `${gateway.url}/api/v1`;
+  const token = await tokenFor('bench-files', 'admin');
+  await makeFile(src, SIZE);
+  await makeFile(small, 10 * MB);
+  const dev = (await stat(src)).dev;
+  if (dev !== (await stat(infra.storageDir)).dev) throw new Error('source and storage are not on the same disk');
+
+  // Warm the page cache and every path once.
+  await readFile(src);
+  const warm = await upload(api, token, small, 10 * MB, 'warm.gz');
+  await download(`${api}/files/${warm.id}/download`, token);
+
+  const cpMs = [];
+  const upMs = [];
+  const downMs = [];
+  let last;
+  for (let i = 0; i < RUNS; i++) {
+    const dst = join(infra.storageDir, `bench-copy-${i}.gz`);
+    cpMs.push(await timed(async () => {
+      const r = spawnSync('cp', [src, dst]);
+      if (r.status !== 0) throw new Error(`cp failed: ${r.stderr}`);
+    }));
+    await rm(dst);
+    upMs.push(await timed(async () => (last = await upload(api, token, src, SIZE, `big-${i}.gz`))));
+    downMs.push(await timed(async () => {
+      const n = await download(`${api}/files/${last.id}/download`, token);
+      if (n !== SIZE) throw new Error(`downloaded ${n} bytes`);
+    }));
+  }
+  const cp = mbps(SIZE, median(cpMs));
+  const up = mbps(SIZE, median(upMs));
+  const down = mbps(SIZE, median(downMs));
+
+  const rssIdle = (await peakRss(gateway.proc.pid, async () => new Promise((r) => setTimeout(r, 200)))).peak;
+  const up10 = await peakRss(gateway.proc.pid, () => upload(api, token, small, 10 * MB, 'rss-10.gz'));
+  const up100 = await peakRss(gateway.proc.pid, () => upload(api, token, src, SIZE, 'rss-100.gz'));
+  const down10 = await peakRss(gateway.proc.pid, () => download(`${api}/files/${up10.result.id}/download`, token));
+  const down100 = await peakRss(gateway.proc.pid, () => download(`${api}/files/${up100.result.id}/download`, token));
+
+  bare = await bareRangeServer(src);
+  const base = await cannon(bare.url);
+  const ranged = await cannon(`${api}/files/${last.id}/download`, token);
+
+  const mib = (b) => `${(b / MB).toFixed(0)} MB`;
+  console.log(`\n100 MB file, median of ${RUNS} runs, same disk (${infra.storageDir}):`);
+  console.log(`  cp (baseline)        ${cp.toFixed(0)} MB/s`);
+  console.log(`  upload via gateway   ${up.toFixed(0)} MB/s   ${((up / cp) * 100).toFixed(0)}% of cp   (target >= 50%)`);
+  console.log(`  download via gateway ${down.toFixed(0)} MB/s   ${((down / cp) * 100).toFixed(0)}% of cp   (target >= 50%)`);
+  console.log(`\nGateway peak RSS: idle ${mib(rssIdle)}; upload 10 MB ${mib(up10.peak)}, 100 MB ${mib(up100.peak)}; download 10 MB ${mib(down10.peak)}, 100 MB ${mib(down100.peak)}`);
+  console.log(`  growth from 10 MB to 100 MB: upload ${mib(up100.peak - up10.peak)}, download ${mib(down100.peak - down10.peak)} (flat: no growth with file size)`);
+  const row = (name, r) =>
+    `  ${name.padEnd(22)} ${r.requests.average.toFixed(0).padStart(6)} req/s  p50 ${String(r.latency.p50).padStart(4)} ms  p99 ${String(r.latency.p99).padStart(4)} ms  non-2xx ${r.non2xx}  errors ${r.errors + r.timeouts}`;
+  console.log(`\n1 MB range requests, ${CONNECTIONS} connections, ${DURATION} s:`);
+  console.log(row('bare Node (baseline)', base));
+  console.log(row('gateway /download', ranged));
+  console.log(`  gateway p99 ${ranged.latency.p99} ms (target < 20 ms); throughput ${((ranged.requests.average / base.requests.average) * 100).toFixed(0)}% of the baseline`);
+} finally {
+  bare?.stop();
+  for (const s of services.reverse()) await s.stop();
+  await nats.down();
+  await infra.cleanup();
+}
