@@ -60,7 +60,7 @@ export class BlobResponder {
     }
     const range = parsed.kind === 'partial' ? parsed.range : undefined;
     const length = range ? range.end - range.start + 1 : stat.size;
-    if (!range || range.start === 0) await blob.onServe?.();
+    if (req.method === 'GET' && (!range || range.start === 0)) await blob.onServe?.();
     void reply.header('Content-Type', blob.contentType).header('Content-Length', String(length)).header('Content-Disposition', contentDisposition(blob.disposition, blob.filename));
     if (range) void reply.status(206).header('Content-Range', `bytes ${range.start}-${range.end}/${stat.size}`);
     else void reply.status(200);
