@@ -100,10 +100,12 @@ export class RenderPipeline {
       const [a, b] = STAGE_SPAN[stage];
       i.onProgress?.({ stage, percentage: Math.round((a + (b - a) * Math.max(0, Math.min(1, fraction))) * 10) / 10, stagesCompleted: [...done], message, details });
     };
-    const stage = async <T>(s: PipelineStage, fn: () => Promise<T>): Promise<T> => {
+    // The first report of a stage is a job log line (INFO) at the jobs service: it carries what
+    // the stage before found worth keeping (passages used, RAG unavailable, ignored styles).
+    const stage = async <T>(s: PipelineStage, fn: () => Promise<T>, startDetails?: Record<string, any>): Promise<T> => {
       throwIfAborted(i.signal);
       const t0 = performance.now();
-      progress(s, 0, `Starting ${s.replace(/_/g, ' ')}`);
+      progress(s, 0, `Starting ${s.replace(/_/g, ' ')}`, startDetails);
       const r = await fn();
       done.push(s);
       i.onStageDone?.(s, (performance.now() - t0) / 1000);
@@ -131,6 +133,9 @@ export class RenderPipeline {
       return a;
     });
 
+    const ragDetails = c.use_rag
+      ? { passages_used: analysis.passages.map((p) => ({ file_id: p.file_id, filename: p.filename, chunk_index: p.chunk_index, rank: p.rank })), ...(analysis.ragNote ? { rag_note: analysis.ragNote } : {}) }
+      : undefined;
     const script = await stage(PipelineStage.SCRIPT_GENERATION, async () => {
       const generator = this.deps.generators.for(c.model);
       progress(PipelineStage.SCRIPT_GENERATION, 0.2, `Writing the script (${c.model ?? 'builtin'})`);
@@ -139,7 +144,7 @@ export class RenderPipeline {
         throw new PipelineError('CONTENT_GENERATION_FAILED', 'Failed to generate content for the given topic', { reason: 'The script has no narration', suggestions: ['Provide more context'] });
       }
       return s;
-    });
+    }, ragDetails);
 
     const { theme, notes: themeNotes } = resolveTheme(c.template_id, c.style_preferences);
     notes.push(...themeNotes);
@@ -147,7 +152,9 @@ export class RenderPipeline {
     const quality = (Object.values(VideoQuality) as string[]).includes(c.quality) ? c.quality : VideoQuality.MEDIUM;
     const format = (Object.values(VideoFormat) as string[]).includes(c.output_format) ? (c.output_format as VideoFormat) : VideoFormat.MP4;
 
-    const video = await stage(PipelineStage.VIDEO_GENERATION, () =>
+    const video = await stage(
+      PipelineStage.VIDEO_GENERATION,
+      () =>
       generateVideo({
         script,
         theme,
@@ -160,6 +167,7 @@ export class RenderPipeline {
         signal: i.signal,
         onProgress: (f, m, d) => progress(PipelineStage.VIDEO_GENERATION, f, m, d),
       }),
+      { scenes: script.scenes.length, generator: script.generator, quality, format, ...(themeNotes.length ? { style_notes: themeNotes } : {}) },
     );
 
     let thumbnails: Thumbnail[] = [];

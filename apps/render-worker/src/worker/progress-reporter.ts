@@ -2,16 +2,22 @@ import { AppError, ExtraErrorCode, type LeaseRef } from '@vgp/contracts';
 import type { StageProgress } from '../pipeline/render-pipeline.js';
 import type { JobsClient } from './jobs.client.js';
 
+interface Pending {
+  p: StageProgress;
+  /** The first report of a stage: never dropped (the jobs service logs it). */
+  stageStart: boolean;
+}
+
 /**
- * Sends a job's progress: at most one report per `throttleMs` (a new stage always goes out),
- * percentages never going back, one request in flight, the latest report wins.
+ * Sends a job's progress: one request in flight, at most one report per `throttleMs` within a
+ * stage (the latest wins), every stage's first report kept, percentages never going back.
  */
 export class ProgressReporter {
   private last = 0;
   private lastStage = '';
   private maxPct = 0;
   private inFlight: Promise<void> | null = null;
-  private queued: StageProgress | null = null;
+  private readonly pending: Pending[] = [];
   private closed = false;
   private timer?: NodeJS.Timeout;
 
@@ -24,27 +30,29 @@ export class ProgressReporter {
 
   report(p: StageProgress): void {
     if (this.closed) return;
-    const now = Date.now();
-    const newStage = p.stage !== this.lastStage;
-    if (!newStage && now - this.last < this.throttleMs && p.percentage < 100) {
-      this.queued = p;
-      if (!this.timer && !this.inFlight) {
-        this.timer = setTimeout(() => {
-          this.timer = undefined;
-          this.flush();
-        }, this.throttleMs - (now - this.last));
-        this.timer.unref();
-      }
-      return;
-    }
-    this.queued = p;
-    this.flush();
+    const queuedStage = this.pending.length ? this.pending[this.pending.length - 1].p.stage : this.lastStage;
+    const stageStart = p.stage !== queuedStage;
+    const tail = this.pending[this.pending.length - 1];
+    if (tail && !tail.stageStart && tail.p.stage === p.stage) this.pending[this.pending.length - 1] = { p, stageStart: false };
+    else this.pending.push({ p, stageStart });
+    this.schedule();
   }
 
-  private flush(): void {
-    if (this.inFlight || !this.queued || this.closed) return;
-    const p = this.queued;
-    this.queued = null;
+  private schedule(): void {
+    if (this.inFlight || this.timer || !this.pending.length || this.closed) return;
+    const wait = this.pending[0].stageStart ? 0 : Math.max(0, this.throttleMs - (Date.now() - this.last));
+    if (wait === 0) return this.send();
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.send();
+    }, wait);
+    this.timer.unref();
+  }
+
+  private send(): void {
+    const next = this.pending.shift();
+    if (!next) return;
+    const p = next.p;
     this.last = Date.now();
     this.lastStage = p.stage;
     this.maxPct = Math.max(this.maxPct, p.percentage);
@@ -58,26 +66,29 @@ export class ProgressReporter {
       })
       .finally(() => {
         this.inFlight = null;
-        // A throttled report waiting: send it once its time has come.
-        if (this.queued && !this.closed) {
-          const wait = Math.max(0, this.throttleMs - (Date.now() - this.last));
-          setTimeout(() => this.flush(), wait).unref();
-        }
+        this.schedule();
       });
   }
 
   /**
-   * Stops reporting. With `flush`, the latest throttled report still goes out first (a failing
-   * job's stages_completed and current_stage must reach the jobs service before the fail call).
+   * Stops reporting. With `flush`, what is still queued goes out first (a failing job's
+   * stages_completed and current_stage must reach the jobs service before the fail call).
    */
   async close(flush = true): Promise<void> {
     clearTimeout(this.timer);
+    this.timer = undefined;
     await this.inFlight;
-    if (flush && this.queued && !this.closed) {
-      this.flush();
-      await this.inFlight;
+    if (flush) {
+      // Stage starts and the latest report; intermediate ones are not worth the wait.
+      const keep = this.pending.filter((x, i) => x.stageStart || i === this.pending.length - 1);
+      this.pending.length = 0;
+      for (const x of keep) {
+        this.pending.push(x);
+        this.send();
+        await this.inFlight;
+      }
     }
     this.closed = true;
-    clearTimeout(this.timer);
+    this.pending.length = 0;
   }
 }

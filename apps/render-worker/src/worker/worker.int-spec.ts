@@ -179,6 +179,9 @@ describe('render worker (real app, real NATS, ffmpeg, espeak-ng)', () => {
     ]);
     for (const a of [...rec.thumbnails, ...rec.subtitle_tracks]) expect((await readFile(join(infra.storageDir, a.file_path))).length).toBe(a.file_size);
     expect(rec.custom_metadata?.passages_used).toEqual([{ file_id: 'f1', filename: 'notes.txt', chunk_index: 0, rank: 0.5 }]);
+    // The first report of each stage is kept (the jobs service logs it): the passages used are in it.
+    for (const s of all) expect(mine.filter((p) => p.current_stage === s)[0].message).toBe(`Starting ${s.replace(/_/g, ' ')}`);
+    expect(mine.find((p) => p.current_stage === 'script_generation')?.details).toEqual({ passages_used: [{ file_id: 'f1', filename: 'notes.txt', chunk_index: 0, rank: 0.5 }] });
     // The per-job temp dir is gone.
     await waitFor(async () => (await readdir(tmp)).length === 0, { timeoutMs: 2000 });
 
