@@ -180,6 +180,12 @@ describe('files service over NATS (real PostgreSQL and NATS)', () => {
     expect(await fails(client.request(FilesSubjects.get, { user: carol, file_id: a.id }))).toMatchObject({ status: 404 });
   });
 
+  it('is ready only with blob storage and its tools', async () => {
+    const ready = await fetch(`${svc.url}/health/ready`);
+    expect(ready.status).toBe(200);
+    expect(((await ready.json()) as { info: unknown }).info).toMatchObject({ blob_storage: { status: 'up', driver: 'local' }, ffprobe: { status: 'up' }, pdfinfo: { status: 'up' }, database: { status: 'up' } });
+  });
+
   it('refuses registrations that do not add up', async () => {
     const id = randomUUID();
     const key = `files/alice/${id}`;

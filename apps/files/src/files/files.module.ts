@@ -1,14 +1,16 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { TerminusModule } from '@nestjs/terminus';
+import { FilesHealth } from './files-health.js';
 import { FileEntity } from './file.entity.js';
 import { FilesHandler } from './files.handler.js';
 import { FilesService } from './files.service.js';
 import { TextIndexer } from './text-indexer.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([FileEntity])],
+  imports: [TerminusModule, TypeOrmModule.forFeature([FileEntity])],
   controllers: [FilesHandler],
-  providers: [FilesService, TextIndexer],
+  providers: [FilesHealth, FilesService, TextIndexer],
   exports: [FilesService, TextIndexer],
 })
 export class FilesModule {}

@@ -223,6 +223,12 @@ describe('videos service over NATS (real PostgreSQL and NATS)', () => {
     await waitFor(async () => (await storage.stat(req.file_path)) === null && (await storage.stat(req.thumbnails[0].file_path)) === null, { timeoutMs: 8000, what: 'purge' });
   });
 
+  it('is ready only with blob storage', async () => {
+    const ready = await fetch(`${svc.url}/health/ready`);
+    expect(ready.status).toBe(200);
+    expect(((await ready.json()) as { info: unknown }).info).toMatchObject({ blob_storage: { status: 'up', driver: 'local' }, database: { status: 'up' } });
+  });
+
   it('reports totals', async () => {
     const stats = await client.request<{ total_videos: number; by_status: Record<string, number> }>(VideosSubjects.stats, {});
     expect(stats.total_videos).toBeGreaterThan(5);

@@ -1,14 +1,16 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { TerminusModule } from '@nestjs/terminus';
+import { VideosHealth } from './videos-health.js';
 import { VideoEntity } from './video.entity.js';
 import { VideoPurgeService } from './video-purge.service.js';
 import { VideosHandler } from './videos.handler.js';
 import { VideosService } from './videos.service.js';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([VideoEntity])],
+  imports: [TerminusModule, TypeOrmModule.forFeature([VideoEntity])],
   controllers: [VideosHandler],
-  providers: [VideosService, VideoPurgeService],
+  providers: [VideosHealth, VideosService, VideoPurgeService],
   exports: [VideosService, VideoPurgeService],
 })
 export class VideosModule {}
