@@ -55,16 +55,16 @@ export class EstimatesService {
   async refresh(): Promise<void> {
     try {
       const d = await this.db.query<{ quality: string; secs: number }>(
-        `SELECT quality, avg(secs)::float AS secs FROM (
-           SELECT configuration->>'quality' AS quality, extract(epoch FROM completed_at - started_at) AS secs,
-                  row_number() OVER (PARTITION BY configuration->>'quality' ORDER BY completed_at DESC) AS n
-           FROM jobs.jobs WHERE status = 'completed' AND job_type = 'video_generation' AND started_at IS NOT NULL
-             AND completed_at > now() - interval '7 days') t
-         WHERE n <= 50 GROUP BY quality`,
+        `SELECT q.quality, (SELECT avg(secs)::float FROM (
+             SELECT extract(epoch FROM completed_at - started_at) AS secs FROM jobs.jobs
+             WHERE status = 'completed' AND job_type = 'video_generation' AND started_at IS NOT NULL
+               AND configuration->>'quality' = q.quality AND completed_at > now() - interval '7 days'
+             ORDER BY completed_at DESC LIMIT 50) t) AS secs
+         FROM unnest(ARRAY['low', 'medium', 'high', 'ultra']) AS q(quality)`,
         [],
         'estimates_durations',
       );
-      this.durations = new Map(d.map((r) => [r.quality, Math.max(1, r.secs)]));
+      this.durations = new Map(d.filter((r) => r.secs !== null).map((r) => [r.quality, Math.max(1, r.secs)]));
       const q = await this.db.query<{ priority: JobPriority; status: JobStatus; n: number; workers: number }>(
         `SELECT priority, status, count(*)::int AS n, count(DISTINCT worker_id)::int AS workers FROM jobs.jobs
          WHERE status IN ('queued', 'processing') AND job_type <> 'batch_video_generation' GROUP BY priority, status`,

@@ -22,6 +22,7 @@ import { JobsConfig } from '../jobs.config.js';
 import { EstimatesService } from './estimates.service.js';
 import { type JobRow, toCreatedView } from './job-row.js';
 import { JobsDb, type Queryable } from './jobs.db.js';
+import { ListCountCache } from './list-count.cache.js';
 
 const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
 
@@ -94,6 +95,7 @@ export class JobCreationService {
     private readonly config: JobsConfig,
     private readonly estimates: EstimatesService,
     private readonly nats: NatsClient,
+    private readonly counts: ListCountCache,
   ) {
     this.models = new Set(config.SCRIPT_MODELS.split(','));
   }
@@ -372,6 +374,7 @@ export class JobCreationService {
 
   /** Idle workers claim on this. */
   private wake(rows: JobRow[]): void {
+    for (const r of rows) this.counts.bump(r.user_id);
     for (const r of rows) if (r.job_type !== JobType.BATCH_VIDEO_GENERATION) this.nats.publish(JobsEvents.queued, { job_id: r.id, priority: r.priority });
   }
 

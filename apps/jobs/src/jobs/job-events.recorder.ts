@@ -3,6 +3,7 @@ import { type JobEvent, type JobLogLevel, JobsEvents } from '@vgp/contracts';
 import { NatsClient } from '@vgp/messaging';
 import { type JobEventType, type JobRow, toEvent } from './job-row.js';
 import type { Queryable } from './jobs.db.js';
+import { ListCountCache } from './list-count.cache.js';
 
 /**
  * Every change of a job is stored twice in the transaction that made it: as an event (with the
@@ -10,7 +11,10 @@ import type { Queryable } from './jobs.db.js';
  */
 @Injectable()
 export class JobEventsRecorder {
-  constructor(private readonly nats: NatsClient) {}
+  constructor(
+    private readonly nats: NatsClient,
+    private readonly counts: ListCountCache,
+  ) {}
 
   async record(
     c: Queryable,
@@ -31,6 +35,9 @@ export class JobEventsRecorder {
   }
 
   publish(events: JobEvent[]): void {
-    for (const ev of events) this.nats.publish(JobsEvents.updated, ev);
+    for (const ev of events) {
+      this.counts.bump(ev.user_id);
+      this.nats.publish(JobsEvents.updated, ev);
+    }
   }
 }

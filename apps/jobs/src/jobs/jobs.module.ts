@@ -8,13 +8,14 @@ import { JobEventsRecorder } from './job-events.recorder.js';
 import { JobsDb } from './jobs.db.js';
 import { JobsHandler } from './jobs.handler.js';
 import { JobsService } from './jobs.service.js';
+import { ListCountCache } from './list-count.cache.js';
 import { SchedulerService } from './scheduler.service.js';
 import { WorkerHandler } from './worker.handler.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([JobEntity])],
   controllers: [JobsHandler, WorkerHandler],
-  providers: [JobsDb, JobEventsRecorder, EstimatesService, BatchProgressService, JobCreationService, JobsService, SchedulerService],
+  providers: [JobsDb, ListCountCache, JobEventsRecorder, EstimatesService, BatchProgressService, JobCreationService, JobsService, SchedulerService],
   exports: [JobsService, SchedulerService],
 })
 export class JobsModule {}

@@ -31,6 +31,7 @@ import { JobCreationService, utcDayStart } from './job-creation.service.js';
 import { JobEventsRecorder } from './job-events.recorder.js';
 import { type JobRow, toEvent, toJob, toListItem, toStatusView } from './job-row.js';
 import { JobsDb } from './jobs.db.js';
+import { ListCountCache } from './list-count.cache.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ACTIVE: readonly JobStatus[] = [JobStatus.QUEUED, JobStatus.PROCESSING];
@@ -46,6 +47,7 @@ export class JobsService {
     private readonly estimates: EstimatesService,
     private readonly creation: JobCreationService,
     private readonly nats: NatsClient,
+    private readonly counts: ListCountCache,
   ) {}
 
   async get(user: AuthContext, jobId: string): Promise<Job> {
@@ -98,15 +100,16 @@ export class JobsService {
     const col = SORT_COLUMNS[q.sort_by] ?? 'created_at';
     const order = col === 'created_at' ? `created_at ${dir}, id ${dir}` : `${col} ${dir}, created_at ${dir}, id ${dir}`;
     const cond = where.join(' AND ');
-    const [countRows, rows] = await Promise.all([
-      this.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM jobs.jobs WHERE ${cond}`, values),
+    const owner = q.all ? null : (q.user_id ?? user.user_id);
+    const [total, rows] = await Promise.all([
+      this.counts.count(owner, `${cond}|${JSON.stringify(values)}`, async () => (await this.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM jobs.jobs WHERE ${cond}`, values))[0].n),
       this.db.query<JobRow>(
         `WITH ids AS (SELECT id, ${col === 'created_at' ? '' : `${col}, `}created_at FROM jobs.jobs WHERE ${cond} ORDER BY ${order} OFFSET ${(page - 1) * per} LIMIT ${per})
          SELECT j.* FROM ids JOIN jobs.jobs j USING (id) ORDER BY ${order.replace(/(\w+) (ASC|DESC)/g, 'j.$1 $2')}`,
         values,
       ),
     ]);
-    return paginate(rows.map(toListItem), page, per, countRows[0].n);
+    return paginate(rows.map(toListItem), page, per, total);
   }
 
   async cancel(user: AuthContext, jobId: string): Promise<Job> {

@@ -56,6 +56,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
   private timer?: NodeJS.Timeout;
   private ticking = false;
   private lastTick = new Date();
+  private lastEstimate = 0;
   private readonly wakeTimers = new Set<NodeJS.Timeout>();
 
   constructor(
@@ -356,7 +357,10 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
       );
       this.lastTick = now;
       for (const d of due) this.nats.publish(JobsEvents.queued, { job_id: d.id, priority: d.priority });
-      await this.estimates.refresh();
+      if (Date.now() - this.lastEstimate > 10_000) {
+        this.lastEstimate = Date.now();
+        await this.estimates.refresh();
+      }
     } catch (err) {
       this.logger.warn(`Scheduler tick failed: ${(err as Error).message}`);
     } finally {
