@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { ensureInfra, log, ROOT, run, stopInfra } from './lib/infra.mjs';
 import { migrateAll } from './migrate.mjs';
+import { ensureLocalKey, localAuthEnv, mintToken } from './mint-token.mjs';
 
 const SERVICES = [
   { name: 'users', port: 3004, color: 35 },
@@ -25,13 +26,16 @@ log(`PostgreSQL: ${new URL(infra.databaseUrl).host}, NATS: ${infra.natsUrl}`);
 run('npx', ['nx', 'run-many', '-t', 'build', '--output-style=static'], { NX_TUI: 'false' });
 await migrateAll(infra.databaseUrl);
 
+// Without a Clerk instance configured, the gateway trusts the local key of scripts/mint-token.mjs.
+const localAuth = !process.env.CLERK_ISSUER;
+if (localAuth) await ensureLocalKey();
 const env = {
+  ...(localAuth ? localAuthEnv() : {}),
   ...process.env,
   DATABASE_URL: infra.databaseUrl,
   NATS_URL: infra.natsUrl,
   NODE_ENV: process.env.NODE_ENV ?? 'development',
   STORAGE_DIR: process.env.STORAGE_DIR ?? resolve(ROOT, 'var', 'storage'),
-  AUTH_DEV_TOKENS: process.env.AUTH_DEV_TOKENS ?? 'true',
 };
 const children = [];
 let stopping = false;
@@ -83,9 +87,11 @@ const states = await Promise.all(children.map(ready));
 children.forEach((s, i) => log(`${s.name.padEnd(13)} ${states[i] ? 'ready' : 'NOT READY'} on http://127.0.0.1:${s.port}`));
 log('API: http://localhost:3000/api/v1  OpenAPI: http://localhost:3000/api/docs');
 
-if (demo && states.every(Boolean)) {
+if (localAuth) log('Tokens: node scripts/mint-token.mjs <user_id> [--role user|moderator|admin]');
+if (demo && states.every(Boolean) && localAuth) {
   const api = 'http://127.0.0.1:3000/api/v1';
-  const headers = { authorization: 'Bearer dev:demo-user', 'content-type': 'application/json' };
+  const token = await mintToken('demo-user', { role: 'user', name: 'Demo User', expiresIn: 24 * 3600 });
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const body = { configuration: { topic: 'Pythagorean theorem', context: 'Explain a² + b² = c² for right triangles, with a visual proof, for 8th graders.', quality: 'low' } };
   const created = await (await fetch(`${api}/videos/generate`, { method: 'POST', headers, body: JSON.stringify(body) })).json();
   log(`Demo job: ${JSON.stringify(created.data ?? created.error)}`);
@@ -97,7 +103,7 @@ if (demo && states.every(Boolean)) {
     if (line !== last) log(`Demo job ${id}: ${line}`);
     last = line;
     if (['completed', 'failed', 'cancelled'].includes(s.status)) {
-      if (s.status === 'completed') log(`Video: curl -H 'Authorization: Bearer dev:demo-user' -o video.mp4 ${api}/videos/jobs/${id}/download`);
+      if (s.status === 'completed') log(`Video: curl -H "Authorization: Bearer $(node scripts/mint-token.mjs demo-user)" -o video.mp4 ${api}/videos/jobs/${id}/download`);
       else log(`Demo job ended ${s.status}: ${JSON.stringify(s.error ?? {})}`);
       break;
     }

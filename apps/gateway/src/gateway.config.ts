@@ -1,5 +1,5 @@
-import { BaseConfig, ToBoolean, ToInt } from '@vgp/config';
-import { Equals, IsBoolean, IsInt, IsString, IsUrl, Max, Min, MinLength, NotEquals, ValidateIf } from 'class-validator';
+import { BaseConfig, ToBoolean, ToInt, ToList } from '@vgp/config';
+import { Equals, IsArray, IsBoolean, IsInt, IsString, IsUrl, Max, Min, MinLength, NotEquals, ValidateIf } from 'class-validator';
 
 /** Development default of FILES_SIGNING_SECRET; refused in production. */
 const DEV_FILES_SIGNING_SECRET = 'dev-only-files-signing-secret-change-me';
@@ -15,14 +15,65 @@ export class GatewayConfig extends BaseConfig {
   @IsUrl({ require_tld: false, require_protocol: true })
   PUBLIC_BASE_URL = 'http://localhost:3000';
 
+  /** Issuer of the Clerk instance (`iss` of its session tokens), e.g. `https://clerk.example.com`. Required in production. */
+  @ValidateIf((c: GatewayConfig) => c.NODE_ENV === 'production' || c.CLERK_ISSUER !== '')
+  @IsUrl({ require_tld: false, require_protocol: true }, { message: 'CLERK_ISSUER must be the URL of the Clerk instance (required in production)' })
+  CLERK_ISSUER = '';
+
+  /** JWKS of the Clerk instance; default `<CLERK_ISSUER>/.well-known/jwks.json`. */
+  @ValidateIf((c: GatewayConfig) => c.CLERK_JWKS_URL !== '')
+  @IsUrl({ require_tld: false, require_protocol: true })
+  CLERK_JWKS_URL = '';
+
+  /** Accepted `azp` values (frontend origins), comma-separated; empty: not checked. */
+  @ToList() @IsArray() @IsString({ each: true })
+  CLERK_AUTHORIZED_PARTIES: string[] = [];
+
+  /** Tolerance on `exp`/`nbf`. */
+  @ToInt() @IsInt() @Min(0) @Max(300)
+  AUTH_CLOCK_SKEW_SECONDS = 5;
+
   /**
-   * Development stand-in for token verification: `Bearer dev:<user_id>[:<role>]`.
-   * Refused in production.
+   * Development and tests: verify against this local JWKS file (written by `scripts/mint-token.mjs`)
+   * instead of the Clerk instance's. Refused in production.
+   */
+  @IsString()
+  @ValidateIf((c: GatewayConfig) => c.NODE_ENV === 'production')
+  @Equals('', { message: 'AUTH_LOCAL_JWKS_PATH must not be set in production' })
+  AUTH_LOCAL_JWKS_PATH = '';
+
+  /**
+   * Tests that run the gateway without the users service: when it has no responder, the caller is
+   * built from the token's role defaults. Refused in production.
    */
   @ToBoolean() @IsBoolean()
   @ValidateIf((c: GatewayConfig) => c.NODE_ENV === 'production')
-  @Equals(false, { message: 'AUTH_DEV_TOKENS must be false in production' })
-  AUTH_DEV_TOKENS = false;
+  @Equals(false, { message: 'AUTH_USERS_OPTIONAL must be false in production' })
+  AUTH_USERS_OPTIONAL = false;
+
+  /** How long a resolved caller (profile, role, status, permissions) is reused; `users.v1.user.updated` evicts it at once. */
+  @ToInt() @IsInt() @Min(0) @Max(300000)
+  AUTH_CONTEXT_CACHE_MS = 5000;
+
+  /** Per-caller request limits over a fixed window, shared by every gateway replica. */
+  @ToBoolean() @IsBoolean()
+  RATE_LIMIT_ENABLED = true;
+
+  @ToInt() @IsInt() @Min(1) @Max(86400)
+  RATE_LIMIT_WINDOW_SECONDS = 60;
+
+  /** Requests per window for anonymous callers (per IP). */
+  @ToInt() @IsInt() @Min(1) @Max(10_000_000)
+  RATE_LIMIT_ANONYMOUS = 60;
+
+  @ToInt() @IsInt() @Min(1) @Max(10_000_000)
+  RATE_LIMIT_USER = 300;
+
+  @ToInt() @IsInt() @Min(1) @Max(10_000_000)
+  RATE_LIMIT_MODERATOR = 600;
+
+  @ToInt() @IsInt() @Min(1) @Max(10_000_000)
+  RATE_LIMIT_ADMIN = 1200;
 
   @ToBoolean() @IsBoolean()
   OPENAPI_ENABLED = true;

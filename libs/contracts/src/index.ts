@@ -24,6 +24,7 @@ export * from './users/user.enums.js';
 export * from './users/user.models.js';
 export * from './users/user.dto.js';
 export * from './users/users.subjects.js';
+export * from './users/users.messages.js';
 export * from './system/system.enums.js';
 export * from './system/system.models.js';
 export * from './system/system.subjects.js';

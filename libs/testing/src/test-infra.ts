@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { ensureLocalSigningKey, LOCAL_ISSUER, LOCAL_JWKS_PATH } from './auth-tokens.js';
 
 /** Where the real PostgreSQL and NATS of the test run are (set by `npm test`, defaults for this machine). */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -34,6 +35,8 @@ export async function createTestInfra(label: string): Promise<TestInfra> {
   await admin.connect();
   await admin.query(`CREATE DATABASE "${dbName}"`);
   await admin.end();
+  // The gateway trusts the local JWKS that `tokenFor` signs with.
+  await ensureLocalSigningKey();
   const storageDir = await mkdtemp(join(tmpdir(), `vgp-${id}-`));
   const databaseUrl = withDatabase(TEST_DATABASE_URL, dbName);
   const subjectPrefix = `t${id.replace(/_/g, '')}.`;
@@ -51,7 +54,15 @@ export async function createTestInfra(label: string): Promise<TestInfra> {
       LOG_LEVEL: 'warn',
       HTTP_PORT: '0',
       HTTP_HOST: '127.0.0.1',
-      AUTH_DEV_TOKENS: 'true',
+      CLERK_ISSUER: LOCAL_ISSUER,
+      AUTH_LOCAL_JWKS_PATH: LOCAL_JWKS_PATH,
+      // A gateway started without the users service builds callers from the token's role.
+      AUTH_USERS_OPTIONAL: 'true',
+      // Suites poll freely; rate-limit tests set their own limits.
+      RATE_LIMIT_ANONYMOUS: '1000000',
+      RATE_LIMIT_USER: '1000000',
+      RATE_LIMIT_MODERATOR: '1000000',
+      RATE_LIMIT_ADMIN: '1000000',
     },
     async cleanup() {
       const c = new pg.Client({ connectionString: TEST_DATABASE_URL });

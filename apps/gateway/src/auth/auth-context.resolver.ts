@@ -1,20 +1,128 @@
-import { Injectable } from '@nestjs/common';
-import { type AuthContext, ROLE_DEFAULT_PERMISSIONS, UserRole, UserStatus } from '@vgp/contracts';
+import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import {
+  AppError,
+  type AuthContext,
+  ErrorCode,
+  type ResolveUserReply,
+  ROLE_DEFAULT_PERMISSIONS,
+  type UserChangedEvent,
+  UserRole,
+  UsersEvents,
+  UsersSubjects,
+  UserStatus,
+} from '@vgp/contracts';
+import { NatsClient } from '@vgp/messaging';
+import type { Subscription } from '@nats-io/transport-node';
+import { GatewayConfig } from '../gateway.config.js';
 import type { VerifiedClaims } from './token-verifier.js';
 
+interface Entry {
+  reply: ResolveUserReply;
+  freshUntil: number;
+  staleUntil: number;
+}
+
+// How long past its freshness an answer may still be served while a refresh runs in the background.
+const STALE_MS = 60_000;
+
 /**
- * From verified claims to who is calling, with permissions. The seam where the `users` service's
- * profile and permissions come in; until then the role's defaults apply.
+ * From verified claims to who is calling: the `users` service creates the profile on first
+ * sight and answers the stored role, status and permissions (the token's role only seeds a new
+ * user). Answers are fresh for AUTH_CONTEXT_CACHE_MS per user; after that the next request still
+ * gets the cached answer (for at most a minute) while a refresh runs, so a slow or briefly absent
+ * users service does not stall every request. `users.v1.user.updated` evicts an entry on every
+ * replica at once, so a suspension or role change applies within moments.
  */
 @Injectable()
-export class AuthContextResolver {
-  async resolve(claims: VerifiedClaims): Promise<AuthContext> {
-    const role = claims.role ?? UserRole.USER;
-    return {
-      user_id: claims.sub,
-      role,
-      status: UserStatus.ACTIVE,
-      permissions: { user_id: claims.sub, role, ...ROLE_DEFAULT_PERMISSIONS[role] },
-    };
+export class AuthContextResolver implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('AuthContextResolver');
+  private readonly cache = new Map<string, Entry>();
+  private readonly inflight = new Map<string, Promise<ResolveUserReply>>();
+  // Bumped on eviction so an answer that was already on its way is not cached stale.
+  private readonly generation = new Map<string, number>();
+  private subs: Subscription[] = [];
+  private warnedFallback = false;
+
+  constructor(
+    private readonly nats: NatsClient,
+    private readonly config: GatewayConfig,
+  ) {}
+
+  onModuleInit(): void {
+    const evict = (e: UserChangedEvent) => this.evict(e?.user_id);
+    this.subs = [this.nats.subscribe<UserChangedEvent>(UsersEvents.updated, evict), this.nats.subscribe<UserChangedEvent>(UsersEvents.deleted, evict)];
   }
+
+  onModuleDestroy(): void {
+    for (const s of this.subs) s.unsubscribe();
+  }
+
+  /** Forget a user's cached context (also called after this replica changed it). */
+  evict(userId: string | undefined): void {
+    if (typeof userId !== 'string') return;
+    this.cache.delete(userId);
+    this.generation.set(userId, (this.generation.get(userId) ?? 0) + 1);
+  }
+
+  async resolve(claims: VerifiedClaims, requestId?: string): Promise<AuthContext> {
+    return (await this.resolveWithProfile(claims, requestId)).context;
+  }
+
+  /** The caller's context and profile, from the cache or the users service. */
+  async resolveWithProfile(claims: VerifiedClaims, requestId?: string): Promise<ResolveUserReply> {
+    const hit = this.cache.get(claims.sub);
+    const now = Date.now();
+    if (hit && hit.freshUntil > now) return hit.reply;
+    if (hit && hit.staleUntil > now) {
+      this.refresh(claims, requestId).catch((err: Error) => this.logger.warn(`Refreshing ${claims.sub} failed: ${err.message}`));
+      return hit.reply;
+    }
+    return this.refresh(claims, requestId);
+  }
+
+  private refresh(claims: VerifiedClaims, requestId?: string): Promise<ResolveUserReply> {
+    let pending = this.inflight.get(claims.sub);
+    if (!pending) {
+      pending = this.fetch(claims, requestId).finally(() => this.inflight.delete(claims.sub));
+      this.inflight.set(claims.sub, pending);
+    }
+    return pending;
+  }
+
+  private async fetch(claims: VerifiedClaims, requestId?: string): Promise<ResolveUserReply> {
+    const gen = this.generation.get(claims.sub) ?? 0;
+    let reply: ResolveUserReply;
+    try {
+      const { exp: _exp, ...rest } = claims;
+      reply = await this.nats.request<ResolveUserReply>(UsersSubjects.resolve, { claims: rest }, { requestId });
+    } catch (err) {
+      if (!(this.config.AUTH_USERS_OPTIONAL && err instanceof AppError && err.code === ErrorCode.SERVICE_UNAVAILABLE)) throw err;
+      if (!this.warnedFallback) this.logger.warn('The users service does not answer: callers are built from their token (AUTH_USERS_OPTIONAL)');
+      this.warnedFallback = true;
+      reply = fromClaims(claims);
+    }
+    if (this.config.AUTH_CONTEXT_CACHE_MS > 0 && (this.generation.get(claims.sub) ?? 0) === gen) {
+      if (this.cache.size > 50_000) this.cache.clear();
+      const now = Date.now();
+      this.cache.set(claims.sub, { reply, freshUntil: now + this.config.AUTH_CONTEXT_CACHE_MS, staleUntil: now + this.config.AUTH_CONTEXT_CACHE_MS + STALE_MS });
+    }
+    return reply;
+  }
+}
+
+/** Without the users service (tests only): the token's role defaults, active. */
+function fromClaims(claims: VerifiedClaims): ResolveUserReply {
+  const role = claims.role ?? UserRole.USER;
+  return {
+    context: { user_id: claims.sub, role, status: UserStatus.ACTIVE, permissions: { user_id: claims.sub, role, ...ROLE_DEFAULT_PERMISSIONS[role] } },
+    profile: {
+      id: claims.sub,
+      username: claims.username,
+      full_name: claims.name ?? claims.username ?? claims.sub,
+      email: claims.email,
+      image_url: claims.image_url,
+      email_verified: claims.email_verified ?? false,
+      created_at: new Date().toISOString(),
+    },
+  };
 }

@@ -1,19 +1,19 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AppError, ErrorCode } from '@vgp/contracts';
-import { AuthContextResolver } from './auth-context.resolver.js';
+import { AuthService, assertStatusAllows, bearerToken } from './auth.service.js';
 import { type AuthenticatedRequest, IS_PUBLIC } from './auth.decorators.js';
-import { TokenVerifier } from './token-verifier.js';
 
-const BEARER = /^Bearer\s+(\S+)\s*$/i;
+const AUTH_ROUTE = /^\/api\/v1\/auth(\/|$)/;
 
-/** Every route needs a verified bearer token unless it is `@Public()`. */
+/**
+ * Every route needs a verified bearer token unless it is `@Public()`; the caller's account status
+ * is enforced here for every route but `/auth/*`. Permission flags are checked by each route's owner.
+ */
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    private readonly verifier: TokenVerifier,
-    private readonly resolver: AuthContextResolver,
+    private readonly auth: AuthService,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -21,18 +21,16 @@ export class AuthGuard implements CanActivate {
     const req = ctx.switchToHttp().getRequest<AuthenticatedRequest>();
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [ctx.getHandler(), ctx.getClass()]);
     const header = req.headers.authorization;
-    if (!header) {
-      if (isPublic) return true;
-      throw new AppError(ErrorCode.UNAUTHORIZED, 401, 'Authentication is required: send Authorization: Bearer <token>');
-    }
-    const m = BEARER.exec(header);
-    if (!m) throw new AppError(ErrorCode.UNAUTHORIZED, 401, 'The Authorization header must be "Bearer <token>"');
+    if (!header && isPublic) return true;
     try {
-      req.auth = await this.resolver.resolve(await this.verifier.verify(m[1]));
+      const { context } = await this.auth.resolve(bearerToken(header), req.id);
+      req.auth = context;
     } catch (err) {
+      // A public route serves anonymous callers even with a bad token.
       if (isPublic) return true;
       throw err;
     }
+    if (!isPublic) assertStatusAllows(req.auth, req.method, AUTH_ROUTE.test(req.routeOptions?.url ?? req.url));
     return true;
   }
 }

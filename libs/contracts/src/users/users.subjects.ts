@@ -8,6 +8,8 @@ export const UsersSubjects = {
   updateStatus: 'users.v1.status.update',
   /** A verified Clerk webhook event. */
   applyWebhook: 'users.v1.webhook.apply',
+  /** A gateway replica reserves part of a caller's rate-limit window. */
+  reserveRateLimit: 'users.v1.ratelimit.reserve',
 } as const;
 
 export const UsersEvents = {
