@@ -14,7 +14,7 @@ import {
   type PaginatedResponse,
 } from '@vgp/contracts';
 import { NatsClient } from '@vgp/messaging';
-import { RawResponse } from '@vgp/observability';
+import { MetricNames, MetricsService, RawResponse } from '@vgp/observability';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentUser } from '../auth/auth.decorators.js';
 import { ResponseMessage } from '../http/response-message.decorator.js';
@@ -28,6 +28,7 @@ export class JobsController {
   constructor(
     private readonly nats: NatsClient,
     private readonly hub: JobEventsHub,
+    private readonly metrics: MetricsService,
   ) {}
 
   @Get()
@@ -107,10 +108,13 @@ export class JobsController {
       'x-request-id': String(req.id),
     });
     let open = true;
+    const clients = this.metrics.gauge(MetricNames.sseClients, 'Open Server-Sent Events streams');
+    clients.inc();
     const heartbeat = setInterval(() => write(': keep-alive\n\n'), 15_000);
     const close = () => {
       if (!open) return;
       open = false;
+      clients.dec();
       clearInterval(heartbeat);
       stop();
       raw.end();

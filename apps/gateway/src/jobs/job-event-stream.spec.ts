@@ -1,0 +1,68 @@
+import { describe, expect, it } from '@jest/globals';
+import { type AuthContext, type JobEvent, JobStatus, ROLE_DEFAULT_PERMISSIONS, UserRole, UserStatus } from '@vgp/contracts';
+import { JobEventStream } from './job-event-stream.js';
+
+const user = (id: string, role = UserRole.USER): AuthContext => ({
+  user_id: id,
+  role,
+  status: UserStatus.ACTIVE,
+  permissions: { user_id: id, role, ...ROLE_DEFAULT_PERMISSIONS[role] },
+});
+const ev = (seq: number, status = JobStatus.PROCESSING, type: JobEvent['type'] = 'progress', owner = 'alice'): JobEvent => ({
+  job_id: 'j',
+  user_id: owner,
+  seq,
+  type,
+  status,
+  progress: { percentage: seq, stages_completed: [] },
+  at: new Date(0).toISOString(),
+});
+
+function collect(u = user('alice')) {
+  const sent: number[] = [];
+  const s = new JobEventStream(u, (e) => sent.push(e.seq));
+  let ended = 0;
+  s.onTerminal = () => ended++;
+  return { s, sent, ended: () => ended };
+}
+
+describe('JobEventStream', () => {
+  it('replays stored events, then live ones buffered meanwhile, each once and in order', () => {
+    const { s, sent } = collect();
+    s.push(ev(5));
+    s.push(ev(4));
+    s.start([ev(3), ev(4)], ev(4), 2);
+    s.push(ev(5));
+    s.push(ev(6));
+    expect(sent).toEqual([3, 4, 5, 6]);
+  });
+
+  it('starts with the current state when not resuming', () => {
+    const { s, sent } = collect();
+    s.start([], ev(7));
+    s.push(ev(7));
+    s.push(ev(8));
+    expect(sent).toEqual([7, 8]);
+  });
+
+  it('ends after the final status, and at once when resuming after it', () => {
+    const a = collect();
+    a.s.start([], ev(1));
+    a.s.push(ev(2, JobStatus.COMPLETED, 'status'));
+    a.s.push(ev(3));
+    expect([a.sent, a.ended()]).toEqual([[1, 2], 1]);
+    const b = collect();
+    b.s.start([], ev(9, JobStatus.CANCELLED, 'status'), 9);
+    expect([b.sent, b.ended()]).toEqual([[], 1]);
+  });
+
+  it('gives another user nothing, an admin everything', () => {
+    const stranger = collect(user('mallory'));
+    stranger.s.start([], ev(1));
+    stranger.s.push(ev(2));
+    expect(stranger.sent).toEqual([]);
+    const admin = collect(user('root', UserRole.ADMIN));
+    admin.s.start([], ev(1));
+    expect(admin.sent).toEqual([1]);
+  });
+});
