@@ -1,5 +1,5 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOperation, ApiTags } from '@nestjs/swagger';
 import {
   AppError,
   type AuthContext,
@@ -21,6 +21,13 @@ import { FileLinksService } from './file-links.service.js';
 import { AcceptsMultipart } from './multipart.guard.js';
 import { UploadService } from './upload.service.js';
 
+const FORM_FIELDS = {
+  file_type: { type: 'string', enum: ['image', 'video', 'audio', 'document', 'archive'], description: 'Optional; must agree with the content' },
+  subdirectory: { type: 'string', maxLength: 100, description: 'A label; one name, no path' },
+  description: { type: 'string', maxLength: 1000 },
+  tags: { type: 'array', items: { type: 'string', maxLength: 50 }, maxItems: 10, description: 'Repeated fields or comma-separated' },
+};
+
 @ApiTags('files')
 @ApiBearerAuth()
 @Controller('files')
@@ -36,6 +43,7 @@ export class FilesController {
   @HttpCode(201)
   @AcceptsMultipart()
   @ApiConsumes('multipart/form-data')
+  @ApiBody({ schema: { type: 'object', required: ['file'], properties: { file: { type: 'string', format: 'binary' }, ...FORM_FIELDS } } })
   @ResponseMessage('File uploaded successfully')
   @ApiOperation({ summary: 'multipart `file` + `file_type?`, `subdirectory?`, `description?`, `tags?`; streamed, size-limited, type read from content' })
   async upload(@CurrentUser() user: AuthContext, @Req() req: FastifyRequest): Promise<FileMetadata> {
@@ -47,6 +55,7 @@ export class FilesController {
   @HttpCode(201)
   @AcceptsMultipart()
   @ApiConsumes('multipart/form-data')
+  @ApiBody({ schema: { type: 'object', required: ['files'], properties: { files: { type: 'array', items: { type: 'string', format: 'binary' }, maxItems: 50 }, ...FORM_FIELDS } } })
   @ApiOperation({ summary: 'multipart `files` (<=50) + shared fields; lists of stored and rejected files' })
   async batchUpload(@CurrentUser() user: AuthContext, @Req() req: FastifyRequest): Promise<Messaged<BatchUploadResult>> {
     this.mayUpload(user);
