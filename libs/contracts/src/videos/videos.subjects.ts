@@ -6,7 +6,7 @@ export const VideosSubjects = {
   list: 'videos.v1.video.list',
   update: 'videos.v1.video.update',
   delete: 'videos.v1.video.delete',
-  /** Where the bytes of a video, thumbnail or subtitle are, for the gateway to stream; counts views/downloads. */
+  /** Where the bytes of a video, thumbnail or subtitle are, for the gateway to stream (counting is `count`). */
   resolveAsset: 'videos.v1.asset.resolve',
   /** One view or download, counted by the gateway once it serves bytes from the start. */
   count: 'videos.v1.video.count',
