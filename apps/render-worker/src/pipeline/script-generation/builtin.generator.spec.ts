@@ -15,6 +15,7 @@ describe('BuiltinScriptGenerator', () => {
     const s2 = await gen.generate(analyzeContent('Pythagorean theorem', 'For 8th graders. It relates the sides of a right triangle. Builders use it to square corners.', []));
     expect(s1).toEqual(s2);
     expect(s1.title).toBe('Pythagorean theorem');
+    expect(s1.scenes[0].narration.slice(0, 3)).toEqual(['Welcome! In this video we explore Pythagorean theorem.', 'This lesson is made for 8th graders.', 'It relates the sides of a right triangle.']);
     expect(s1.scenes.length).toBeGreaterThanOrEqual(SCRIPT_LIMITS.minScenes);
     expect(s1.scenes.length).toBeLessThanOrEqual(SCRIPT_LIMITS.maxScenes);
     for (const sc of s1.scenes) expect(sc.narration.length).toBeGreaterThan(0);
@@ -31,6 +32,12 @@ describe('BuiltinScriptGenerator', () => {
     const docs = s.scenes.find((sc) => sc.heading === 'From your documents');
     expect(docs?.bullets).toEqual(['notes.pdf']);
     expect(docs?.narration.join(' ')).toContain('Pythagorean triples');
+  });
+
+  it('outlines a topic given with little context', async () => {
+    const s = await gen.generate(analyzeContent('The French Revolution', 'Causes and consequences', []));
+    expect(s.scenes[1]).toMatchObject({ heading: 'Key ideas', bullets: ['What The French Revolution is', 'Causes and consequences', 'Why it matters'] });
+    expect(s.scenes.length).toBeGreaterThanOrEqual(4);
   });
 
   it('honours scene_count and sentences_per_scene (short previews and tests)', async () => {

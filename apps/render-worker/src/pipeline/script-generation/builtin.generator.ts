@@ -47,7 +47,13 @@ export class BuiltinScriptGenerator implements ScriptGenerator {
     }
     const topic = truncate(a.topic, 100);
     const terms = a.keyTerms.length ? a.keyTerms : topicWords.slice(0, 4);
-    const ctx = splitSentences(a.context).map((s) => truncate(s, SCRIPT_LIMITS.maxSentence));
+    let ctx = splitSentences(a.context).map((s) => truncate(s, SCRIPT_LIMITS.maxSentence));
+    // "For 8th graders." names the audience: said as such, not read out as a fact.
+    const audienceAt = ctx.findIndex((s) => /^for\s+\S/i.test(s) && s.split(/\s+/).length <= 6);
+    const audience = audienceAt >= 0 ? ctx[audienceAt].replace(/^for\s+/i, '').replace(/[.!?]+$/, '') : undefined;
+    if (audienceAt >= 0) ctx = ctx.filter((_, i) => i !== audienceAt);
+    const topicSet = new Set(topicWords);
+    const contextTerms = terms.filter((t) => !topicSet.has(t));
     const passageSentences = a.passages.flatMap((p) => splitSentences(p.text).slice(0, 2)).map((s) => truncate(s, SCRIPT_LIMITS.maxSentence));
     const n = opts.sentencesPerScene;
     const scenes: Scene[] = [];
@@ -56,18 +62,37 @@ export class BuiltinScriptGenerator implements ScriptGenerator {
       heading: topic,
       bullets: terms.slice(0, 4).map(cap),
       narration: fit(
-        [`Welcome! In this video we explore ${topic}`, ...(ctx.length ? [ctx[0]] : []), `We will look at ${listPhrase(terms.slice(0, 3))}`],
+        [
+          `Welcome! In this video we explore ${topic}`,
+          ...(audience ? [`This lesson is made for ${audience}`] : []),
+          ...(ctx.length ? [ctx[0]] : []),
+          `We will look at ${listPhrase(terms.slice(0, 3))}`,
+        ],
         n,
         [`Let us begin`],
       ),
     });
 
-    const ideas = ctx.length > 1 ? ctx.slice(1, 4) : terms.slice(0, 3).map((t) => `${cap(t)} is one of the key ideas of ${topic}`);
-    scenes.push({
-      heading: 'Key ideas',
-      bullets: ideas.map((s) => truncate(s.replace(/[.!?]+$/, ''), 90)),
-      narration: fit([`First, the key ideas`, ...ideas], n, [`Keep these ideas in mind`]),
-    });
+    if (ctx.length > 1) {
+      const ideas = ctx.slice(1, 4);
+      scenes.push({
+        heading: 'Key ideas',
+        bullets: ideas.map((s) => truncate(s.replace(/[.!?]+$/, ''), 90)),
+        narration: fit([`First, the key ideas`, ...ideas], n, [`Keep these ideas in mind`]),
+      });
+    } else {
+      // Little context: an outline of what to ask about the topic.
+      const focus = contextTerms.length ? contextTerms.slice(0, 2) : terms.slice(0, 2);
+      scenes.push({
+        heading: 'Key ideas',
+        bullets: [`What ${topic} is`, cap(listPhrase(focus)), 'Why it matters'].map((b) => truncate(b, 90)),
+        narration: fit(
+          [`First, let us see what ${topic} is about`, `Then we look at ${listPhrase(focus)}`, `Finally, we ask why ${topic} matters`],
+          n,
+          [`Keep these ideas in mind`],
+        ),
+      });
+    }
 
     if (a.formulas.length) {
       const formula = a.formulas[0];
