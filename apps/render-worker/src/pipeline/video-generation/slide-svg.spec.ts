@@ -31,8 +31,14 @@ describe('slides', () => {
   it('places right-to-left lines from the right edge', () => {
     expect(isRtl('שלום עולם')).toBe(true);
     expect(isRtl('Hello שלום')).toBe(false);
-    const svg = buildSlideSvg({ scene: { heading: 'مرحبا بالعالم', narration: ['x'], bullets: [] }, sceneIndex: 0, sceneCount: 1, title: 'T', revealed: 0 }, theme);
-    expect(svg).toContain('direction="rtl"');
+    const svg = buildSlideSvg({ scene: { heading: 'مرحبا بالعالم', narration: ['x'], bullets: ['שלום'] }, sceneIndex: 0, sceneCount: 1, title: 'T', revealed: 1 }, theme);
+    // Anchored at the right margin (x = 1280 - 80), growing leftwards.
+    expect(svg).toContain('<text x="1200.0" y="120.0" font-family="DejaVu Sans" font-size="50.0" font-weight="bold" fill="#f8fafc" text-anchor="end" direction="rtl">مرحبا بالعالم</text>');
+    expect(svg).toMatch(/<text x="1164\.0" [^>]*text-anchor="end" direction="rtl">שלום<\/text>/);
+  });
+
+  it('drops emoji from slide text (no font has them; subtitles keep them)', () => {
+    expect(wrapText('Pizza 🍕 fractions 👩‍👩‍👧 🇫🇷!', 2000, 30, 1)).toEqual(['Pizza fractions !']);
   });
 
   it('renders LaTeX with MathJax and shows broken LaTeX as plain text', () => {

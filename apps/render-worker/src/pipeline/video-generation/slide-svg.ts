@@ -30,6 +30,7 @@ export function textWidth(text: string, size: number, bold = false): number {
  * words longer than a line are broken; lines past `maxLines` end in an ellipsis.
  */
 export function wrapText(text: string, max: number, size: number, maxLines: number, bold = false): string[] {
+  text = displayText(text);
   const lines: string[] = [];
   let line = '';
   const push = (): void => {
@@ -70,8 +71,19 @@ export function wrapText(text: string, max: number, size: number, maxLines: numb
   return lines;
 }
 
+// Astral emoji (and their joiners/selectors): no installed font has them, and one missing glyph
+// makes resvg drop the fallback font for its whole run. Subtitles keep them.
+const EMOJI = /[\u{1F000}-\u{1FAFF}\u{1F1E6}-\u{1F1FF}\u{E0020}-\u{E007F}\uFE0F\u200D]/gu;
+
+/** Text as the slide shows it. */
+export function displayText(s: string): string {
+  return s.replace(EMOJI, '').replace(/\s{2,}/g, ' ').trim();
+}
+
 interface TextOpts {
   x: number;
+  /** Where a right-to-left line starts (its right edge) when the block is start-anchored. */
+  right?: number;
   y: number;
   size: number;
   fill: string;
@@ -86,9 +98,11 @@ function textBlock(lines: string[], o: TextOpts): string {
   return lines
     .map((line, i) => {
       const rtl = isRtl(line);
-      // A right-to-left line starts at the right edge of its block.
-      const anchor = rtl && o.anchor === 'start' ? 'end' : (o.anchor ?? 'start');
-      return `<text x="${o.x.toFixed(1)}" y="${(o.y + i * lh).toFixed(1)}" font-family="${o.font}" font-size="${o.size.toFixed(1)}"${o.bold ? ' font-weight="bold"' : ''} fill="${o.fill}" text-anchor="${anchor}"${rtl ? ' direction="rtl"' : ''}>${escapeXml(line)}</text>`;
+      // A right-to-left line starts at the right edge of its block (resvg: `end` with direction rtl).
+      const startAnchored = (o.anchor ?? 'start') === 'start';
+      const anchor = rtl && startAnchored ? 'end' : (o.anchor ?? 'start');
+      const x = rtl && startAnchored ? (o.right ?? o.x) : o.x;
+      return `<text x="${x.toFixed(1)}" y="${(o.y + i * lh).toFixed(1)}" font-family="${o.font}" font-size="${o.size.toFixed(1)}"${o.bold ? ' font-weight="bold"' : ''} fill="${o.fill}" text-anchor="${anchor}"${rtl ? ' direction="rtl"' : ''}>${escapeXml(line)}</text>`;
     })
     .join('');
 }
@@ -199,7 +213,7 @@ export function buildSlideSvg(s: SlideState, t: SlideTheme): string {
   const hs = 50 * t.fontScale;
   const centred = t.headingAlign === 'middle';
   const headingLines = wrapText(s.scene.heading, W - 160, hs, 2, true);
-  parts.push(textBlock(headingLines, { x: centred ? W / 2 : 80, y: 70 + hs, size: hs, fill: t.text, font: t.font, bold: true, anchor: centred ? 'middle' : 'start', lineHeight: 1.15 }));
+  parts.push(textBlock(headingLines, { x: centred ? W / 2 : 80, right: W - 80, y: 70 + hs, size: hs, fill: t.text, font: t.font, bold: true, anchor: centred ? 'middle' : 'start', lineHeight: 1.15 }));
   const top = 70 + hs * (1 + 1.15 * (headingLines.length - 1)) + 30;
   parts.push(`<rect x="${centred ? W / 2 - 60 : 80}" y="${top - 14}" width="120" height="5" rx="2" fill="${t.accent}"/>`);
 
@@ -224,7 +238,7 @@ export function buildSlideSvg(s: SlideState, t: SlideTheme): string {
     const lines = wrapText(b, textBox.w - 40, bs, 3);
     const rtl = isRtl(b);
     parts.push(`<circle cx="${rtl ? textBox.x + textBox.w - 8 : textBox.x + 8}" cy="${(y - bs * 0.32).toFixed(1)}" r="${(bs * 0.18).toFixed(1)}" fill="${t.accent}"/>`);
-    parts.push(textBlock(lines, { x: rtl ? textBox.x + textBox.w - 36 : textBox.x + 36, y, size: bs, fill: t.text, font: t.font }));
+    parts.push(textBlock(lines, { x: textBox.x + 36, right: textBox.x + textBox.w - 36, y, size: bs, fill: t.text, font: t.font }));
     y += lines.length * bs * 1.28 + bs * 0.6;
     if (y > textBox.y + textBox.h) break;
   }
@@ -237,7 +251,7 @@ export function buildSlideSvg(s: SlideState, t: SlideTheme): string {
     parts.push(diagramSvg(s.scene.diagram, box, t));
   }
   const fs = 18;
-  parts.push(textBlock(wrapText(s.title, W - 360, fs, 1), { x: 80, y: H - 28, size: fs, fill: t.muted, font: t.font }));
+  parts.push(textBlock(wrapText(s.title, W - 360, fs, 1), { x: 80, right: W - 200, y: H - 28, size: fs, fill: t.muted, font: t.font }));
   parts.push(textBlock([`${s.sceneIndex + 1} / ${s.sceneCount}`], { x: W - 80, y: H - 28, size: fs, fill: t.muted, font: t.font, anchor: 'end' }));
   const progress = ((s.sceneIndex + 1) / s.sceneCount) * W;
   parts.push(`<rect x="0" y="${H - 6}" width="${progress.toFixed(1)}" height="6" fill="${t.accent}" opacity="0.7"/>`);
