@@ -302,7 +302,15 @@ describe('files: streamed uploads, type sniffing, limits, signed links', () => {
     const t = await tokenFor(reader);
     const up = await upload([{ name: 'file', filename: 'lesson.md', data: '# Pythagoras\n\nIn a right triangle the square of the hypotenuse equals the sum of the squares of the legs.' }], t);
     const id = up.body.data.id;
+    // The extraction is a file_processing job of the caller, followed like any job.
+    const jobId = up.body.data.metadata.text_job_id;
+    expect(jobId).toEqual(expect.any(String));
     await waitFor(async () => (await http('GET', `${p.api}/files/${id}`, { token: t })).body.data.metadata.text_extraction === 'done', { timeoutMs: 10_000, what: 'text extraction' });
+    const job = await waitFor(async () => {
+      const r = await http('GET', `${p.api}/jobs/${jobId}`, { token: t });
+      return r.body.data?.status === 'completed' ? r.body.data : null;
+    }, { timeoutMs: 10_000, what: 'file_processing job completed' });
+    expect(job).toMatchObject({ job_type: 'file_processing', user_id: reader, result: { file_id: id, text_chunks: 1 } });
     const hits = await nats.request<RetrievedPassage[]>(FilesSubjects.searchPassages, { user_id: reader, query: 'hypotenuse squares', limit: 3 });
     expect(hits).toEqual([expect.objectContaining({ file_id: id, filename: 'lesson.md', chunk_index: 0, text: expect.stringContaining('hypotenuse') })]);
     expect(await nats.request(FilesSubjects.searchPassages, { user_id: owner, query: 'hypotenuse squares', limit: 3 })).toEqual([]);

@@ -12,6 +12,10 @@ export class FilesConfig extends BaseConfig {
   @ToInt() @IsInt() @Min(1000) @Max(50_000_000)
   FILES_TEXT_MAX_CHARS = 2_000_000;
 
+  /** Fallback poll for `file_processing` jobs (claims also follow `jobs.v1.job.queued`). */
+  @ToInt() @IsInt() @Min(100) @Max(600_000)
+  FILES_JOB_POLL_MS = 5000;
+
   /** Documents whose text is extracted at once by one instance. */
   @ToInt() @IsInt() @Min(1) @Max(16)
   FILES_TEXT_CONCURRENCY = 2;

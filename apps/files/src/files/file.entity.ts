@@ -3,7 +3,7 @@ import type { FileType } from '@vgp/contracts';
 
 const bigint: ValueTransformer = { to: (v: number) => v, from: (v: string | null) => (v === null ? null : Number(v)) };
 
-export type TextStatus = 'none' | 'pending' | 'processing' | 'done' | 'failed';
+export type TextStatus = 'none' | 'queued' | 'pending' | 'processing' | 'done' | 'failed';
 
 /** An uploaded file in the `files` schema. The bytes are in blob storage at `storageKey`. */
 @Entity({ name: 'files' })
@@ -55,6 +55,10 @@ export class FileEntity {
 
   @Column('timestamptz', { nullable: true })
   textClaimedAt: Date | null;
+
+  /** The `file_processing` job that extracts the text; null when the jobs service could not take it. */
+  @Column('uuid', { nullable: true })
+  textJobId: string | null;
 
   @Column('timestamptz')
   createdAt: Date;

@@ -18,7 +18,8 @@ export function toFileMetadata(e: FileEntity): FileMetadata {
       ...(e.subdirectory !== null ? { subdirectory: e.subdirectory } : {}),
       tags: e.tags,
       checksum_algorithm: 'sha256',
-      ...(e.textStatus !== 'none' ? { text_extraction: e.textStatus === 'processing' ? 'pending' : e.textStatus } : {}),
+      ...(e.textStatus !== 'none' ? { text_extraction: e.textStatus === 'processing' || e.textStatus === 'queued' ? 'pending' : e.textStatus } : {}),
+      ...(e.textJobId ? { text_job_id: e.textJobId } : {}),
     },
   };
 }

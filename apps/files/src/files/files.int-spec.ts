@@ -135,6 +135,8 @@ describe('files service over NATS (real PostgreSQL and NATS)', () => {
   it('counts PDF pages and indexes the text of documents for retrieval, per user', async () => {
     const pdf = await register(alice, makePdf(['The Pythagorean theorem relates the sides of a right triangle.', 'Euclid proved it in the Elements.']), 'application/pdf', FileType.DOCUMENT, 'pdf', 'theorem.pdf');
     expect(pdf.metadata).toMatchObject({ page_count: 2, text_extraction: 'pending' });
+    // No jobs service here: the files service indexes the text itself.
+    expect(pdf.metadata.text_job_id).toBeUndefined();
     const md = await register(alice, Buffer.from('# Hypotenuse\n\nThe hypotenuse is the longest side of a right triangle.\n'), 'text/markdown', FileType.DOCUMENT, 'md', 'notes.md');
     const html = await register(alice, Buffer.from('<html><body><script>var hypotenuse=1</script><p>Squares on the legs sum to the square on the hypotenuse.</p></body></html>'), 'text/html', FileType.DOCUMENT, 'html', 'page.html');
     await register(user('bob'), Buffer.from('Bob also writes about the hypotenuse.'), 'text/plain', FileType.DOCUMENT, 'txt', 'bob.txt');

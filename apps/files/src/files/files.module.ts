@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { TerminusModule } from '@nestjs/terminus';
+import { FileJobsWorker } from './file-jobs.worker.js';
 import { FilesHealth } from './files-health.js';
 import { FileEntity } from './file.entity.js';
 import { FilesHandler } from './files.handler.js';
@@ -10,7 +11,7 @@ import { TextIndexer } from './text-indexer.service.js';
 @Module({
   imports: [TerminusModule, TypeOrmModule.forFeature([FileEntity])],
   controllers: [FilesHandler],
-  providers: [FilesHealth, FilesService, TextIndexer],
+  providers: [FilesHealth, FilesService, TextIndexer, FileJobsWorker],
   exports: [FilesService, TextIndexer],
 })
 export class FilesModule {}

@@ -4,12 +4,17 @@ import {
   ALLOWED_UPLOAD_TYPES,
   AppError,
   type AuthContext,
+  type CreateJobRequest,
   ExtraErrorCode,
   type FileMetadata,
   type FileStatsView,
   FilesEvents,
   FieldErrorCode,
   FILE_TAGS_MAX,
+  type JobCreatedView,
+  JobPriority,
+  JobsSubjects,
+  JobType,
   type ListFilesRequest,
   paginate,
   type PaginatedResponse,
@@ -20,6 +25,7 @@ import {
   type SearchPassagesRequest,
   TEXT_EXTRACTABLE_TYPES,
   unsafeNameReason,
+  VideoQuality,
 } from '@vgp/contracts';
 import { NatsClient } from '@vgp/messaging';
 import { assertValidKey, BLOB_STORAGE, type BlobStorage, withLocalFile } from '@vgp/storage';
@@ -70,14 +76,50 @@ export class FilesService {
       subdirectory: req.subdirectory ?? null,
       tags: [...new Set(req.tags ?? [])],
       metadata,
-      textStatus: extractable ? 'pending' : 'none',
+      textStatus: extractable ? 'queued' : 'none',
       textClaimedAt: null,
+      textJobId: null,
       createdAt: new Date(),
     });
     await this.files.insert(row);
-    if (extractable) this.indexer.wake();
+    if (extractable) await this.queueTextJob(req, row);
     this.nats.publish(FilesEvents.uploaded, { file_id: row.id, user_id: row.userId, file_type: row.fileType, file_size: row.fileSize });
     return toFileMetadata(row);
+  }
+
+  /**
+   * Text extraction runs as a `file_processing` job (the user sees it in their jobs, with its
+   * events). When the jobs service cannot take it, the file is indexed here in the background.
+   */
+  private async queueTextJob(req: RegisterFileRequest, row: FileEntity): Promise<void> {
+    try {
+      const job = await this.nats.request<JobCreatedView>(
+        JobsSubjects.create,
+        {
+          user: req.user,
+          job_type: JobType.FILE_PROCESSING,
+          priority: JobPriority.NORMAL,
+          configuration: {
+            topic: `Text of ${req.original_filename}`.slice(0, 500),
+            context: 'Extract the text of an uploaded document for retrieval (use_rag)',
+            quality: VideoQuality.LOW,
+            use_rag: false,
+            enable_subtitles: false,
+            enable_thumbnails: false,
+            output_format: 'mp4',
+            custom_config: { file_id: row.id, mime_type: row.mimeType },
+          },
+        } satisfies CreateJobRequest,
+        { timeoutMs: 5000 },
+      );
+      row.textJobId = job.job_id;
+      await this.files.update({ id: row.id }, { textJobId: job.job_id });
+    } catch (err) {
+      this.logger.warn(`No file_processing job for ${row.id} (${(err as Error).message}); indexing it here`);
+      row.textStatus = 'pending';
+      await this.files.update({ id: row.id, textStatus: 'queued' }, { textStatus: 'pending' });
+      this.indexer.wake();
+    }
   }
 
   private checkRegister(req: RegisterFileRequest): void {

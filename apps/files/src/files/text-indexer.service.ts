@@ -5,7 +5,7 @@ import type { DataSource } from 'typeorm';
 import { FilesConfig } from '../files.config.js';
 import { chunkText, extractText } from './text-extract.js';
 
-interface Claimed {
+export interface Claimed {
   id: string;
   user_id: string;
   mime_type: string;
@@ -77,7 +77,10 @@ export class TextIndexer implements OnApplicationBootstrap, OnApplicationShutdow
     const rows: Claimed[] = await this.ds.query(
       `UPDATE files.files SET text_status = 'processing', text_claimed_at = now()
         WHERE id = (SELECT id FROM files.files
-                     WHERE text_status = 'pending' OR (text_status = 'processing' AND text_claimed_at < now() - make_interval(secs => $1))
+                     WHERE text_job_id IS NULL
+                       AND (text_status = 'pending'
+                            OR (text_status = 'queued' AND created_at < now() - interval '60 seconds')
+                            OR (text_status = 'processing' AND text_claimed_at < now() - make_interval(secs => $1)))
                      ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
         RETURNING id, user_id, mime_type, storage_key`,
       [STALE_CLAIM_SECONDS],
@@ -87,6 +90,11 @@ export class TextIndexer implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   private async process(job: Claimed): Promise<void> {
+    await this.extract(job).catch(() => undefined);
+  }
+
+  /** Extracts and stores one file's passages; marks the row done or failed. Answers what was indexed. */
+  async extract(job: Claimed): Promise<{ text_chunks: number; text_characters: number }> {
     try {
       const text = await withLocalFile(this.storage, job.storage_key, (path) =>
         extractText(path, job.mime_type, this.config.FILES_TEXT_MAX_CHARS, this.config.FILES_TOOL_TIMEOUT_MS),
@@ -109,9 +117,21 @@ export class TextIndexer implements OnApplicationBootstrap, OnApplicationShutdow
           (text ?? '').length,
         ]);
       });
+      return { text_chunks: chunks.length, text_characters: (text ?? '').length };
     } catch (err) {
       this.logger.warn(`Text of file ${job.id} could not be extracted: ${(err as Error).message}`);
       await this.ds.query(`UPDATE files.files SET text_status = 'failed' WHERE id = $1`, [job.id]).catch(() => undefined);
+      throw err;
     }
+  }
+
+  /** Takes a file's row for a `file_processing` job (whatever its state: the job decides). */
+  async claimFile(fileId: string): Promise<Claimed | undefined> {
+    const rows: Claimed[] = await this.ds.query(
+      `UPDATE files.files SET text_status = 'processing', text_claimed_at = now() WHERE id = $1 RETURNING id, user_id, mime_type, storage_key`,
+      [fileId],
+    );
+    const list = Array.isArray(rows[0]) ? (rows[0] as unknown as Claimed[]) : rows;
+    return list[0];
   }
 }
