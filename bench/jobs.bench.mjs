@@ -1,0 +1,257 @@
+// Jobs benchmark (`npm run bench -- jobs`; needs `npm run build`). One run measures, side by side:
+//   - a bare Fastify "hello" server (the baseline), in its own process;
+//   - job creation end to end: HTTP → gateway → NATS → jobs → PostgreSQL → reply;
+//   - status polling of existing jobs;
+// all with autocannon at 50 connections; then scheduling latency (queued → claimed by an idle
+// worker), progress → SSE latency, and GET /jobs page 1 vs page 1000 with 100 000 jobs.
+import autocannon from 'autocannon';
+import { connect } from '@nats-io/transport-node';
+import { spawn } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import pg from 'pg';
+import { createTestInfra, freePort, PrivateNatsServer, spawnService, tokenFor } from '@vgp/testing';
+
+// Target and baseline alternate in short slices, so a machine whose load drifts (other processes)
+// weighs on both alike; throughput is summed over the slices, latency percentiles are the median
+// of the slices' (the worst slice is printed too).
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const SLICE = Number(process.env.BENCH_SLICE_SECONDS ?? 2);
+const DURATION = SLICE;
+const CONNECTIONS = 50;
+const LIST_CONNECTIONS = Number(process.env.BENCH_LIST_CONNECTIONS ?? 4);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const pct = (arr, p) => {
+  const s = [...arr].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+const ms = (v) => `${v.toFixed(1)} ms`;
+
+function cannon(opts) {
+  return new Promise((resolve, reject) => {
+    autocannon({ connections: CONNECTIONS, duration: DURATION, ...opts }, (err, res) => (err ? reject(err) : resolve(res)));
+  });
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const summary = (rs) => {
+  rs = Array.isArray(rs) ? rs : [rs];
+  const seconds = rs.reduce((s, r) => s + r.duration, 0);
+  return {
+    rps: rs.reduce((s, r) => s + r['2xx'], 0) / seconds,
+    ok: rs.reduce((s, r) => s + r['2xx'], 0),
+    non2xx: rs.reduce((s, r) => s + r.non2xx, 0),
+    errors: rs.reduce((s, r) => s + r.errors + r.timeouts, 0),
+    p50: median(rs.map((r) => r.latency.p50)),
+    p99: median(rs.map((r) => r.latency.p99)),
+    worstP99: Math.max(...rs.map((r) => r.latency.p99)),
+  };
+};
+/** Alternates the baseline and the target ROUNDS times; returns both summaries. */
+async function paired(targetOpts) {
+  const base = [];
+  const target = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    base.push(await cannon({ url: bare.url }));
+    target.push(await cannon(targetOpts));
+  }
+  return { base: summary(base), target: summary(target) };
+}
+
+async function bareFastify() {
+  const port = await freePort();
+  const src = `
+    const app = require('fastify')();
+    app.get('/hello', async () => ({ hello: 'world' }));
+    app.listen({ port: ${port}, host: '127.0.0.1' }).then(() => console.log('up'));`;
+  const proc = spawn(process.execPath, ['-e', src], { stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise((r) => proc.stdout.once('data', r));
+  return { url: `http://127.0.0.1:${port}/hello`, stop: () => proc.kill() };
+}
+
+const infra = await createTestInfra('benchjobs');
+const nats = await PrivateNatsServer.start();
+const env = { ...infra.env, NATS_URL: nats.url, LOG_LEVEL: 'error', RPC_TIMEOUT_MS: '5000' };
+const services = [];
+const results = {};
+let bare;
+const db = new pg.Client({ connectionString: infra.databaseUrl });
+try {
+  for (const name of ['users', 'jobs']) services.push(await spawnService(name, env));
+  const gateway = await spawnService('gateway', env);
+  services.push(gateway);
+  const api = `${gateway.url}/api/v1`;
+  await db.connect();
+  bare = await bareFastify();
+  const nc = await connect({ servers: nats.url });
+  const prefix = env.NATS_SUBJECT_PREFIX ?? '';
+  const call = async (subject, payload) => {
+    const reply = (await nc.request(prefix + subject, JSON.stringify(payload), { timeout: 5000 })).json();
+    if (reply.e) throw new Error(`${reply.e.code}: ${reply.e.message}`);
+    return reply.d;
+  };
+
+  // Many users, so per-user quotas (3 active, 50 a day by default) never decide the outcome; an
+  // instant "worker" finishes queued jobs every 20 ms, as the render workers would.
+  console.log('preparing tokens…');
+  const tokens = await Promise.all(Array.from({ length: 500 }, (_, i) => tokenFor(`bench-${i}`)));
+  const drain = setInterval(() => void db.query(`UPDATE jobs.jobs SET status = 'completed', completed_at = now() WHERE status = 'queued'`).catch(() => undefined), 20);
+  const body = JSON.stringify({ configuration: { topic: 'Pythagorean theorem', context: 'Right triangles, for 8th graders', quality: 'low' } });
+
+  console.log(`job creation vs bare Fastify: ${ROUNDS} × ${SLICE} s each, alternating, ${CONNECTIONS} connections…`);
+  const cpu = setInterval(() => {
+    if (!process.env.BENCH_CPU) return;
+    const ps = spawn('top', ['-b', '-n1', '-d0.5', ...services.flatMap((s) => ['-p', String(s.proc.pid)])]);
+    ps.stdout.on('data', (d) => console.log(String(d).split('\n').filter((l) => /node|postgres|PID/.test(l)).join('\n')));
+  }, 3000);
+  let n = 0;
+  const createRun = (
+    await paired({
+      url: api,
+      requests: [
+        {
+          method: 'POST',
+          path: '/api/v1/videos/generate',
+          headers: { 'content-type': 'application/json' },
+          body,
+          setupRequest: (req) => ({ ...req, headers: { ...req.headers, authorization: `Bearer ${tokens[n++ % tokens.length]}` } }),
+        },
+      ],
+    })
+  );
+  results.bareCreate = createRun.base;
+  results.create = createRun.target;
+  clearInterval(drain);
+  clearInterval(cpu);
+
+  console.log('status polling vs bare Fastify…');
+  const owner = tokens[0];
+  const ids = [];
+  await db.query(`UPDATE jobs.jobs SET status = 'completed' WHERE status IN ('queued', 'processing')`);
+  // Users get 3 active jobs by default.
+  for (let i = 0; i < 3; i++) {
+    const r = await fetch(`${api}/videos/generate`, { method: 'POST', headers: { authorization: `Bearer ${owner}`, 'content-type': 'application/json' }, body });
+    const j = await r.json();
+    if (r.status !== 201) throw new Error(`create failed: ${JSON.stringify(j)}`);
+    ids.push(j.data.job_id);
+  }
+  let k = 0;
+  const statusRun = await paired({
+    url: api,
+    headers: { authorization: `Bearer ${owner}` },
+    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/api/v1/videos/jobs/${ids[k++ % ids.length]}/status` }) }],
+  });
+  results.bareStatus = statusRun.base;
+  results.status = statusRun.target;
+  await db.query(`UPDATE jobs.jobs SET status = 'completed' WHERE status IN ('queued', 'processing')`);
+
+  console.log('scheduling latency (idle worker)…');
+  const claimLat = [];
+  let waiting = null;
+  nc.subscribe(prefix + 'jobs.v1.job.queued', { callback: () => waiting?.() });
+  await nc.flush();
+  for (let i = 0; i < 200; i++) {
+    const woke = new Promise((r) => (waiting = r));
+    // A different user each time: the daily quota (50) stays out of the way.
+    const res = await fetch(`${api}/videos/generate`, { method: 'POST', headers: { authorization: `Bearer ${tokens[100 + i]}`, 'content-type': 'application/json' }, body });
+    const reply = await res.json();
+    if (res.status !== 201) throw new Error(`create failed: ${JSON.stringify(reply)}`);
+    const created = reply.data;
+    await Promise.race([woke, sleep(1000)]);
+    const { job } = await call('jobs.v1.job.claim', { worker_id: 'bench-worker' });
+    if (!job) throw new Error('nothing to claim');
+    claimLat.push(Date.now() - Date.parse(created.created_at));
+    await call('jobs.v1.job.complete', { job_id: job.job_id, lease_token: job.lease_token, result: {}, stages_completed: [] });
+  }
+  results.claim = { p50: pct(claimLat, 50), p99: pct(claimLat, 99) };
+
+  console.log('progress → SSE latency…');
+  const sseUser = tokens[2];
+  const created = await (await fetch(`${api}/videos/generate`, { method: 'POST', headers: { authorization: `Bearer ${sseUser}`, 'content-type': 'application/json' }, body })).json();
+  const { job } = await call('jobs.v1.job.claim', { worker_id: 'bench-worker' });
+  if (job.job_id !== created.data.job_id) throw new Error('claimed an unexpected job');
+  const sent = new Map();
+  const sseLat = [];
+  const ctrl = new AbortController();
+  const res = await fetch(`${api}/jobs/${job.job_id}/events`, { headers: { authorization: `Bearer ${sseUser}` }, signal: ctrl.signal });
+  const reader = res.body.getReader();
+  const dec = new TextDecoder();
+  let buf = '';
+  const reading = (async () => {
+    for (;;) {
+      const { value, done } = await reader.read().catch(() => ({ done: true }));
+      if (done) return;
+      buf += dec.decode(value, { stream: true });
+      let i;
+      while ((i = buf.indexOf('\n\n')) >= 0) {
+        const block = buf.slice(0, i);
+        buf = buf.slice(i + 2);
+        const data = block.split('\n').find((l) => l.startsWith('data: '));
+        if (!data) continue;
+        const ev = JSON.parse(data.slice(6));
+        if (sent.has(ev.message)) sseLat.push(performance.now() - sent.get(ev.message));
+      }
+    }
+  })();
+  await sleep(200);
+  for (let i = 1; i <= 200; i++) {
+    const message = `step ${i}`;
+    sent.set(message, performance.now());
+    await call('jobs.v1.job.progress', { job_id: job.job_id, lease_token: job.lease_token, percentage: i * 0.4, current_stage: 'video_generation', stages_completed: ['content_analysis', 'script_generation'], message });
+    await sleep(5);
+  }
+  await sleep(300);
+  ctrl.abort();
+  await reading;
+  results.sse = { p50: pct(sseLat, 50), p99: pct(sseLat, 99), received: sseLat.length };
+
+  console.log('GET /jobs with 100 000 jobs in the table…');
+  const lister = 'bench-lister';
+  await db.query(
+    `INSERT INTO jobs.jobs (id, user_id, job_type, priority, priority_rank, configuration, status, progress, created_at, updated_at, run_after)
+     SELECT gen_random_uuid(), $1, 'video_generation', 'normal', 1, '{"topic":"t","context":"c","quality":"low"}', 'completed',
+            '{"percentage":100,"current_stage":"completed","stages_completed":[]}', now() - make_interval(secs => g), now() - make_interval(secs => g), now()
+     FROM generate_series(1, 100000) g`,
+    [lister],
+  );
+  await db.query('VACUUM ANALYZE jobs.jobs');
+  const listToken = await tokenFor(lister);
+  for (const page of [1, 1000]) {
+    const rs = [];
+    for (let i = 0; i < ROUNDS; i++) rs.push(await cannon({ url: `${api}/jobs?page=${page}&items_per_page=10`, headers: { authorization: `Bearer ${listToken}` }, connections: LIST_CONNECTIONS }));
+    results[`list${page}`] = summary(rs);
+  }
+  await nc.close();
+} finally {
+  bare?.stop();
+  await db.end().catch(() => undefined);
+  for (const s of services.reverse()) await s.stop();
+  await nats.down();
+  await infra.cleanup();
+}
+
+const line = (name, r, b) =>
+  console.log(
+    `${name.padEnd(26)} ${String(Math.round(r.rps)).padStart(7)} req/s  p50 ${ms(r.p50).padStart(9)}  p99 ${ms(r.p99).padStart(9)} (worst slice ${ms(r.worstP99)})` +
+      (b ? `  ${((r.rps / b.rps) * 100).toFixed(1).padStart(5)}% of bare` : '') +
+      `  (2xx ${r.ok}, other ${r.non2xx}, errors ${r.errors})`,
+  );
+console.log(`\nJobs benchmark: ${ROUNDS} alternating slices of ${SLICE} s; 50 connections (lists: ${LIST_CONNECTIONS})`);
+line('bare Fastify (vs create)', results.bareCreate);
+line('POST /videos/generate', results.create, results.bareCreate);
+line('bare Fastify (vs status)', results.bareStatus);
+line('GET …/status', results.status, results.bareStatus);
+line('GET /jobs page 1', results.list1);
+line('GET /jobs page 1000', results.list1000);
+console.log(`queued → claimed           p50 ${ms(results.claim.p50)}  p99 ${ms(results.claim.p99)}  (200 jobs, idle worker)`);
+console.log(`progress → SSE client      p50 ${ms(results.sse.p50)}  p99 ${ms(results.sse.p99)}  (${results.sse.received} events)`);
+const targets = [
+  ['creation >= 10% of bare', results.create.rps / results.bareCreate.rps >= 0.1],
+  ['status >= 30% of bare', results.status.rps / results.bareStatus.rps >= 0.3],
+  ['creation p99 < 50 ms', results.create.p99 < 50],
+  ['status p99 < 50 ms', results.status.p99 < 50],
+  ['claim p99 < 100 ms', results.claim.p99 < 100],
+  ['SSE p99 < 100 ms', results.sse.p99 < 100],
+  ['list page 1 p99 < 50 ms', results.list1.p99 < 50],
+  ['list page 1000 p99 < 50 ms', results.list1000.p99 < 50],
+];
+for (const [t, ok] of targets) console.log(`${ok ? 'met   ' : 'MISSED'} ${t}`);
+console.log(`load average at the end: ${(await import('node:os')).loadavg().map((l) => l.toFixed(1)).join(' ')} on ${(await import('node:os')).cpus().length} cores`);
