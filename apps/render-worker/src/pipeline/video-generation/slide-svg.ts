@@ -73,7 +73,7 @@ export function wrapText(text: string, max: number, size: number, maxLines: numb
 
 // Astral emoji (and their joiners/selectors): no installed font has them, and one missing glyph
 // makes resvg drop the fallback font for its whole run. Subtitles keep them.
-const EMOJI = /[\u{1F000}-\u{1FAFF}\u{1F1E6}-\u{1F1FF}\u{E0020}-\u{E007F}\uFE0F\u200D]/gu;
+const EMOJI = /[\u{1F000}-\u{1FAFF}\u{1F1E6}-\u{1F1FF}\u{E0020}-\u{E007F}]|\uFE0F|\u200D/gu;
 
 /** Text as the slide shows it. */
 export function displayText(s: string): string {
