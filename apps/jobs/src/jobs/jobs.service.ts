@@ -35,6 +35,11 @@ import { ListCountCache } from './list-count.cache.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ACTIVE: readonly JobStatus[] = [JobStatus.QUEUED, JobStatus.PROCESSING];
+/** A whole number within bounds, whatever a caller over NATS sent. */
+const bounded = (v: unknown, dflt: number, max: number) => {
+  const n = Math.floor(Number(v));
+  return Number.isFinite(n) ? Math.min(max, Math.max(1, n)) : dflt;
+};
 const SORT_COLUMNS = { created_at: 'created_at', updated_at: 'updated_at', priority: 'priority_rank', status: 'status' } as const;
 
 /** The user's side of jobs: reads, lists, cancellation, retry, deletion, logs, events, quotas. */
@@ -94,10 +99,10 @@ export class JobsService {
     if (q.batch_id) add('batch_id = ?::uuid', q.batch_id);
     if (q.created_after) add('created_at >= ?::timestamptz', q.created_after);
     if (q.created_before) add('created_at < ?::timestamptz', q.created_before);
-    const page = Math.max(1, Math.floor(q.page || 1));
-    const per = Math.min(100, Math.max(1, Math.floor(q.items_per_page || 10)));
+    const page = bounded(q.page, 1, 1_000_000);
+    const per = bounded(q.items_per_page, 10, 100);
     const dir = q.sort_order === 'asc' ? 'ASC' : 'DESC';
-    const col = SORT_COLUMNS[q.sort_by] ?? 'created_at';
+    const col = Object.hasOwn(SORT_COLUMNS, q.sort_by) ? SORT_COLUMNS[q.sort_by] : 'created_at';
     const order = col === 'created_at' ? `created_at ${dir}, id ${dir}` : `${col} ${dir}, created_at ${dir}, id ${dir}`;
     const cond = where.join(' AND ');
     const owner = q.all ? null : (q.user_id ?? user.user_id);
@@ -232,8 +237,8 @@ export class JobsService {
 
   async logs(req: JobLogsRequest): Promise<PaginatedResponse<JobLogEntry>> {
     const row = await this.findVisible(req.user, req.job_id);
-    const page = Math.max(1, Math.floor(req.page || 1));
-    const per = Math.min(100, Math.max(1, Math.floor(req.items_per_page || 10)));
+    const page = bounded(req.page, 1, 1_000_000);
+    const per = bounded(req.items_per_page, 10, 100);
     const level = req.level && Object.values(JobLogLevel).includes(req.level) ? req.level : null;
     const dir = req.sort_order === 'desc' ? 'DESC' : 'ASC';
     const [count, rows] = await Promise.all([
