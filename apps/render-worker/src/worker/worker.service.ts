@@ -2,7 +2,9 @@ import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationB
 import { JobsEvents, type ClaimedJob } from '@vgp/contracts';
 import { NatsClient } from '@vgp/messaging';
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
+import { readdir, rm, stat } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { RenderWorkerConfig } from '../render-worker.config.js';
 import { JobRunner, type RunningJob } from './job-runner.service.js';
 import { JobsClient } from './jobs.client.js';
@@ -41,6 +43,18 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     this.poll = setInterval(() => void this.fill(), this.config.CLAIM_POLL_INTERVAL_MS);
     this.poll.unref();
     void this.fill();
+    void this.removeStaleDirs();
+  }
+
+  /** Working dirs left by a worker that was killed (SIGKILL, OOM): older than 6 hours, removed. */
+  private async removeStaleDirs(): Promise<void> {
+    const base = this.config.RENDER_TMP_DIR || tmpdir();
+    const names = await readdir(base).catch(() => [] as string[]);
+    for (const name of names.filter((n) => n.startsWith('vgp-render-'))) {
+      const path = join(base, name);
+      const s = await stat(path).catch(() => null);
+      if (s?.isDirectory() && Date.now() - s.mtimeMs > 6 * 3600_000) await rm(path, { recursive: true, force: true }).catch(() => undefined);
+    }
   }
 
   /** Jobs running now (ids). */
