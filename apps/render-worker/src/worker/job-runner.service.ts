@@ -93,13 +93,20 @@ export class JobRunner {
       this.metrics.realtimeFactor.observe({ quality: job.configuration.quality }, result.video.probe.duration / seconds);
       this.logger.log(`job ${job.job_id} completed: video ${videoId}, ${result.video.probe.duration.toFixed(1)} s ${quality} in ${seconds.toFixed(1)} s`);
     } catch (err) {
-      await reporter.close(!(signal.aborted || err instanceof AbortedError));
-      if (signal.aborted || err instanceof AbortedError) await this.onAborted(r, ref);
-      else await this.onFailed(job, ref, stage, err);
+      const aborted = signal.aborted || err instanceof AbortedError;
+      await reporter.close(!aborted);
       if (!recorded && uploaded.length) await Promise.all(uploaded.map((k) => this.storage.delete(k).catch(() => undefined)));
+      // Partial files go before the job is handed back or reported.
+      await this.removeDir(dir);
+      if (aborted) await this.onAborted(r, ref);
+      else await this.onFailed(job, ref, stage, err);
     } finally {
-      await rm(dir, { recursive: true, force: true }).catch((e: Error) => this.logger.warn(`could not remove ${dir}: ${e.message}`));
+      await this.removeDir(dir);
     }
+  }
+
+  private async removeDir(dir: string): Promise<void> {
+    await rm(dir, { recursive: true, force: true, maxRetries: 3 }).catch((e: Error) => this.logger.warn(`could not remove ${dir}: ${e.message}`));
   }
 
   private async onAborted(r: RunningJob, ref: LeaseRef): Promise<void> {

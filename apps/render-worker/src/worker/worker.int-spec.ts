@@ -214,13 +214,15 @@ describe('render worker (real app, real NATS, ffmpeg, espeak-ng)', () => {
 
   it('on jobs.v1.job.cancelled kills ffmpeg/espeak-ng within 2 s, removes partial files and releases', async () => {
     const jobId = jobs.add({ quality: VideoQuality.MEDIUM, custom_config: { scene_count: 6, sentences_per_scene: 4 } });
-    await waitFor(() => jobs.progress.some((p) => p.job_id === jobId && p.current_stage === 'video_generation' && p.percentage > 14), { timeoutMs: 20_000, intervalMs: 20 });
+    // Past 34 % the slides and narration are done: ffmpeg is encoding.
+    await waitFor(() => jobs.progress.some((p) => p.job_id === jobId && p.current_stage === 'video_generation' && p.percentage > 36), { timeoutMs: 30_000, intervalMs: 20 });
     expect(runningProcessIds().length).toBeGreaterThan(0);
     const at = Date.now();
     nc.publish(infra.subjectPrefix + JobsEvents.cancelled, JSON.stringify({ job_id: jobId }));
-    await waitFor(() => runningProcessIds().length === 0, { timeoutMs: 2000, intervalMs: 20 });
+    // Released only once every child process has ended and the working dir is gone.
+    await waitFor(() => jobs.released.includes(jobId), { timeoutMs: 2000, intervalMs: 20 });
     expect(Date.now() - at).toBeLessThan(2000);
-    await waitFor(() => jobs.released.includes(jobId), { timeoutMs: 2000 });
+    expect(runningProcessIds()).toEqual([]);
     await waitFor(async () => (await readdir(tmp)).length === 0, { timeoutMs: 2000 });
     expect(jobs.completed.some((c) => c.job_id === jobId)).toBe(false);
     expect(jobs.failed.some((c) => c.job_id === jobId)).toBe(false);
@@ -228,7 +230,7 @@ describe('render worker (real app, real NATS, ffmpeg, espeak-ng)', () => {
 
   it('stops silently when its lease is lost (409 LEASE_LOST)', async () => {
     const jobId = jobs.add({ quality: VideoQuality.MEDIUM, custom_config: { scene_count: 6, sentences_per_scene: 4 } });
-    await waitFor(() => jobs.progress.some((p) => p.job_id === jobId), { timeoutMs: 10_000, intervalMs: 20 });
+    await waitFor(() => jobs.progress.some((p) => p.job_id === jobId && p.percentage > 36), { timeoutMs: 30_000, intervalMs: 20 });
     jobs.leaseLost.add(jobId);
     await waitFor(async () => runningProcessIds().length === 0 && (await readdir(tmp)).length === 0, { timeoutMs: 5000, intervalMs: 20 });
     await new Promise((r) => setTimeout(r, 300));

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { speak } from '../../media/espeak.js';
+import { runPool } from '../../media/pool.js';
 import { throwIfAborted } from '../../media/process-runner.js';
 import { pcmSeconds, readWav, silence, trimSilence, writeWav, type Pcm } from '../../media/wav.js';
 import type { Scene } from '../script.model.js';
@@ -48,18 +49,13 @@ export interface NarrateOptions {
 export async function narrate(scenes: Scene[], o: NarrateOptions): Promise<Narration> {
   const jobs = scenes.flatMap((s, si) => s.narration.map((text, ti) => ({ si, ti, text: stripMarkup(text) || '…', path: join(o.dir, `s${si}-${ti}.wav`) })));
   const pcm: Pcm[] = new Array(jobs.length);
-  let next = 0;
   let done = 0;
-  const worker = async (): Promise<void> => {
-    while (next < jobs.length) {
-      const i = next++;
-      throwIfAborted(o.signal);
-      await speak(o.espeak, jobs[i].text, jobs[i].path, { voice: o.voice, wordsPerMinute: o.wordsPerMinute, signal: o.signal });
-      pcm[i] = trimSilence(await readWav(jobs[i].path));
-      o.onSentence?.(++done, jobs.length);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(o.parallel ?? 2, jobs.length) }, worker));
+  await runPool(jobs, o.parallel ?? 2, async (job, i) => {
+    throwIfAborted(o.signal);
+    await speak(o.espeak, job.text, job.path, { voice: o.voice, wordsPerMinute: o.wordsPerMinute, signal: o.signal });
+    pcm[i] = trimSilence(await readWav(job.path));
+    o.onSentence?.(++done, jobs.length);
+  });
   throwIfAborted(o.signal);
   const format = pcm[0] ?? { sampleRate: 22050, channels: 1 };
   const chunks: Buffer[] = [];

@@ -2,6 +2,7 @@ import { VideoFormat, VideoQuality } from '@vgp/contracts';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { probe, type MediaToolPaths, type ProbeResult } from '../../media/ffmpeg.js';
+import { runPool } from '../../media/pool.js';
 import { throwIfAborted } from '../../media/process-runner.js';
 import type { Script } from '../script.model.js';
 import { encodeVideo, FORMAT_PROFILES, QUALITY_PROFILES, type FormatProfile, type QualityProfile, type Still } from './encoder.js';
@@ -78,20 +79,14 @@ export async function generateVideo(i: VideoGenerationInput): Promise<RenderedVi
 
   const t0 = performance.now();
   let slidesDone = 0;
-  const slides = (async () => {
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < pending.length) {
-        const p = pending[next++];
-        throwIfAborted(i.signal);
-        await writeFile(p.path, await rasterize(p.svg, q.width));
-        made++;
-        report();
-      }
-    };
-    await Promise.all([worker(), worker()]);
+  const slides = runPool(pending, 2, async (p) => {
+    throwIfAborted(i.signal);
+    await writeFile(p.path, await rasterize(p.svg, q.width));
+    made++;
+    report();
+  }).then(() => {
     slidesDone = performance.now();
-  })();
+  });
   const narration = narrate(scenes, {
     espeak: i.tools.espeak,
     voice: i.voice,
