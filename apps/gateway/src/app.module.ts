@@ -11,6 +11,8 @@ import { JobsApiModule } from './jobs/jobs-api.module.js';
 import { PublicApiModule } from './public/public-api.module.js';
 import { VideosApiModule } from './videos/videos-api.module.js';
 import { SystemModule } from './system/system.module.js';
+import { RateLimitModule } from './rate-limit/rate-limit.module.js';
+import { UsersApiModule } from './users/users-api.module.js';
 
 @Module({
   imports: [
@@ -24,6 +26,8 @@ import { SystemModule } from './system/system.module.js';
     PublicApiModule,
     FilesApiModule,
     SystemModule,
+    RateLimitModule,
+    UsersApiModule,
   ],
 })
 export class AppModule {}

@@ -29,6 +29,10 @@ export class GatewayConfig extends BaseConfig {
   @ToList() @IsArray() @IsString({ each: true })
   CLERK_AUTHORIZED_PARTIES: string[] = [];
 
+  /** Signing secret (`whsec_…`) of the Clerk webhook endpoint; empty: `POST /webhooks/clerk` answers 503. */
+  @IsString()
+  CLERK_WEBHOOK_SECRET = '';
+
   /** Tolerance on `exp`/`nbf`. */
   @ToInt() @IsInt() @Min(0) @Max(300)
   AUTH_CLOCK_SKEW_SECONDS = 5;

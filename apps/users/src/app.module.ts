@@ -8,6 +8,7 @@ import { SCHEMA } from './data-source.js';
 import { USERS_ENTITIES } from './entities.js';
 import { USERS_MIGRATIONS } from './migrations/index.js';
 import { UsersConfig } from './users.config.js';
+import { UsersModule } from './users/users.module.js';
 
 @Module({
   imports: [
@@ -15,6 +16,7 @@ import { UsersConfig } from './users.config.js';
     MessagingModule.forRoot(ServiceName.USERS),
     ObservabilityModule.forRoot(ServiceName.USERS),
     PersistenceModule.forRoot({ schema: SCHEMA, entities: USERS_ENTITIES, migrations: USERS_MIGRATIONS }),
+    UsersModule,
   ],
 })
 export class AppModule {}

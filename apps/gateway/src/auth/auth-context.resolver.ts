@@ -64,6 +64,12 @@ export class AuthContextResolver implements OnModuleInit, OnModuleDestroy {
     this.generation.set(userId, (this.generation.get(userId) ?? 0) + 1);
   }
 
+  /** The cached context of a user (fresh or not), without waiting. */
+  peek(userId: string): AuthContext | undefined {
+    const hit = this.cache.get(userId);
+    return hit && hit.staleUntil > Date.now() ? hit.reply.context : undefined;
+  }
+
   async resolve(claims: VerifiedClaims, requestId?: string): Promise<AuthContext> {
     return (await this.resolveWithProfile(claims, requestId)).context;
   }

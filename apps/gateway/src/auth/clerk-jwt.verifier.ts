@@ -89,12 +89,17 @@ export class ClerkJwtVerifier extends TokenVerifier {
     return { issuer: this.o.issuer, jwks: this.remote ? 'remote' : 'local file', keys, cached_tokens: this.verified.size };
   }
 
-  async verify(token: string): Promise<VerifiedClaims> {
+  override peek(token: string): VerifiedClaims | undefined {
     const hit = this.verified.get(token);
-    if (hit) {
-      if ((hit.exp ?? 0) + this.o.clockSkewSeconds > Date.now() / 1000) return hit;
-      this.verified.delete(token);
-    }
+    if (!hit) return undefined;
+    if ((hit.exp ?? 0) + this.o.clockSkewSeconds > Date.now() / 1000) return hit;
+    this.verified.delete(token);
+    return undefined;
+  }
+
+  async verify(token: string): Promise<VerifiedClaims> {
+    const hit = this.peek(token);
+    if (hit) return hit;
     const claims = await this.verifyUncached(token);
     if (this.verified.size >= CACHE_MAX) this.verified.delete(this.verified.keys().next().value as string);
     this.verified.set(token, claims);

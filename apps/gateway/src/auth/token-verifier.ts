@@ -17,4 +17,9 @@ export interface VerifiedClaims {
 /** Turns a bearer token into verified claims, or throws an AppError (401). */
 export abstract class TokenVerifier {
   abstract verify(token: string): Promise<VerifiedClaims>;
+
+  /** The claims of a token verified before and not yet expired, without waiting; else undefined. */
+  peek(_token: string): VerifiedClaims | undefined {
+    return undefined;
+  }
 }

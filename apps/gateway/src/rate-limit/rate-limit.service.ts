@@ -1,0 +1,123 @@
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { AppError, ErrorCode, type RateLimitReserveReply, UserRole, UsersSubjects } from '@vgp/contracts';
+import { NatsClient } from '@vgp/messaging';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { AuthContextResolver } from '../auth/auth-context.resolver.js';
+import { TokenVerifier } from '../auth/token-verifier.js';
+import { GatewayConfig } from '../gateway.config.js';
+import { errorEnvelope } from '../http/error-envelope.js';
+import { type RateDecision, RateLimiter } from './rate-limiter.js';
+
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
+// Limited: the API. Not limited: probes, metrics, docs, and Clerk's signed webhook deliveries.
+const LIMITED = /^\/api\/v1(\/|$)/;
+const EXEMPT = /^\/api\/v1\/webhooks\//;
+
+interface Caller {
+  key: string;
+  limit: number;
+}
+
+/**
+ * Per-caller request limits at the edge: by user id (limit by role) when the bearer token is
+ * valid, by client IP otherwise. Runs as the first `onRequest` hook, before body parsing and
+ * routing errors, so every API response carries `X-RateLimit-*` and a refused request costs
+ * almost nothing. Counts are shared across replicas through the users service (see RateLimiter).
+ */
+@Injectable()
+export class RateLimitService implements OnModuleInit {
+  private readonly logger = new Logger('RateLimit');
+  readonly limiter: RateLimiter;
+  private lastWarn = 0;
+
+  constructor(
+    private readonly host: HttpAdapterHost,
+    private readonly config: GatewayConfig,
+    private readonly nats: NatsClient,
+    private readonly verifier: TokenVerifier,
+    private readonly resolver: AuthContextResolver,
+  ) {
+    this.limiter = new RateLimiter((req) => this.nats.request<RateLimitReserveReply>(UsersSubjects.reserveRateLimit, req, { timeoutMs: 1000 }), {
+      windowSeconds: config.RATE_LIMIT_WINDOW_SECONDS,
+      onStoreError: (err) => {
+        if (Date.now() - this.lastWarn < 10_000) return;
+        this.lastWarn = Date.now();
+        this.logger.warn(`Rate-limit store unavailable, counting per replica: ${err.message}`);
+      },
+    });
+  }
+
+  onModuleInit(): void {
+    if (!this.config.RATE_LIMIT_ENABLED) return;
+    const fastify = this.host.httpAdapter.getInstance<FastifyInstance>();
+    fastify.addHook('onRequest', (req, reply, done) => {
+      const url = req.url;
+      if (!LIMITED.test(url) || EXEMPT.test(url)) return done();
+      const caller = this.identify(req);
+      const decide = (c: Caller) => this.limiter.consume(c.key, c.limit);
+      const finish = (d: RateDecision) => {
+        if (this.apply(req, reply, d)) done();
+      };
+      if (caller instanceof Promise) {
+        caller.then(decide).then(finish, () => done());
+        return;
+      }
+      const d = decide(caller);
+      if (d instanceof Promise) d.then(finish, () => done());
+      else finish(d);
+    });
+  }
+
+  limitFor(role: UserRole | undefined): number {
+    switch (role) {
+      case UserRole.ADMIN:
+        return this.config.RATE_LIMIT_ADMIN;
+      case UserRole.MODERATOR:
+        return this.config.RATE_LIMIT_MODERATOR;
+      case UserRole.USER:
+        return this.config.RATE_LIMIT_USER;
+      default:
+        return this.config.RATE_LIMIT_ANONYMOUS;
+    }
+  }
+
+  /** Who is asking, from caches when possible (synchronous); an invalid token counts as anonymous. */
+  identify(req: FastifyRequest): Caller | Promise<Caller> {
+    const anonymous: Caller = { key: `ip:${req.ip}`, limit: this.config.RATE_LIMIT_ANONYMOUS };
+    const m = BEARER.exec(req.headers.authorization ?? '');
+    if (!m) return anonymous;
+    const claims = this.verifier.peek(m[1]);
+    const known = claims && this.resolver.peek(claims.sub);
+    if (known) return { key: `u:${known.user_id}`, limit: this.limitFor(known.role) };
+    return this.verifier
+      .verify(m[1])
+      .then((c) => this.resolver.resolve(c, req.id))
+      .then(
+        (ctx) => ({ key: `u:${ctx.user_id}`, limit: this.limitFor(ctx.role) }),
+        () => anonymous,
+      );
+  }
+
+  /** Sets the headers; answers 429 and returns false when the request is over the limit. */
+  private apply(req: FastifyRequest, reply: FastifyReply, d: RateDecision): boolean {
+    const resetSeconds = Math.ceil(d.resetAt / 1000);
+    void reply.header('X-RateLimit-Limit', String(d.limit));
+    void reply.header('X-RateLimit-Remaining', String(d.remaining));
+    void reply.header('X-RateLimit-Reset', String(resetSeconds));
+    if (d.allowed) return true;
+    const retryAfter = Math.max(1, Math.ceil((d.resetAt - Date.now()) / 1000));
+    const err = new AppError(ErrorCode.RATE_LIMIT_EXCEEDED, 429, 'Too many requests. Please try again later.', {
+      retry_after: retryAfter,
+      limit: d.limit,
+      remaining: 0,
+      reset_at: new Date(d.resetAt).toISOString(),
+    });
+    void reply
+      .code(429)
+      .header('Retry-After', String(retryAfter))
+      .header('Content-Type', 'application/json; charset=utf-8')
+      .send(errorEnvelope(err.toWire(), req.id));
+    return false;
+  }
+}

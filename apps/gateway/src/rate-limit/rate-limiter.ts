@@ -1,0 +1,158 @@
+import type { RateLimitReserveReply, RateLimitReserveRequest } from '@vgp/contracts';
+
+/** The outcome of one request against its caller's window. */
+export interface RateDecision {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  /** When the window resets, epoch milliseconds. */
+  resetAt: number;
+}
+
+export type ReserveFn = (req: RateLimitReserveRequest) => Promise<RateLimitReserveReply>;
+
+interface Bucket {
+  start: number;
+  limit: number;
+  /** Requests reserved in the shared store and not yet served by this replica. */
+  tokens: number;
+  /** Reserved by every replica in this window, as of our last reservation. */
+  knownUsed: number;
+  /** Served by this replica in this window. */
+  served: number;
+  exhausted: boolean;
+  /** The store did not answer: count locally for the rest of the window. */
+  local: boolean;
+  pending?: Promise<void>;
+  /** Requests of this replica waiting for a reservation. */
+  waiting: number;
+}
+
+export interface RateLimiterOptions {
+  windowSeconds: number;
+  /** Largest reservation (requests taken from the store at once). */
+  maxChunk?: number;
+  now?: () => number;
+  onStoreError?: (err: Error) => void;
+}
+
+/**
+ * Fixed-window limits shared by every gateway replica without a round trip per request. A replica
+ * reserves a slice of a caller's window from the shared store and serves requests from it in
+ * memory; it fetches the next slice in the background when the slice runs low, so the hot path
+ * is a map lookup. The store never grants more than the limit in a window in total, so replicas
+ * together never exceed it; near the limit the slices shrink to one request. If the store does not
+ * answer, a replica counts alone for the rest of the window (fails open, never closed).
+ */
+export class RateLimiter {
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly windowMs: number;
+  private readonly maxChunk: number;
+  private readonly now: () => number;
+  private lastPrune = 0;
+
+  constructor(
+    private readonly reserve: ReserveFn,
+    private readonly o: RateLimiterOptions,
+  ) {
+    this.windowMs = o.windowSeconds * 1000;
+    this.maxChunk = o.maxChunk ?? 1000;
+    this.now = o.now ?? Date.now;
+  }
+
+  /** Counts one request of `key`; synchronous unless this replica must reserve first. */
+  consume(key: string, limit: number): RateDecision | Promise<RateDecision> {
+    const now = this.now();
+    const start = Math.floor(now / this.windowMs) * this.windowMs;
+    if (now - this.lastPrune > this.windowMs) this.prune(start);
+    let b = this.buckets.get(key);
+    if (!b || b.start !== start || b.limit !== limit) {
+      b = { start, limit, tokens: 0, knownUsed: 0, served: 0, exhausted: false, local: false, waiting: 0 };
+      this.buckets.set(key, b);
+    }
+    const fast = this.take(key, b);
+    if (fast) return fast;
+    return this.wait(key, b);
+  }
+
+  private async wait(key: string, b: Bucket): Promise<RateDecision> {
+    b.waiting++;
+    try {
+      for (;;) {
+        await this.fill(key, b);
+        const d = this.take(key, b);
+        if (d) return d;
+      }
+    } finally {
+      b.waiting--;
+    }
+  }
+
+  private take(key: string, b: Bucket): RateDecision | undefined {
+    if (b.tokens > 0) {
+      b.tokens--;
+      b.served++;
+      // Refill ahead of need, so the next requests do not wait.
+      if (!b.exhausted && !b.pending && b.tokens < this.chunk(b) / 2) void this.fill(key, b);
+      return { allowed: true, limit: b.limit, remaining: this.remaining(b), resetAt: b.start + this.windowMs };
+    }
+    if (b.exhausted) return this.deny(b);
+    return undefined;
+  }
+
+  private deny(b: Bucket): RateDecision {
+    return { allowed: false, limit: b.limit, remaining: 0, resetAt: b.start + this.windowMs };
+  }
+
+  private remaining(b: Bucket): number {
+    const consumed = b.local ? b.served : Math.max(b.served, b.knownUsed - b.tokens);
+    return Math.max(0, b.limit - consumed);
+  }
+
+  private chunk(b: Bucket): number {
+    const base = Math.max(1, Math.min(this.maxChunk, Math.floor(b.limit / 20)));
+    const left = b.limit - b.knownUsed;
+    // Small slices near the limit leave the rest to other replicas; requests already waiting here get theirs.
+    return Math.max(1, Math.min(base, Math.floor(left / 2)), Math.min(b.waiting, left, this.maxChunk));
+  }
+
+  private fill(key: string, b: Bucket): Promise<void> {
+    if (b.pending) return b.pending;
+    if (b.local) {
+      const n = Math.min(this.chunk(b), b.limit - b.served - b.tokens);
+      if (n > 0) b.tokens += n;
+      else b.exhausted = true;
+      return Promise.resolve();
+    }
+    const n = this.chunk(b);
+    b.pending = this.reserve({ key, window_start: b.start, window_seconds: this.o.windowSeconds, n, limit: b.limit })
+      .then(
+        (r) => {
+          b.tokens += r.granted;
+          b.knownUsed = Math.max(b.knownUsed, r.used);
+          if (r.granted < n) b.exhausted = true;
+        },
+        (err: Error) => {
+          this.o.onStoreError?.(err);
+          b.local = true;
+          const m = Math.min(n, b.limit - b.served - b.tokens);
+          if (m > 0) b.tokens += m;
+          else b.exhausted = true;
+        },
+      )
+      .finally(() => {
+        b.pending = undefined;
+      });
+    return b.pending;
+  }
+
+  private prune(currentStart: number): void {
+    this.lastPrune = this.now();
+    for (const [k, b] of this.buckets) if (b.start < currentStart && !b.pending) this.buckets.delete(k);
+  }
+
+  /** Buckets held in memory (for tests and metrics). */
+  get size(): number {
+    return this.buckets.size;
+  }
+}

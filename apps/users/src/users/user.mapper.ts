@@ -1,0 +1,70 @@
+import type { AuthContext, UserDetail, UserPermissions, UserProfile, UserRole, UserStatus, UserSummary } from '@vgp/contracts';
+
+/** A `users.users` row as PostgreSQL returns it. */
+export interface UserRow {
+  id: string;
+  username: string | null;
+  full_name: string;
+  email: string | null;
+  image_url: string | null;
+  email_verified: boolean;
+  role: UserRole;
+  status: UserStatus;
+  permissions: string[];
+  can_generate_videos: boolean;
+  can_upload_files: boolean;
+  can_access_premium_features: boolean;
+  can_view_all_jobs: boolean;
+  can_cancel_any_job: boolean;
+  can_access_system_metrics: boolean;
+  max_concurrent_jobs: number;
+  max_daily_jobs: number;
+  max_file_size_mb: number;
+  created_at: Date;
+  updated_at: Date;
+  last_sign_in_at: Date | null;
+  deleted_at: Date | null;
+}
+
+export const USER_COLUMNS = `id, username, full_name, email, image_url, email_verified, role, status, permissions,
+  can_generate_videos, can_upload_files, can_access_premium_features, can_view_all_jobs, can_cancel_any_job,
+  can_access_system_metrics, max_concurrent_jobs, max_daily_jobs, max_file_size_mb, created_at, updated_at,
+  last_sign_in_at, deleted_at`;
+
+export function toProfile(r: UserRow): UserProfile {
+  const p: UserProfile = { id: r.id, full_name: r.full_name, email_verified: r.email_verified, created_at: r.created_at.toISOString() };
+  if (r.username) p.username = r.username;
+  if (r.email) p.email = r.email;
+  if (r.image_url) p.image_url = r.image_url;
+  if (r.last_sign_in_at) p.last_sign_in_at = r.last_sign_in_at.toISOString();
+  return p;
+}
+
+export function toPermissions(r: UserRow): UserPermissions {
+  return {
+    user_id: r.id,
+    role: r.role,
+    permissions: r.permissions,
+    can_generate_videos: r.can_generate_videos,
+    can_upload_files: r.can_upload_files,
+    can_access_premium_features: r.can_access_premium_features,
+    can_view_all_jobs: r.can_view_all_jobs,
+    can_cancel_any_job: r.can_cancel_any_job,
+    can_access_system_metrics: r.can_access_system_metrics,
+    max_concurrent_jobs: r.max_concurrent_jobs,
+    max_daily_jobs: r.max_daily_jobs,
+    max_file_size_mb: r.max_file_size_mb,
+  };
+}
+
+export function toContext(r: UserRow): AuthContext {
+  return { user_id: r.id, role: r.role, status: r.status, permissions: toPermissions(r) };
+}
+
+export function toSummary(r: UserRow): UserSummary {
+  return { ...toProfile(r), role: r.role, status: r.status, updated_at: r.updated_at.toISOString() };
+}
+
+export function toDetail(r: UserRow): UserDetail {
+  return { ...toSummary(r), permissions: toPermissions(r) };
+}

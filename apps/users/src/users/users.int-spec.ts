@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import {
+  AppError,
+  type AuthContext,
+  type PaginatedResponse,
+  type RateLimitReserveReply,
+  type ResolveUserReply,
+  UsersEvents,
+  UsersSubjects,
+  type UserSummary,
+} from '@vgp/contracts';
+import { NatsClient } from '@vgp/messaging';
+import { createTestInfra, type RunningService, startService, type TestInfra } from '@vgp/testing';
+import { AppModule } from '../app.module.js';
+import { UsersConfig } from '../users.config.js';
+
+describe('users service over NATS (real PostgreSQL and NATS)', () => {
+  let infra: TestInfra;
+  let svc: RunningService<UsersConfig>;
+  let nc: NatsConnection;
+  let client: NatsClient;
+  let admin: AuthContext;
+  const events: string[] = [];
+
+  const resolve = (claims: Record<string, unknown>) => client.request<ResolveUserReply>(UsersSubjects.resolve, { claims });
+  const errorOf = async (p: Promise<unknown>) => {
+    try {
+      await p;
+      return 'ok';
+    } catch (err) {
+      return err instanceof AppError ? `${err.status} ${err.code}` : String(err);
+    }
+  };
+
+  beforeAll(async () => {
+    infra = await createTestInfra('users');
+    svc = await startService({ module: AppModule, config: UsersConfig, service: 'users', env: infra.env });
+    nc = await connect({ servers: infra.natsUrl });
+    client = new NatsClient(nc, { subjectPrefix: infra.subjectPrefix, timeoutMs: 3000 });
+    client.subscribe<{ user_id: string }>(UsersEvents.updated, (e) => events.push(e.user_id));
+    admin = (await resolve({ sub: 'root', role: 'admin', name: 'Root' })).context;
+  });
+
+  afterAll(async () => {
+    await nc?.close();
+    await svc?.close();
+    await infra?.cleanup();
+  });
+
+  it('creates a user on first sight from the claims, with the role of the token as a seed only', async () => {
+    const first = await resolve({ sub: 'user_ada', role: 'moderator', name: 'Ada Lovelace', email: 'ada@example.com', image_url: 'https://img/ada.png', email_verified: true, username: 'ada' });
+    expect(first.profile).toMatchObject({ id: 'user_ada', full_name: 'Ada Lovelace', email: 'ada@example.com', image_url: 'https://img/ada.png', email_verified: true, username: 'ada' });
+    expect(first.profile.last_sign_in_at).toEqual(expect.any(String));
+    expect(first.context).toMatchObject({ user_id: 'user_ada', role: 'moderator', status: 'active', permissions: { can_view_all_jobs: true, max_concurrent_jobs: 5 } });
+    // A later token claiming admin does not make the stored user an admin; the profile follows the token.
+    const again = await resolve({ sub: 'user_ada', role: 'admin', name: 'Ada King', email_verified: true });
+    expect(again.context.role).toBe('moderator');
+    expect(again.profile).toMatchObject({ full_name: 'Ada King', email: 'ada@example.com', created_at: first.profile.created_at });
+  });
+
+  it('starts an unverified email as pending_verification and activates it once verified', async () => {
+    expect((await resolve({ sub: 'user_pending', email: 'p@example.com', email_verified: false })).context.status).toBe('pending_verification');
+    expect((await resolve({ sub: 'user_pending', email_verified: true })).context.status).toBe('active');
+    expect((await resolve({ sub: 'user_noname' })).profile.full_name).toBe('user_noname');
+  });
+
+  it('refuses claims without a usable subject', async () => {
+    expect(await errorOf(resolve({ sub: '../x' }))).toBe('401 UNAUTHORIZED');
+    expect(await errorOf(resolve({}))).toBe('401 UNAUTHORIZED');
+  });
+
+  it('lets admins list and read users, nobody else', async () => {
+    const user = (await resolve({ sub: 'user_plain' })).context;
+    expect(await errorOf(client.request(UsersSubjects.list, { user, page: 1, items_per_page: 10, sort_order: 'desc' }))).toBe('403 FORBIDDEN');
+    expect(await errorOf(client.request(UsersSubjects.get, { user, user_id: 'root' }))).toBe('403 FORBIDDEN');
+    const page = await client.request<PaginatedResponse<UserSummary>>(UsersSubjects.list, { user: admin, page: 1, items_per_page: 2, sort_order: 'asc', role: 'user' });
+    expect(page.items.every((u) => u.role === 'user')).toBe(true);
+    expect(page.pagination).toMatchObject({ page: 1, items_per_page: 2, has_previous: false });
+    expect(page.pagination.total_items).toBeGreaterThanOrEqual(3);
+    expect(await client.request(UsersSubjects.get, { user: admin, user_id: 'user_ada' })).toMatchObject({ id: 'user_ada', role: 'moderator', status: 'active', permissions: { role: 'moderator' } });
+    expect(await errorOf(client.request(UsersSubjects.get, { user: admin, user_id: 'nobody' }))).toBe('404 USER_NOT_FOUND');
+  });
+
+  it('changes roles with their defaults, flags and limits on top, and tells every gateway', async () => {
+    await resolve({ sub: 'user_bob' });
+    events.length = 0;
+    const promoted = await client.request(UsersSubjects.updatePermissions, { user: admin, user_id: 'user_bob', changes: { role: 'admin', max_daily_jobs: 7 } });
+    expect(promoted).toMatchObject({ user_id: 'user_bob', role: 'admin', can_access_system_metrics: true, max_concurrent_jobs: 10, max_daily_jobs: 7 });
+    const flags = await client.request(UsersSubjects.updatePermissions, { user: admin, user_id: 'user_bob', changes: { can_generate_videos: false } });
+    expect(flags).toMatchObject({ role: 'admin', can_generate_videos: false, max_daily_jobs: 7 });
+    const demoted = await client.request(UsersSubjects.updatePermissions, { user: admin, user_id: 'user_bob', changes: { role: 'user' } });
+    expect(demoted).toMatchObject({ role: 'user', can_generate_videos: true, can_access_system_metrics: false, max_daily_jobs: 50 });
+    expect((await resolve({ sub: 'user_bob', role: 'admin' })).context.role).toBe('user');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(events.filter((e) => e === 'user_bob')).toHaveLength(3);
+    expect(await errorOf(client.request(UsersSubjects.updatePermissions, { user: admin, user_id: 'root', changes: { role: 'user' } }))).toBe('409 CONFLICT');
+    expect(await errorOf(client.request(UsersSubjects.updatePermissions, { user: admin, user_id: 'ghost', changes: { role: 'user' } }))).toBe('404 USER_NOT_FOUND');
+  });
+
+  it('suspends and reactivates; an admin cannot suspend itself', async () => {
+    expect(await client.request(UsersSubjects.updateStatus, { user: admin, user_id: 'user_bob', status: 'suspended' })).toMatchObject({ id: 'user_bob', status: 'suspended' });
+    expect((await resolve({ sub: 'user_bob' })).context.status).toBe('suspended');
+    expect(await errorOf(client.request(UsersSubjects.updateStatus, { user: admin, user_id: 'user_bob', status: 'pending_verification' }))).toBe('422 VALIDATION_ERROR');
+    expect(await errorOf(client.request(UsersSubjects.updateStatus, { user: admin, user_id: 'root', status: 'suspended' }))).toBe('409 CONFLICT');
+    await client.request(UsersSubjects.updateStatus, { user: admin, user_id: 'user_bob', status: 'active' });
+    expect((await resolve({ sub: 'user_bob' })).context.status).toBe('active');
+  });
+
+  it('applies Clerk webhook events: created, updated (never an older one), deleted', async () => {
+    const data = (updated_at: number, first_name: string) => ({
+      id: 'user_clerk1',
+      first_name,
+      last_name: 'Hopper',
+      username: 'grace',
+      image_url: 'https://img/grace.png',
+      primary_email_address_id: 'e1',
+      email_addresses: [{ id: 'e0', email_address: 'old@example.com' }, { id: 'e1', email_address: 'grace@example.com', verification: { status: 'verified' } }],
+      public_metadata: { role: 'moderator' },
+      updated_at,
+    });
+    expect(await client.request(UsersSubjects.applyWebhook, { svix_id: 'm1', type: 'user.created', data: data(1000, 'Grace') })).toEqual({ applied: true, user_id: 'user_clerk1' });
+    expect(await client.request(UsersSubjects.get, { user: admin, user_id: 'user_clerk1' })).toMatchObject({ full_name: 'Grace Hopper', email: 'grace@example.com', email_verified: true, role: 'moderator' });
+    await client.request(UsersSubjects.applyWebhook, { svix_id: 'm3', type: 'user.updated', data: data(3000, 'Amazing Grace') });
+    expect(await client.request(UsersSubjects.applyWebhook, { svix_id: 'm2', type: 'user.updated', data: data(2000, 'Stale') })).toEqual({ applied: false, user_id: 'user_clerk1' });
+    expect(await client.request(UsersSubjects.get, { user: admin, user_id: 'user_clerk1' })).toMatchObject({ full_name: 'Amazing Grace Hopper' });
+    expect(await client.request(UsersSubjects.applyWebhook, { svix_id: 'm9', type: 'session.created', data: { id: 'sess_1' } })).toEqual({ applied: false });
+    expect(await client.request(UsersSubjects.applyWebhook, { svix_id: 'm4', type: 'user.deleted', data: { id: 'user_clerk1', deleted: true } })).toEqual({ applied: true, user_id: 'user_clerk1' });
+    const gone = await client.request<UserSummary>(UsersSubjects.get, { user: admin, user_id: 'user_clerk1' });
+    expect(gone).toMatchObject({ status: 'inactive', full_name: 'Deleted user' });
+    expect(gone.email).toBeUndefined();
+  });
+
+  it('never grants more than the limit of a window, however many replicas reserve at once', async () => {
+    const window_start = Date.now();
+    const grants = await Promise.all(
+      Array.from({ length: 40 }, () => client.request<RateLimitReserveReply>(UsersSubjects.reserveRateLimit, { key: 'u:burst', window_start, window_seconds: 60, n: 3, limit: 100 })),
+    );
+    expect(grants.reduce((s, g) => s + g.granted, 0)).toBe(100);
+    expect(grants.every((g) => g.used <= 120)).toBe(true);
+    const other = await client.request<RateLimitReserveReply>(UsersSubjects.reserveRateLimit, { key: 'u:burst', window_start: window_start + 60_000, window_seconds: 60, n: 5, limit: 100 });
+    expect(other).toEqual({ granted: 5, used: 5 });
+    expect(await errorOf(client.request(UsersSubjects.reserveRateLimit, { key: 'u:x', window_start, window_seconds: 60, n: 0, limit: 1 }))).toBe('422 VALIDATION_ERROR');
+  });
+});

@@ -1,0 +1,250 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import {
+  AppError,
+  type AuthContext,
+  ErrorCode,
+  ExtraErrorCode,
+  type ListUsersRequest,
+  paginate,
+  type PaginatedResponse,
+  type ResolveClaims,
+  type ResolveUserReply,
+  ROLE_DEFAULT_PERMISSIONS,
+  type UpdatePermissionsRequest,
+  type UpdateStatusRequest,
+  type UserDetail,
+  type UserPermissions,
+  UserRole,
+  UsersEvents,
+  UserStatus,
+  type UserSummary,
+} from '@vgp/contracts';
+import { NatsClient } from '@vgp/messaging';
+import type { DataSource } from 'typeorm';
+import { toContext, toDetail, toPermissions, toProfile, toSummary, USER_COLUMNS, type UserRow } from './user.mapper.js';
+
+const USER_ID = /^[A-Za-z0-9_-]{1,128}$/;
+const ROLES = new Set<string>(Object.values(UserRole));
+const FLAGS = ['can_generate_videos', 'can_upload_files', 'can_access_premium_features', 'can_view_all_jobs', 'can_cancel_any_job', 'can_access_system_metrics'] as const;
+const LIMITS = ['max_concurrent_jobs', 'max_daily_jobs', 'max_file_size_mb'] as const;
+
+/** TypeORM answers UPDATE/DELETE … RETURNING as [rows, affected]; INSERT and SELECT as rows. */
+export function returned<T>(result: unknown): T[] {
+  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0] as T[];
+  return result as T[];
+}
+
+/** An admin manages users: role admin or the `users:manage` permission. */
+export function isAdmin(user: AuthContext | undefined): boolean {
+  return !!user && (user.role === UserRole.ADMIN || !!user.permissions?.permissions?.includes('users:manage'));
+}
+
+const clip = (v: string | undefined | null, max: number) => (typeof v === 'string' && v.trim() ? v.trim().slice(0, max) : null);
+
+/** The profile fields of a new or updated user, from token claims or a Clerk webhook. */
+export interface ProfileFields {
+  id: string;
+  username?: string | null;
+  full_name?: string | null;
+  email?: string | null;
+  image_url?: string | null;
+  email_verified?: boolean;
+  role?: UserRole;
+}
+
+@Injectable()
+export class UsersService {
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly nats: NatsClient,
+  ) {}
+
+  /**
+   * The caller behind verified claims: created on first sight (the token's role seeds it, a token
+   * saying the email is unverified starts it as `pending_verification`), its profile kept current,
+   * `last_sign_in_at` stamped. Role, status, flags and limits are never taken from the token again.
+   */
+  async resolve(claims: ResolveClaims): Promise<ResolveUserReply> {
+    if (!claims || typeof claims.sub !== 'string' || !USER_ID.test(claims.sub)) throw new AppError(ErrorCode.UNAUTHORIZED, 401, 'The bearer token is not valid');
+    const row = await this.upsertProfile({
+      id: claims.sub,
+      username: claims.username,
+      full_name: claims.name,
+      email: claims.email,
+      image_url: claims.image_url,
+      email_verified: claims.email_verified,
+      role: claims.role,
+    }, { signIn: true });
+    return { context: toContext(row), profile: toProfile(row) };
+  }
+
+  /** Insert or refresh a profile; only the given fields change an existing row. */
+  async upsertProfile(f: ProfileFields, opts: { signIn?: boolean; clerkUpdatedAt?: number } = {}): Promise<UserRow> {
+    const role = f.role && ROLES.has(f.role) ? f.role : UserRole.USER;
+    const d = ROLE_DEFAULT_PERMISSIONS[role];
+    const username = clip(f.username, 100);
+    const email = clip(f.email, 320);
+    const fullName = clip(f.full_name, 200);
+    const verified = typeof f.email_verified === 'boolean' ? f.email_verified : null;
+    const status = verified === false ? UserStatus.PENDING_VERIFICATION : UserStatus.ACTIVE;
+    const rows: UserRow[] = await this.db.query(
+      `INSERT INTO users.users AS u (id, username, full_name, email, image_url, email_verified, role, status, permissions,
+         can_generate_videos, can_upload_files, can_access_premium_features, can_view_all_jobs, can_cancel_any_job,
+         can_access_system_metrics, max_concurrent_jobs, max_daily_jobs, max_file_size_mb, last_sign_in_at, clerk_updated_at)
+       VALUES ($1, $2, COALESCE($3, $2, split_part($4, '@', 1), $1), $4, $5, COALESCE($6, false), $7, $8, $9,
+         $10, $11, $12, $13, $14, $15, $16, $17, $18, CASE WHEN $19 THEN now() END, $20)
+       ON CONFLICT (id) DO UPDATE SET
+         username = COALESCE(EXCLUDED.username, u.username),
+         full_name = COALESCE($3, u.full_name),
+         email = COALESCE(EXCLUDED.email, u.email),
+         image_url = COALESCE(EXCLUDED.image_url, u.image_url),
+         email_verified = COALESCE($6, u.email_verified),
+         status = CASE WHEN u.status = 'pending_verification' AND $6 IS TRUE THEN 'active' ELSE u.status END,
+         last_sign_in_at = CASE WHEN $19 THEN now() ELSE u.last_sign_in_at END,
+         clerk_updated_at = COALESCE(EXCLUDED.clerk_updated_at, u.clerk_updated_at),
+         updated_at = CASE WHEN (COALESCE(EXCLUDED.username, u.username), COALESCE($3, u.full_name), COALESCE(EXCLUDED.email, u.email),
+             COALESCE(EXCLUDED.image_url, u.image_url), COALESCE($6, u.email_verified))
+           IS DISTINCT FROM (u.username, u.full_name, u.email, u.image_url, u.email_verified) THEN now() ELSE u.updated_at END
+       RETURNING ${USER_COLUMNS}`,
+      [
+        f.id,
+        username,
+        fullName,
+        email,
+        clip(f.image_url, 2000),
+        verified,
+        role,
+        status,
+        d.permissions,
+        d.can_generate_videos,
+        d.can_upload_files,
+        d.can_access_premium_features,
+        d.can_view_all_jobs,
+        d.can_cancel_any_job,
+        d.can_access_system_metrics,
+        d.max_concurrent_jobs,
+        d.max_daily_jobs,
+        d.max_file_size_mb,
+        !!opts.signIn,
+        opts.clerkUpdatedAt ?? null,
+      ],
+    );
+    return rows[0];
+  }
+
+  private assertAdmin(user: AuthContext): void {
+    if (!isAdmin(user)) throw AppError.forbidden('Only administrators can manage users');
+  }
+
+  private async find(id: string): Promise<UserRow> {
+    if (typeof id !== 'string' || !USER_ID.test(id)) throw AppError.notFound(ExtraErrorCode.USER_NOT_FOUND, 'user', { user_id: id });
+    const rows: UserRow[] = await this.db.query(`SELECT ${USER_COLUMNS} FROM users.users WHERE id = $1`, [id]);
+    if (!rows[0]) throw AppError.notFound(ExtraErrorCode.USER_NOT_FOUND, 'user', { user_id: id });
+    return rows[0];
+  }
+
+  async get(user: AuthContext, id: string): Promise<UserDetail> {
+    this.assertAdmin(user);
+    return toDetail(await this.find(id));
+  }
+
+  async list(req: ListUsersRequest): Promise<PaginatedResponse<UserSummary>> {
+    this.assertAdmin(req.user);
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (req.role) where.push(`role = $${params.push(req.role)}`);
+    if (req.status) where.push(`status = $${params.push(req.status)}`);
+    const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const order = req.sort_order === 'asc' ? 'ASC' : 'DESC';
+    const page = Math.max(1, req.page ?? 1);
+    const per = Math.min(100, Math.max(1, req.items_per_page ?? 10));
+    const [rows, count]: [UserRow[], Array<{ n: string }>] = await Promise.all([
+      this.db.query(`SELECT ${USER_COLUMNS} FROM users.users ${filter} ORDER BY created_at ${order}, id ${order} LIMIT ${per} OFFSET ${(page - 1) * per}`, params),
+      this.db.query(`SELECT count(*) AS n FROM users.users ${filter}`, params),
+    ]);
+    return paginate(rows.map(toSummary), page, per, Number(count[0].n));
+  }
+
+  /**
+   * An admin changes a user's role, flags and limits. A new role brings that role's defaults,
+   * then any flag or limit given in the same request overrides them.
+   */
+  async updatePermissions(req: UpdatePermissionsRequest): Promise<UserPermissions> {
+    this.assertAdmin(req.user);
+    const c = req.changes ?? {};
+    if (typeof req.user_id !== 'string' || !USER_ID.test(req.user_id)) throw AppError.notFound(ExtraErrorCode.USER_NOT_FOUND, 'user', { user_id: req.user_id });
+    const row = await this.db.transaction(async (m) => {
+      const found: UserRow[] = await m.query(`SELECT ${USER_COLUMNS} FROM users.users WHERE id = $1 FOR UPDATE`, [req.user_id]);
+      if (!found[0]) throw AppError.notFound(ExtraErrorCode.USER_NOT_FOUND, 'user', { user_id: req.user_id });
+      const next: Omit<UserPermissions, 'user_id'> = { ...toPermissions(found[0]) };
+      if (c.role) Object.assign(next, ROLE_DEFAULT_PERMISSIONS[c.role], { role: c.role });
+      if (c.permissions) next.permissions = [...new Set(c.permissions)];
+      for (const k of FLAGS) if (typeof c[k] === 'boolean') next[k] = c[k] as boolean;
+      for (const k of LIMITS) if (typeof c[k] === 'number') next[k] = c[k] as number;
+      if (req.user_id === req.user.user_id && !isAdmin({ ...req.user, role: next.role, permissions: { ...next, user_id: req.user_id } })) {
+        throw AppError.conflict(ErrorCode.CONFLICT, 'Administrators cannot remove their own right to manage users');
+      }
+      const rows = returned<UserRow>(await m.query(
+        `UPDATE users.users SET role = $2, permissions = $3, can_generate_videos = $4, can_upload_files = $5, can_access_premium_features = $6,
+           can_view_all_jobs = $7, can_cancel_any_job = $8, can_access_system_metrics = $9, max_concurrent_jobs = $10, max_daily_jobs = $11,
+           max_file_size_mb = $12, updated_at = now()
+         WHERE id = $1 RETURNING ${USER_COLUMNS}`,
+        [
+          req.user_id,
+          next.role,
+          next.permissions,
+          next.can_generate_videos,
+          next.can_upload_files,
+          next.can_access_premium_features,
+          next.can_view_all_jobs,
+          next.can_cancel_any_job,
+          next.can_access_system_metrics,
+          next.max_concurrent_jobs,
+          next.max_daily_jobs,
+          next.max_file_size_mb,
+        ],
+      ));
+      return rows[0];
+    });
+    this.changed(row.id);
+    return toPermissions(row);
+  }
+
+  /** An admin activates, deactivates or suspends a user; every gateway drops its cached copy. */
+  async updateStatus(req: UpdateStatusRequest): Promise<UserDetail> {
+    this.assertAdmin(req.user);
+    if (![UserStatus.ACTIVE, UserStatus.INACTIVE, UserStatus.SUSPENDED].includes(req.status)) {
+      throw AppError.validation([{ field: 'status', code: 'INVALID_ENUM', message: 'status must be one of: active, inactive, suspended' }]);
+    }
+    if (req.user_id === req.user.user_id && req.status !== UserStatus.ACTIVE) {
+      throw AppError.conflict(ErrorCode.CONFLICT, 'Administrators cannot deactivate or suspend themselves');
+    }
+    await this.find(req.user_id);
+    const rows = returned<UserRow>(await this.db.query(`UPDATE users.users SET status = $2, updated_at = now() WHERE id = $1 RETURNING ${USER_COLUMNS}`, [req.user_id, req.status]));
+    this.changed(req.user_id);
+    return toDetail(rows[0]);
+  }
+
+  /** Clerk deleted the account: the row stays (jobs and videos refer to it) but is inactive and without personal data. */
+  async markDeleted(id: string, clerkUpdatedAt?: number): Promise<boolean> {
+    const rows = returned<{ id: string }>(await this.db.query(
+      `UPDATE users.users SET status = 'inactive', deleted_at = COALESCE(deleted_at, now()), updated_at = now(), username = NULL,
+         full_name = 'Deleted user', email = NULL, image_url = NULL, clerk_updated_at = COALESCE($2, clerk_updated_at)
+       WHERE id = $1 RETURNING id`,
+      [id, clerkUpdatedAt ?? null],
+    ));
+    if (rows.length) this.changed(id);
+    return rows.length > 0;
+  }
+
+  /** The last Clerk `updated_at` applied to this user, if any. */
+  async clerkUpdatedAt(id: string): Promise<number | null> {
+    const rows: Array<{ clerk_updated_at: string | null }> = await this.db.query(`SELECT clerk_updated_at FROM users.users WHERE id = $1`, [id]);
+    return rows[0]?.clerk_updated_at ? Number(rows[0].clerk_updated_at) : null;
+  }
+
+  changed(userId: string): void {
+    this.nats.publish(UsersEvents.updated, { user_id: userId });
+  }
+}
