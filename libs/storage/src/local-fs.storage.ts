@@ -41,7 +41,8 @@ export class LocalFsStorage implements BlobStorage {
       },
     });
     try {
-      await pipeline(Buffer.isBuffer(body) ? Readable.from([body]) : body, meter, createWriteStream(tmp));
+      // A 1 MiB write buffer lets chunks that arrive while a write is under way go out together (writev).
+      await pipeline(Buffer.isBuffer(body) ? Readable.from([body]) : body, meter, createWriteStream(tmp, { highWaterMark: 1024 * 1024 }));
       await mkdir(dirname(target), { recursive: true });
       await rename(tmp, target);
     } catch (err) {
