@@ -173,17 +173,32 @@ describe('files: streamed uploads, type sniffing, limits, signed links', () => {
     expect(await fileCount()).toBe(before);
   });
 
-  it('cuts an upload off at the caller\'s limit with 413 and keeps nothing partial', async () => {
-    const before = await fileCount();
-    const userDir = join(p.env.STORAGE_DIR, 'files', owner);
+  it('cuts an upload off at the caller\'s limit with 413 and keeps nothing partial; can_upload_files false is 403', async () => {
+    const limited = `lim-${randomUUID().slice(0, 8)}`;
+    const t = await tokenFor(limited);
+    const admin = await tokenFor(`adm-${randomUUID().slice(0, 8)}`, 'admin');
+    expect((await http('GET', `${p.api}/files/stats`, { token: t })).status).toBe(200);
+    const set = await http('PATCH', `${p.api}/users/${limited}/permissions`, { token: admin, body: { max_file_size_mb: 1 } });
+    expect(set.status).toBe(200);
+
+    const within = await upload([{ name: 'file', filename: 'fits.txt', data: Buffer.alloc(1024 * 1024, 0x61) }], t);
+    expect(within.status).toBe(201);
+    const userDir = join(p.env.STORAGE_DIR, 'files', limited);
     const blobsBefore = (await readdir(userDir)).length;
-    // 100 MB is the default user limit; send a little more, streamed.
-    const { body, type } = multipart([{ name: 'file', filename: 'big.txt', data: Buffer.alloc(100 * 1024 * 1024 + 4096, 0x61) }]);
-    const res = await http('POST', `${p.api}/files/upload`, { token, rawBody: body, headers: { 'content-type': type } });
-    expect([res.status, res.body.error.code, res.body.error.details]).toEqual([413, 'FILE_TOO_LARGE', { filename: 'big.txt', max_file_size_mb: 100 }]);
-    expect(await fileCount()).toBe(before);
+    const over = await upload([{ name: 'file', filename: 'big.txt', data: Buffer.alloc(1024 * 1024 + 1, 0x61) }], t);
+    expect([over.status, over.body.error.code, over.body.error.details]).toEqual([413, 'FILE_TOO_LARGE', { filename: 'big.txt', max_file_size_mb: 1 }]);
+    // Well past the limit too (the rest of the body is read and dropped, not stored).
+    const far = await upload([{ name: 'file', filename: 'huge.txt', data: Buffer.alloc(20 * 1024 * 1024, 0x61) }, { name: 'tags', data: 'x' }], t);
+    expect([far.status, far.body.error.code]).toEqual([413, 'FILE_TOO_LARGE']);
+    expect(await fileCount(t)).toBe(1);
     expect((await readdir(userDir)).length).toBe(blobsBefore);
     expect(await readdir(join(p.env.STORAGE_DIR, '.tmp'))).toEqual([]);
+
+    expect((await http('PATCH', `${p.api}/users/${limited}/permissions`, { token: admin, body: { can_upload_files: false } })).status).toBe(200);
+    const refused = await upload([{ name: 'file', filename: 'a.txt', data: 'x' }], t);
+    expect([refused.status, refused.body.error.code]).toEqual([403, 'FORBIDDEN']);
+    const refusedBatch = await upload([{ name: 'files', filename: 'a.txt', data: 'x' }], t, 'batch-upload');
+    expect(refusedBatch.status).toBe(403);
   });
 
   it('keeps nothing of an upload the client abandons half way', async () => {
