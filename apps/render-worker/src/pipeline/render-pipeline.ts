@@ -8,7 +8,7 @@ import { PipelineError } from './pipeline.errors.js';
 import type { ContentAnalysis, Script, ScriptOptions } from './script.model.js';
 import type { ScriptGenerators } from './script-generation/script-generators.js';
 import { toSrt, toVtt } from './subtitles/subtitles.js';
-import { generateThumbnails, thumbnailMoments, type Thumbnail } from './thumbnails/thumbnails.stage.js';
+import { generateThumbnails, stillAt, thumbnailMoments, type Thumbnail } from './thumbnails/thumbnails.stage.js';
 import { resolveTheme } from './video-generation/slide-theme.js';
 import { generateVideo, type RenderedVideo } from './video-generation/video-generation.stage.js';
 
@@ -172,11 +172,12 @@ export class RenderPipeline {
 
     let thumbnails: Thumbnail[] = [];
     if (c.enable_thumbnails !== false) {
+      const moments = thumbnailMoments(script, video.narration.scenes, video.probe.duration || video.narration.duration);
       thumbnails = await stage(PipelineStage.THUMBNAIL_GENERATION, () =>
         generateThumbnails({
           ffmpeg: this.deps.tools.ffmpeg,
-          video: video.path,
-          moments: thumbnailMoments(script, video.narration.scenes, video.probe.duration || video.narration.duration),
+          frames: moments.map((t) => stillAt(video.stills, t)),
+          moments,
           videoWidth: video.quality.width,
           videoHeight: video.quality.height,
           dir: i.dir,

@@ -39,9 +39,20 @@ export function thumbnailMoments(script: Script, scenes: SceneTiming[], duration
   return moments.sort((a, b) => a - b);
 }
 
+/** The still on screen at `t` (stills in order, each shown for its seconds). */
+export function stillAt(stills: Array<{ path: string; seconds: number }>, t: number): string {
+  let end = 0;
+  for (const s of stills) {
+    end += s.seconds;
+    if (t < end) return s.path;
+  }
+  return stills[stills.length - 1].path;
+}
+
 export interface ThumbnailOptions {
   ffmpeg: string;
-  video: string;
+  /** The lossless frame shown at each moment (the slide still): sharper than a decoded frame and no seeking. */
+  frames: string[];
   moments: number[];
   videoWidth: number;
   videoHeight: number;
@@ -49,11 +60,11 @@ export interface ThumbnailOptions {
   signal?: AbortSignal;
 }
 
-/** `thumbnail_generation`: one ffmpeg run seeks to each moment and writes small, medium and large JPEGs. */
+/** `thumbnail_generation`: one ffmpeg run writes each moment's frame as small, medium and large JPEGs. */
 export async function generateThumbnails(o: ThumbnailOptions): Promise<Thumbnail[]> {
   const sizes = Object.entries(THUMBNAIL_WIDTHS) as Array<[ThumbnailSize, number]>;
   const args: string[] = [];
-  o.moments.forEach((t) => args.push('-ss', t.toFixed(3), '-i', o.video));
+  o.frames.forEach((f) => args.push('-i', f));
   const graph: string[] = [];
   const outputs: Thumbnail[] = [];
   const outArgs: string[] = [];
