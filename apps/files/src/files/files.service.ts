@@ -12,6 +12,7 @@ import {
   FieldErrorCode,
   FILE_TAGS_MAX,
   type JobCreatedView,
+  type JobRefRequest,
   JobPriority,
   JobsSubjects,
   JobType,
@@ -159,6 +160,10 @@ export class FilesService {
   async remove(user: AuthContext, fileId: string): Promise<{ file_id: string; deleted: true }> {
     const e = await this.findOwned(user, fileId);
     await this.files.delete({ id: e.id });
+    // Its text job has nothing left to do (a finished one answers 409, which is fine).
+    if (e.textJobId && e.textStatus !== 'done' && e.textStatus !== 'failed') {
+      await this.nats.request(JobsSubjects.cancel, { user, job_id: e.textJobId } satisfies JobRefRequest, { timeoutMs: 3000 }).catch(() => undefined);
+    }
     await this.storage.delete(e.storageKey).catch((err: Error) => this.logger.warn(`Bytes of ${e.id} not removed: ${err.message}`));
     this.nats.publish(FilesEvents.deleted, { file_id: e.id, user_id: e.userId });
     return { file_id: e.id, deleted: true };
