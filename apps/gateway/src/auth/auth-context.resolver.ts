@@ -61,6 +61,8 @@ export class AuthContextResolver implements OnModuleInit, OnModuleDestroy {
   evict(userId: string | undefined): void {
     if (typeof userId !== 'string') return;
     this.cache.delete(userId);
+    // Only answers in flight compare generations; the map can be dropped when nothing is cached.
+    if (this.generation.size > 100_000 && this.inflight.size === 0) this.generation.clear();
     this.generation.set(userId, (this.generation.get(userId) ?? 0) + 1);
   }
 

@@ -157,8 +157,8 @@ export class UsersService {
     if (req.status) where.push(`status = $${params.push(req.status)}`);
     const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const order = req.sort_order === 'asc' ? 'ASC' : 'DESC';
-    const page = Math.max(1, req.page ?? 1);
-    const per = Math.min(100, Math.max(1, req.items_per_page ?? 10));
+    const page = Number.isInteger(req.page) && req.page > 0 ? req.page : 1;
+    const per = Number.isInteger(req.items_per_page) ? Math.min(100, Math.max(1, req.items_per_page)) : 10;
     const [rows, count]: [UserRow[], Array<{ n: string }>] = await Promise.all([
       this.db.query(`SELECT ${USER_COLUMNS} FROM users.users ${filter} ORDER BY created_at ${order}, id ${order} LIMIT ${per} OFFSET ${(page - 1) * per}`, params),
       this.db.query(`SELECT count(*) AS n FROM users.users ${filter}`, params),
