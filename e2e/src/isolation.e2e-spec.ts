@@ -126,7 +126,6 @@ describe('isolation between users, on every route', () => {
     ]);
     for (const l of lists) {
       expect(l.status).toBe(200);
-      expect(l.body.data.items.length).toBeGreaterThan(-1);
       expect(JSON.stringify(l.body)).not.toMatch(/iso-alice|alice-notes/);
       for (const id of [jobId, openJobId, videoId, fileId]) expect(l.text).not.toContain(id);
     }

@@ -129,6 +129,9 @@ describe('users service over NATS (real PostgreSQL and NATS)', () => {
     const gone = await client.request<UserSummary>(UsersSubjects.get, { user: admin, user_id: 'user_clerk1' });
     expect(gone).toMatchObject({ status: 'inactive', full_name: 'Deleted user' });
     expect(gone.email).toBeUndefined();
+    // A token still in flight does not bring the profile or the account back.
+    expect((await resolve({ sub: 'user_clerk1', name: 'Grace', email: 'grace@example.com' })).context.status).toBe('inactive');
+    expect(await client.request(UsersSubjects.get, { user: admin, user_id: 'user_clerk1' })).toMatchObject({ full_name: 'Deleted user', status: 'inactive' });
   });
 
   it('never grants more than the limit of a window, however many replicas reserve at once', async () => {

@@ -106,6 +106,7 @@ export class UsersService {
          updated_at = CASE WHEN (COALESCE(EXCLUDED.username, u.username), COALESCE($3, u.full_name), COALESCE(EXCLUDED.email, u.email),
              COALESCE(EXCLUDED.image_url, u.image_url), COALESCE($6, u.email_verified))
            IS DISTINCT FROM (u.username, u.full_name, u.email, u.image_url, u.email_verified) THEN now() ELSE u.updated_at END
+       WHERE u.deleted_at IS NULL
        RETURNING ${USER_COLUMNS}`,
       [
         f.id,
@@ -130,7 +131,8 @@ export class UsersService {
         opts.clerkUpdatedAt ?? null,
       ],
     );
-    return rows[0];
+    // A user deleted in Clerk keeps its cleared profile and inactive status.
+    return rows[0] ?? (await this.find(f.id));
   }
 
   private assertAdmin(user: AuthContext): void {
