@@ -42,6 +42,7 @@ export class AuthContextResolver implements OnModuleInit, OnModuleDestroy {
   private readonly generation = new Map<string, number>();
   private subs: Subscription[] = [];
   private warnedFallback = false;
+  private lastRefreshWarn = 0;
 
   constructor(
     private readonly nats: NatsClient,
@@ -82,7 +83,11 @@ export class AuthContextResolver implements OnModuleInit, OnModuleDestroy {
     const now = Date.now();
     if (hit && hit.freshUntil > now) return hit.reply;
     if (hit && hit.staleUntil > now) {
-      this.refresh(claims, requestId).catch((err: Error) => this.logger.warn(`Refreshing ${claims.sub} failed: ${err.message}`));
+      this.refresh(claims, requestId).catch((err: Error) => {
+        if (now - this.lastRefreshWarn < 10_000) return;
+        this.lastRefreshWarn = now;
+        this.logger.warn(`Refreshing cached callers failed (serving them as they were): ${err.message}`);
+      });
       return hit.reply;
     }
     return this.refresh(claims, requestId);
