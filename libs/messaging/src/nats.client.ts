@@ -11,6 +11,9 @@ export interface MessagingOptions {
   timeoutMs: number;
 }
 
+/** Told of every request's outcome (the observability lib turns it into a histogram). */
+export type RequestObserver = (subject: string, outcome: 'ok' | 'error' | 'unavailable', seconds: number) => void;
+
 export interface RequestOptions {
   timeoutMs?: number;
   requestId?: string;
@@ -20,6 +23,7 @@ export interface RequestOptions {
 @Injectable()
 export class NatsClient implements OnApplicationShutdown {
   private readonly logger = new Logger('NatsClient');
+  private observer?: RequestObserver;
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
@@ -28,6 +32,10 @@ export class NatsClient implements OnApplicationShutdown {
 
   get connection(): NatsConnection {
     return this.nc;
+  }
+
+  observeRequests(observer: RequestObserver): void {
+    this.observer = observer;
   }
 
   /**
@@ -42,6 +50,7 @@ export class NatsClient implements OnApplicationShutdown {
       h.set('x-request-id', opts.requestId);
     }
     let reply: WireReply<T>;
+    const started = performance.now();
     try {
       const msg = await this.nc.request(this.options.subjectPrefix + subject, JSON.stringify(payload ?? null), {
         timeout: opts.timeoutMs ?? this.options.timeoutMs,
@@ -49,10 +58,12 @@ export class NatsClient implements OnApplicationShutdown {
       });
       reply = msg.json<WireReply<T>>();
     } catch (err) {
+      this.observer?.(subject, 'unavailable', (performance.now() - started) / 1000);
       if (err instanceof AppError) throw err;
       this.logger.warn(`Request ${subject} failed: ${(err as Error).message}`);
       throw AppError.unavailable(service);
     }
+    this.observer?.(subject, reply.e ? 'error' : 'ok', (performance.now() - started) / 1000);
     if (reply.e) throw AppError.fromWire(reply.e);
     return reply.d as T;
   }

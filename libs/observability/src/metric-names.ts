@@ -4,7 +4,6 @@
  */
 export const MetricNames = {
   httpRequestDuration: 'http_request_duration_seconds',
-  httpRequests: 'http_requests_total',
   natsHandlerDuration: 'nats_handler_duration_seconds',
   natsRequestDuration: 'nats_client_request_duration_seconds',
   jobsCreated: 'jobs_created_total',

@@ -1,11 +1,13 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { BaseConfig } from '@vgp/config';
+import { NatsClient } from '@vgp/messaging';
 import { HealthChecksRegistry } from './health-checks.registry.js';
 import { HealthDetailsRegistry } from './health-details.registry.js';
 import { HealthPingResponder } from './health-ping.responder.js';
 import { HealthReportService } from './health-report.service.js';
 import { HealthController } from './health.controller.js';
+import { MetricNames } from './metric-names.js';
 import { MetricsController } from './metrics.controller.js';
 import { MetricsService, SERVICE_IDENTITY, type ServiceIdentity } from './metrics.service.js';
 import { ReadinessService } from './readiness.service.js';
@@ -25,7 +27,16 @@ export class ObservabilityModule {
       controllers: [HealthController, MetricsController],
       providers: [
         { provide: SERVICE_IDENTITY, inject: [BaseConfig], useFactory: (c: BaseConfig): ServiceIdentity => ({ service, version: c.APP_VERSION }) },
-        { provide: MetricsService, inject: [SERVICE_IDENTITY], useFactory: (id: ServiceIdentity) => new MetricsService(id) },
+        {
+          provide: MetricsService,
+          inject: [SERVICE_IDENTITY, NatsClient],
+          useFactory: (id: ServiceIdentity, nats: NatsClient) => {
+            const metrics = new MetricsService(id);
+            const requests = metrics.histogram(MetricNames.natsRequestDuration, 'Requests this service made to others over NATS, by subject and outcome', ['subject', 'outcome']);
+            nats.observeRequests((subject, outcome, seconds) => requests.observe({ subject, outcome }, seconds));
+            return metrics;
+          },
+        },
         { provide: SERVICE_INSTANCE, useFactory: () => createServiceInstance() },
         HealthChecksRegistry,
         HealthDetailsRegistry,

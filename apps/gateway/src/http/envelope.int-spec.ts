@@ -100,5 +100,7 @@ describe('gateway envelope and edge errors', () => {
     expect((await http('GET', `${gw.url}/health/ready`)).status).toBe(200);
     const metrics = await http('GET', `${gw.url}/metrics`);
     expect(metrics.text).toMatch(/http_request_duration_seconds_count\{service="gateway",version="[^"]+",method="POST",route="\/api\/v1\/videos\/generate",status_code="422"\}/);
+    // Requests to other services: the create above found no jobs service (no responder).
+    expect(metrics.text).toMatch(/^nats_client_request_duration_seconds_count\{(?=[^}]*subject="jobs\.v1\.job\.create")(?=[^}]*outcome="unavailable")[^}]*\} [1-9]/m);
   });
 });

@@ -22,6 +22,7 @@ import { JobsConfig } from '../jobs.config.js';
 import { EstimatesService } from './estimates.service.js';
 import { type JobRow, toCreatedView } from './job-row.js';
 import { JobsDb, type Queryable } from './jobs.db.js';
+import { JobsMetrics } from './jobs.metrics.js';
 import { ListCountCache } from './list-count.cache.js';
 
 const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
@@ -96,6 +97,7 @@ export class JobCreationService {
     private readonly estimates: EstimatesService,
     private readonly nats: NatsClient,
     private readonly counts: ListCountCache,
+    private readonly metrics: JobsMetrics,
   ) {
     this.models = new Set(config.SCRIPT_MODELS.split(','));
   }
@@ -184,6 +186,7 @@ export class JobCreationService {
     });
     if (out.prior) return this.batchView(out.prior);
     const rows = out.rows ?? [];
+    this.metrics.recordCreated(rows);
     this.wake(rows.slice(1));
     return { batch_id: batchId, parent_job: toCreatedView(rows[0]), job_ids: rows.slice(1).map((r) => r.id) };
   }
@@ -210,7 +213,10 @@ export class JobCreationService {
       const [row] = await this.insert(c, [job]);
       return { row, created: true };
     });
-    if (out.created) this.wake([out.row]);
+    if (out.created) {
+      this.metrics.recordCreated([out.row]);
+      this.wake([out.row]);
+    }
     return toCreatedView(out.row);
   }
 
@@ -271,6 +277,7 @@ export class JobCreationService {
     });
     outcome.accepted.forEach((p, i) => p.resolve(toCreatedView(outcome.rows[i])));
     for (const [p, err] of outcome.refused) p.reject(err);
+    this.metrics.recordCreated(outcome.rows);
     this.wake(outcome.rows);
   }
 

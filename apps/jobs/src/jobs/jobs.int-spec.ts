@@ -346,5 +346,11 @@ describe('jobs service over NATS (real PostgreSQL and NATS)', () => {
     const s = await client.request<JobStatsView>(JobsSubjects.stats, { window_minutes: 60 });
     expect(s).toMatchObject({ window_minutes: 60, queue_length: 1, stuck_jobs: 0, jobs_by_status: { completed: expect.any(Number) } });
     expect(s.success_rate_percent).toBeGreaterThan(0);
+
+    // The same figures on /metrics: queue depth by priority and created jobs by type.
+    const metrics = await (await fetch(`${svc.url}/metrics`)).text();
+    expect(metrics).toMatch(/^jobs_queue_depth\{(?=[^}]*service="jobs")(?=[^}]*priority="urgent")[^}]*\} 1$/m);
+    expect(metrics).toMatch(/^jobs_stuck\{[^}]*\} 0$/m);
+    expect(metrics).toMatch(/^jobs_created_total\{(?=[^}]*job_type="video_generation")(?=[^}]*priority="urgent")[^}]*\} [1-9]\d*$/m);
   });
 });

@@ -7,6 +7,7 @@ import { JobEntity } from './job.entity.js';
 import { JobEventsRecorder } from './job-events.recorder.js';
 import { JobsDb } from './jobs.db.js';
 import { JobsHandler } from './jobs.handler.js';
+import { JobsMetrics } from './jobs.metrics.js';
 import { JobsService } from './jobs.service.js';
 import { ListCountCache } from './list-count.cache.js';
 import { SchedulerService } from './scheduler.service.js';
@@ -15,7 +16,7 @@ import { WorkerHandler } from './worker.handler.js';
 @Module({
   imports: [TypeOrmModule.forFeature([JobEntity])],
   controllers: [JobsHandler, WorkerHandler],
-  providers: [JobsDb, ListCountCache, JobEventsRecorder, EstimatesService, BatchProgressService, JobCreationService, JobsService, SchedulerService],
+  providers: [JobsDb, ListCountCache, JobEventsRecorder, EstimatesService, BatchProgressService, JobsMetrics, JobCreationService, JobsService, SchedulerService],
   exports: [JobsService, SchedulerService],
 })
 export class JobsModule {}
