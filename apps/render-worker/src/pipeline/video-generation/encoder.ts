@@ -39,7 +39,9 @@ const x264 = (q: QualityProfile): string[] => [
   '-c:v', 'libx264', '-preset', q.preset, '-crf', String(q.crf), '-maxrate', `${q.maxrateK}k`, '-bufsize', `${q.maxrateK * 2}k`,
   '-pix_fmt', 'yuv420p', '-g', String(q.fps * 5),
 ];
-const aac = (q: QualityProfile): string[] => ['-c:a', 'aac', '-b:a', `${q.audioK}k`, '-ac', '1'];
+// The native encoder's default "twoloop" coder costs 1.6 s per minute of speech, serially in
+// ffmpeg's main loop; "fast" is 4x quicker and transparent for speech at these rates.
+const aac = (q: QualityProfile): string[] => ['-c:a', 'aac', '-aac_coder', 'fast', '-b:a', `${q.audioK}k`, '-ac', '1'];
 
 /** Container and codecs per `output_format`: every one a valid file of its kind. */
 export const FORMAT_PROFILES: Record<VideoFormat, FormatProfile> = {
@@ -126,7 +128,7 @@ export function encodeArgs(o: Omit<EncodeOptions, 'ffmpeg' | 'stills' | 'signal'
   return args;
 }
 
-const AUDIO_FLAGS = new Set(['-c:a', '-b:a', '-ac', '-ar']);
+const AUDIO_FLAGS = new Set(['-c:a', '-aac_coder', '-b:a', '-ac', '-ar']);
 function isAudioArg(all: string[], i: number): boolean {
   return AUDIO_FLAGS.has(all[i]) || (i > 0 && AUDIO_FLAGS.has(all[i - 1]));
 }
