@@ -81,7 +81,7 @@ export async function mintToken(userId, { role = 'user', name, email, expiresIn 
 /** The gateway settings that trust the local key. */
 export const localAuthEnv = () => ({ CLERK_ISSUER: LOCAL_ISSUER, AUTH_LOCAL_JWKS_PATH: LOCAL_JWKS_PATH });
 
-if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const args = process.argv.slice(2);
   const opts = {};
   const positional = [];
