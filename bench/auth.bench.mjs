@@ -29,11 +29,12 @@ const infra = await createTestInfra('benchauth');
 const nats = await PrivateNatsServer.start();
 const env = { ...infra.env, NATS_URL: nats.url, LOG_LEVEL: 'error', AUTH_USERS_OPTIONAL: 'false' };
 const high = { RATE_LIMIT_USER: '10000000', RATE_LIMIT_ANONYMOUS: '10000000' };
-const users = await spawnService('users', env);
-const [gwOn, gwOff] = await Promise.all([
-  spawnService('gateway', { ...env, ...high, RATE_LIMIT_ENABLED: 'true' }),
-  spawnService('gateway', { ...env, ...high, RATE_LIMIT_ENABLED: 'false' }),
-]);
+const started = [];
+const spawnKept = async (name, e) => {
+  const s = await spawnService(name, e);
+  started.push(s);
+  return s;
+};
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 function get(base, path, token) {
@@ -61,6 +62,12 @@ async function alternate(n, a, b) {
 }
 
 try {
+  await spawnKept('users', env);
+  const [gwOn, gwOff] = await Promise.all([
+    spawnKept('gateway', { ...env, ...high, RATE_LIMIT_ENABLED: 'true' }),
+    spawnKept('gateway', { ...env, ...high, RATE_LIMIT_ENABLED: 'false' }),
+  ]);
+
   // 1. The check itself, in process, against the real shared store.
   const nc = await connectNats({ servers: nats.url, name: 'bench' });
   const client = new NatsClient(nc, { subjectPrefix: infra.subjectPrefix, timeoutMs: 2000 });
@@ -120,8 +127,8 @@ try {
   await nc.close();
 } finally {
   agent.destroy();
-  await Promise.all([gwOn.stop(), gwOff.stop()]);
-  await users.stop();
+  // Services that did start are stopped even when another did not.
+  await Promise.all(started.map((s) => s.stop()));
   await nats.down();
   await infra.cleanup();
 }
