@@ -80,7 +80,8 @@ export class JobRunner {
         onStageDone: (s, seconds) => this.metrics.stageDuration.observe({ stage: s }, seconds),
       });
       stage = 'upload';
-      reporter.report({ stage: PipelineStage.SUBTITLE_GENERATION, percentage: 97, stagesCompleted: result.stagesCompleted, message: 'Uploading the video', details: { notes: result.notes } });
+      // Still within the last stage that ran (a switched-off stage is never named).
+      reporter.report({ stage: result.stagesCompleted[result.stagesCompleted.length - 1], percentage: 97, stagesCompleted: result.stagesCompleted, message: 'Uploading the video', details: { notes: result.notes } });
       const request = await this.upload(job, result, uploaded, signal);
       const videoId = await this.jobs.recordVideo(request);
       recorded = true;
