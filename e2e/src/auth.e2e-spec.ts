@@ -29,6 +29,8 @@ describe('users, auth routes, status enforcement and shared rate limits (two gat
         RATE_LIMIT_MODERATOR: String(MODERATOR_LIMIT),
         RATE_LIMIT_ANONYMOUS: String(ANONYMOUS_LIMIT),
         RPC_TIMEOUT_MS: '2000',
+        // The test client plays the proxy in front of the gateways: its X-Forwarded-For is believed.
+        TRUST_PROXY: '127.0.0.1',
       },
       ['users', 'gateway'],
     );
@@ -171,6 +173,16 @@ describe('users, auth routes, status enforcement and shared rate limits (two gat
     expect(otherIp.headers.get('x-ratelimit-limit')).toBe(String(ANONYMOUS_LIMIT));
     const unauthorized = await http('GET', `${apiB}/auth/me`, { headers: { 'x-forwarded-for': '203.0.113.8' } });
     expect([unauthorized.status, unauthorized.headers.get('x-ratelimit-remaining')]).toEqual([401, String(ANONYMOUS_LIMIT - 2)]);
+    // A direct client's own X-Forwarded-For is not believed by a gateway that trusts no proxy.
+    const direct = await spawnService('gateway', { ...p.env, TRUST_PROXY: 'false' });
+    try {
+      const spoofed = await Promise.all(['198.51.100.1', '198.51.100.2'].map((ip) => http('GET', `${direct.url}/api/v1/auth/status`, { headers: { 'x-forwarded-for': ip } })));
+      // Both counted against the one real address (loopback): consecutive remainders, not two fresh windows.
+      const remaining = spoofed.map((r) => Number(r.headers.get('x-ratelimit-remaining'))).sort((x, y) => x - y);
+      expect(remaining[1] - remaining[0]).toBe(1);
+    } finally {
+      await direct.stop();
+    }
     // Probes and metrics are not limited.
     expect((await http('GET', `${a.url}/health/live`, { headers })).headers.get('x-ratelimit-limit')).toBeNull();
   });

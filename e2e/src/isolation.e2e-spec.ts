@@ -214,6 +214,15 @@ describe('isolation between users, on every route', () => {
       expect([method, path, r.status, r.body?.error?.code]).toEqual([method, path, 403, 'FORBIDDEN']);
     }
     expect((await upload(suspended, 'x.txt')).status).toBe(403);
+    // The WebSocket upgrade bypasses the HTTP guard: it checks the account status itself.
+    const socket = new WebSocket(`${api.replace('http', 'ws')}/ws`, { headers: { authorization: `Bearer ${suspended}` } });
+    const answer = await new Promise<string>((r) => {
+      socket.once('unexpected-response', (_req, res) => r(String(res.statusCode)));
+      socket.once('open', () => r('open'));
+      socket.once('error', () => r('error'));
+    });
+    socket.terminate();
+    expect(answer).toBe('403');
     expect((await http('GET', `${api}/auth/me`, { token: suspended })).status).toBe(200);
     expect((await http('GET', `${api}/auth/status`, { token: suspended })).body.data).toMatchObject({ authenticated: true, status: 'suspended' });
   });

@@ -1,5 +1,5 @@
 import { BaseConfig, ToBoolean, ToInt, ToList } from '@vgp/config';
-import { Equals, IsArray, IsBoolean, IsInt, IsString, IsUrl, Max, Min, MinLength, NotEquals, ValidateIf } from 'class-validator';
+import { Equals, IsArray, IsBoolean, IsInt, IsString, IsUrl, Matches, Max, Min, MinLength, NotEquals, ValidateIf } from 'class-validator';
 
 /** Development default of FILES_SIGNING_SECRET; refused in production. */
 const DEV_FILES_SIGNING_SECRET = 'dev-only-files-signing-secret-change-me';
@@ -14,6 +14,16 @@ export class GatewayConfig extends BaseConfig {
   /** Absolute base of links the API hands out (download, thumbnail and signed URLs). */
   @IsUrl({ require_tld: false, require_protocol: true })
   PUBLIC_BASE_URL = 'http://localhost:3000';
+
+  /**
+   * Which proxies' `X-Forwarded-For` to believe for the client address (per-IP rate limits):
+   * `false` (none), a hop count, or addresses/CIDRs (`10.0.0.0/8,127.0.0.1`). `true` would let
+   * any client choose its address: refused.
+   */
+  @Matches(/^(false|\d{1,2}|loopback|linklocal|uniquelocal|[0-9a-fA-F.:/]+(\s*,\s*[0-9a-fA-F.:/]+)*)$/, {
+    message: 'TRUST_PROXY must be false, a hop count, or addresses/CIDRs separated by commas',
+  })
+  TRUST_PROXY = 'false';
 
   /** Issuer of the Clerk instance (`iss` of its session tokens), e.g. `https://clerk.example.com`. Required in production. */
   @ValidateIf((c: GatewayConfig) => c.NODE_ENV === 'production' || c.CLERK_ISSUER !== '')

@@ -12,13 +12,23 @@ import { ApiValidationPipe } from './http/validation.pipe.js';
 
 export const API_PREFIX = 'api/v1';
 
+/** `TRUST_PROXY` as Fastify takes it: off, a hop count, or the trusted addresses. */
+export function trustProxy(value: string): boolean | string | ((address: string, hop: number) => boolean) {
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    return (_address, hop) => hop < hops;
+  }
+  return value.replace(/\s+/g, '');
+}
+
 /** Fastify settings of the edge: body limit, request ids kept from sane client headers. */
 export function gatewayFastifyOptions(config: GatewayConfig): FastifyServerOptions {
   return {
     bodyLimit: config.BODY_LIMIT_BYTES,
     genReqId: (req) => resolveRequestId(req.headers['x-request-id']),
     requestIdHeader: false,
-    trustProxy: true,
+    trustProxy: trustProxy(config.TRUST_PROXY),
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
   };
 }

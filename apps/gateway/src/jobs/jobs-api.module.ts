@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module.js';
+import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 import { JobEventsHub } from './job-events.hub.js';
 import { JobsWebSocketServer } from './jobs-websocket.server.js';
 import { JobsController } from './jobs.controller.js';
@@ -8,7 +9,7 @@ import { VideoJobsController } from './video-jobs.controller.js';
 
 /** Job routes of the API: creation, status, lists, cancellation, quotas, live events (SSE and WebSocket). */
 @Module({
-  imports: [AuthModule],
+  imports: [AuthModule, RateLimitModule],
   controllers: [VideoJobsController, JobsController, QuotaController, QueueStatusController],
   providers: [JobEventsHub, JobsWebSocketServer],
 })

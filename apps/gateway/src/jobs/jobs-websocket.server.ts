@@ -6,8 +6,9 @@ import { MetricNames, MetricsService } from '@vgp/observability';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer } from 'ws';
-import { AuthContextResolver } from '../auth/auth-context.resolver.js';
-import { TokenVerifier } from '../auth/token-verifier.js';
+import { AuthService } from '../auth/auth.service.js';
+import { GatewayConfig } from '../gateway.config.js';
+import { RateLimitService } from '../rate-limit/rate-limit.service.js';
 import { JobEventsHub } from './job-events.hub.js';
 import { JobEventStream } from './job-event-stream.js';
 
@@ -24,8 +25,9 @@ interface ClientMessage {
 
 /**
  * `GET /ws` (also `/api/v1/ws`): the same job events as SSE over one WebSocket, per-job
- * subscriptions. The token (Authorization header, or `?token=` for browsers) is checked with the
- * same verifier and resolver as the HTTP guard; each subscription is authorised by the jobs
+ * subscriptions. The token (Authorization header, or `?token=` for browsers) is checked as by the
+ * HTTP guard (account status included) and the upgrade counts against the caller's rate limit,
+ * since it does not pass through Fastify's hooks; each subscription is authorised by the jobs
  * service (another user's job answers JOB_NOT_FOUND).
  */
 @Injectable()
@@ -37,8 +39,9 @@ export class JobsWebSocketServer implements OnApplicationBootstrap, OnApplicatio
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
-    private readonly verifier: TokenVerifier,
-    private readonly resolver: AuthContextResolver,
+    private readonly auth: AuthService,
+    private readonly rateLimit: RateLimitService,
+    private readonly config: GatewayConfig,
     private readonly nats: NatsClient,
     private readonly hub: JobEventsHub,
     private readonly metrics: MetricsService,
@@ -63,10 +66,19 @@ export class JobsWebSocketServer implements OnApplicationBootstrap, OnApplicatio
       const m = BEARER.exec(req.headers.authorization ?? '');
       const token = m?.[1] ?? url.searchParams.get('token');
       if (!token) throw new AppError('UNAUTHORIZED', 401, 'Authentication is required');
-      user = await this.resolver.resolve(await this.verifier.verify(token));
+      user = await this.auth.authenticate(`Bearer ${token}`, 'GET');
+      if (this.config.RATE_LIMIT_ENABLED) {
+        const d = await this.rateLimit.limiter.consume(`u:${user.user_id}`, this.rateLimit.limitFor(user.role));
+        if (!d.allowed) {
+          const retryAfter = Math.max(1, Math.ceil((d.resetAt - Date.now()) / 1000));
+          throw new AppError('RATE_LIMIT_EXCEEDED', 429, 'Too many requests', { retry_after: retryAfter });
+        }
+      }
     } catch (err) {
       const status = err instanceof AppError ? err.status : 401;
-      socket.end(`HTTP/1.1 ${status} ${status === 403 ? 'Forbidden' : 'Unauthorized'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      const reason: Record<number, string> = { 403: 'Forbidden', 429: 'Too Many Requests', 503: 'Service Unavailable' };
+      const retry = err instanceof AppError && err.details?.retry_after ? `Retry-After: ${err.details.retry_after}\r\n` : '';
+      socket.end(`HTTP/1.1 ${status} ${reason[status] ?? 'Unauthorized'}\r\n${retry}Connection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => this.serve(ws, user));
