@@ -168,6 +168,8 @@ describe('users, auth routes, status enforcement and shared rate limits (two gat
     for (let i = 0; i < ANONYMOUS_LIMIT + 2; i++) results.push(await http('GET', `${apiA}/auth/status`, { headers }));
     expect(results.map((r) => r.status)).toEqual([...Array(ANONYMOUS_LIMIT).fill(200), 429, 429]);
     expect(results[3].headers.get('x-ratelimit-remaining')).toBe(String(ANONYMOUS_LIMIT - 4));
+    const refusedMetric = (await http('GET', `${a.url}/metrics`)).text;
+    expect(refusedMetric).toMatch(/^gateway_rate_limited_total\{(?=[^}]*caller="anonymous")[^}]*\} [2-9]\d*$/m);
     const otherIp = await http('GET', `${apiB}/does-not-exist`, { headers: { 'x-forwarded-for': '203.0.113.8' } });
     expect(otherIp.status).toBe(404);
     expect(otherIp.headers.get('x-ratelimit-limit')).toBe(String(ANONYMOUS_LIMIT));

@@ -2,6 +2,8 @@ import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { AppError, ErrorCode, type RateLimitReserveReply, UserRole, UsersSubjects } from '@vgp/contracts';
 import { NatsClient } from '@vgp/messaging';
+import { MetricNames, MetricsService } from '@vgp/observability';
+import type { Counter } from 'prom-client';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AuthContextResolver } from '../auth/auth-context.resolver.js';
 import { TokenVerifier } from '../auth/token-verifier.js';
@@ -30,6 +32,7 @@ export class RateLimitService implements OnModuleInit {
   private readonly logger = new Logger('RateLimit');
   readonly limiter: RateLimiter;
   private lastWarn = 0;
+  private readonly refused: Counter<'caller'>;
 
   constructor(
     private readonly host: HttpAdapterHost,
@@ -37,7 +40,9 @@ export class RateLimitService implements OnModuleInit {
     private readonly nats: NatsClient,
     private readonly verifier: TokenVerifier,
     private readonly resolver: AuthContextResolver,
+    metrics: MetricsService,
   ) {
+    this.refused = metrics.counter(MetricNames.rateLimited, 'Requests refused with 429 by the rate limit, by kind of caller', ['caller']);
     this.limiter = new RateLimiter((req) => this.nats.request<RateLimitReserveReply>(UsersSubjects.reserveRateLimit, req, { timeoutMs: 1000 }), {
       windowSeconds: config.RATE_LIMIT_WINDOW_SECONDS,
       onStoreError: (err) => {
@@ -55,17 +60,16 @@ export class RateLimitService implements OnModuleInit {
       const url = req.url;
       if (!LIMITED.test(url) || EXEMPT.test(url)) return done();
       const caller = this.identify(req);
-      const decide = (c: Caller) => this.limiter.consume(c.key, c.limit);
-      const finish = (d: RateDecision) => {
-        if (this.apply(req, reply, d)) done();
+      const decide = (c: Caller) => {
+        const d = this.limiter.consume(c.key, c.limit);
+        const finish = (x: RateDecision) => {
+          if (this.apply(req, reply, x, c)) done();
+        };
+        if (d instanceof Promise) d.then(finish, () => done());
+        else finish(d);
       };
-      if (caller instanceof Promise) {
-        caller.then(decide).then(finish, () => done());
-        return;
-      }
-      const d = decide(caller);
-      if (d instanceof Promise) d.then(finish, () => done());
-      else finish(d);
+      if (caller instanceof Promise) caller.then(decide, () => done());
+      else decide(caller);
     });
   }
 
@@ -100,12 +104,13 @@ export class RateLimitService implements OnModuleInit {
   }
 
   /** Sets the headers; answers 429 and returns false when the request is over the limit. */
-  private apply(req: FastifyRequest, reply: FastifyReply, d: RateDecision): boolean {
+  private apply(req: FastifyRequest, reply: FastifyReply, d: RateDecision, caller: Caller): boolean {
     const resetSeconds = Math.ceil(d.resetAt / 1000);
     void reply.header('X-RateLimit-Limit', String(d.limit));
     void reply.header('X-RateLimit-Remaining', String(d.remaining));
     void reply.header('X-RateLimit-Reset', String(resetSeconds));
     if (d.allowed) return true;
+    this.refused.inc({ caller: caller.key.startsWith('ip:') ? 'anonymous' : 'user' });
     const retryAfter = Math.max(1, Math.ceil((d.resetAt - Date.now()) / 1000));
     const err = new AppError(ErrorCode.RATE_LIMIT_EXCEEDED, 429, 'Too many requests. Please try again later.', {
       retry_after: retryAfter,
