@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { TerminusModule } from '@nestjs/terminus';
 import { FileJobsWorker } from './file-jobs.worker.js';
 import { FilesHealth } from './files-health.js';
 import { FileEntity } from './file.entity.js';
@@ -9,7 +8,7 @@ import { FilesService } from './files.service.js';
 import { TextIndexer } from './text-indexer.service.js';
 
 @Module({
-  imports: [TerminusModule, TypeOrmModule.forFeature([FileEntity])],
+  imports: [TypeOrmModule.forFeature([FileEntity])],
   controllers: [FilesHandler],
   providers: [FilesHealth, FilesService, TextIndexer, FileJobsWorker],
   exports: [FilesService, TextIndexer],

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { TerminusModule } from '@nestjs/terminus';
 import { VideosHealth } from './videos-health.js';
 import { VideoEntity } from './video.entity.js';
 import { VideoPurgeService } from './video-purge.service.js';
@@ -8,7 +7,7 @@ import { VideosHandler } from './videos.handler.js';
 import { VideosService } from './videos.service.js';
 
 @Module({
-  imports: [TerminusModule, TypeOrmModule.forFeature([VideoEntity])],
+  imports: [TypeOrmModule.forFeature([VideoEntity])],
   controllers: [VideosHandler],
   providers: [VideosHealth, VideosService, VideoPurgeService],
   exports: [VideosService, VideoPurgeService],
