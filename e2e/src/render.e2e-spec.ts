@@ -77,6 +77,33 @@ describe('render: a real video from topic to download, through the whole platfor
     expect(await srt.text()).toMatch(/^1\n00:00:00,\d{3} --> 00:00:0\d,\d{3}\nWelcome!/);
   });
 
+  it('uses passages from the user\'s own uploaded documents with use_rag, and records which', async () => {
+    const boundary = `----vgp${randomUUID().replace(/-/g, '')}`;
+    const notes = 'Pythagorean triples are whole numbers such as 3, 4 and 5. The hypotenuse of a right triangle is its longest side.';
+    const body = Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="triangle-notes.txt"\r\nContent-Type: text/plain\r\n\r\n${notes}\r\n--${boundary}--\r\n`,
+    );
+    const up = await http('POST', `${p.api}/files/upload`, { token, rawBody: body, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } });
+    expect(up.status).toBe(201);
+    const fileId = up.body.data.file_id ?? up.body.data.id;
+    // Text extraction is a file_processing job of the files service: wait until it is done.
+    await waitFor(
+      async () => {
+        const jobs = await http('GET', `${p.api}/jobs?job_type=file_processing`, { token });
+        const items: Array<{ status: string }> = jobs.body.data?.items ?? [];
+        return items.length > 0 && items.every((j) => j.status === 'completed');
+      },
+      { timeoutMs: 30_000, intervalMs: 250, what: 'text extraction' },
+    );
+    const jobId = await submit({ topic: 'Pythagorean triples', context: 'Whole number sides of a right triangle', quality: 'low', use_rag: true, enable_thumbnails: false, custom_config: { scene_count: 2, sentences_per_scene: 1 } });
+    await waitFor(async () => ((await status(jobId)).status === 'completed' ? true : null), { timeoutMs: 60_000, intervalMs: 250, what: 'the RAG job to complete' });
+    const meta = await http('GET', `${p.api}/videos/jobs/${jobId}/metadata`, { token });
+    const video = await http('GET', `${p.api}/videos/${meta.body.data.video_id}`, { token });
+    expect(video.body.data.custom_metadata.passages_used).toEqual([expect.objectContaining({ file_id: fileId, filename: 'triangle-notes.txt', chunk_index: 0 })]);
+    const logs = await http('GET', `${p.api}/jobs/${jobId}/logs?items_per_page=100`, { token });
+    expect(JSON.stringify(logs.body.data)).toContain('passages_used');
+  });
+
   it('fails content that cannot be generated with CONTENT_GENERATION_FAILED, without retries', async () => {
     const jobId = await submit({ topic: '?!? …', context: '???', quality: 'low' });
     const failed = await waitFor(async () => ((await status(jobId)).status === 'failed' ? status(jobId) : null), { timeoutMs: 30_000, intervalMs: 250 });
