@@ -1,15 +1,7 @@
-import { UserRole } from '@vgp/contracts';
+import type { ResolveClaims } from '@vgp/contracts';
 
-/** What a verified token says about its holder. */
-export interface VerifiedClaims {
-  sub: string;
-  /** Seeds a new user's role only; the users service's stored role is authoritative. */
-  role?: UserRole;
-  email?: string;
-  name?: string;
-  image_url?: string;
-  email_verified?: boolean;
-  username?: string;
+/** What a verified token says about its holder: the claims the users service resolves, and when it expires. */
+export interface VerifiedClaims extends ResolveClaims {
   /** Expiry (seconds since the epoch). */
   exp?: number;
 }

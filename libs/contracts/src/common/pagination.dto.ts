@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsISO8601, IsOptional, Max, Min } from 'class-validator';
 
 export const SORT_ORDERS = ['asc', 'desc'] as const;
 export type SortOrder = (typeof SORT_ORDERS)[number];
@@ -26,4 +26,17 @@ export class PaginationQueryDto {
   @IsOptional()
   @IsIn(SORT_ORDERS, { message: 'sort_order must be "asc" or "desc"' })
   sort_order: SortOrder = 'desc';
+}
+
+/** A page of a list that can be narrowed to a creation time range. */
+export class CreatedRangeQueryDto extends PaginationQueryDto {
+  @ApiPropertyOptional({ format: 'date-time' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'created_after must be an ISO 8601 date-time' })
+  created_after?: string;
+
+  @ApiPropertyOptional({ format: 'date-time' })
+  @IsOptional()
+  @IsISO8601({ strict: true }, { message: 'created_before must be an ISO 8601 date-time' })
+  created_before?: string;
 }

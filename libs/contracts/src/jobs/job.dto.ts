@@ -8,7 +8,6 @@ import {
   IsDefined,
   IsEnum,
   IsIn,
-  IsISO8601,
   IsObject,
   IsOptional,
   IsString,
@@ -16,7 +15,7 @@ import {
   Length,
   ValidateNested,
 } from 'class-validator';
-import { PaginationQueryDto } from '../common/pagination.dto.js';
+import { CreatedRangeQueryDto, PaginationQueryDto } from '../common/pagination.dto.js';
 import { IsStringRecord } from '../common/validators.js';
 import { VideoFormat } from '../videos/video.enums.js';
 import { JobLogLevel, JobPriority, JobStatus, JobType, VideoQuality } from './job.enums.js';
@@ -141,7 +140,7 @@ export type JobSortField = (typeof JOB_SORT_FIELDS)[number];
 const toBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 
 /** Query of `GET /jobs`. */
-export class ListJobsQueryDto extends PaginationQueryDto {
+export class ListJobsQueryDto extends CreatedRangeQueryDto {
   @ApiPropertyOptional({ enum: JobStatus })
   @IsOptional()
   @IsEnum(JobStatus, { message: `status must be one of: ${Object.values(JobStatus).join(', ')}` })
@@ -161,16 +160,6 @@ export class ListJobsQueryDto extends PaginationQueryDto {
   @IsOptional()
   @IsUUID('all', { message: 'batch_id must be a UUID' })
   batch_id?: string;
-
-  @ApiPropertyOptional({ format: 'date-time' })
-  @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'created_after must be an ISO 8601 date-time' })
-  created_after?: string;
-
-  @ApiPropertyOptional({ format: 'date-time' })
-  @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'created_before must be an ISO 8601 date-time' })
-  created_before?: string;
 
   @ApiPropertyOptional({ enum: JOB_SORT_FIELDS, default: 'created_at' })
   @IsOptional()

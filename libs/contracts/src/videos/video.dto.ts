@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsEnum, IsIn, IsInt, IsISO8601, IsOptional, IsString, Length, Max, MaxLength, Min } from 'class-validator';
-import { PaginationQueryDto } from '../common/pagination.dto.js';
+import { ArrayMaxSize, IsArray, IsBoolean, IsEnum, IsIn, IsInt, IsOptional, IsString, Length, Max, MaxLength, Min } from 'class-validator';
+import { CreatedRangeQueryDto } from '../common/pagination.dto.js';
 import { SUBTITLE_FORMATS, type SubtitleFormat, THUMBNAIL_SIZES, type ThumbnailSize, VideoFormat, VideoStatus } from './video.enums.js';
 
 export const VIDEO_TITLE_MAX = 200;
@@ -43,7 +43,7 @@ export const VIDEO_SORT_FIELDS = ['created_at', 'updated_at', 'title', 'file_siz
 export type VideoSortField = (typeof VIDEO_SORT_FIELDS)[number];
 
 /** Query of `GET /videos`. */
-export class ListVideosQueryDto extends PaginationQueryDto {
+export class ListVideosQueryDto extends CreatedRangeQueryDto {
   @ApiPropertyOptional({ enum: [VideoStatus.PROCESSING, VideoStatus.READY, VideoStatus.FAILED] })
   @IsOptional()
   @IsIn([VideoStatus.PROCESSING, VideoStatus.READY, VideoStatus.FAILED], { message: 'status must be one of: processing, ready, failed' })
@@ -59,16 +59,6 @@ export class ListVideosQueryDto extends PaginationQueryDto {
   @IsString({ message: 'tag must be a string' })
   @Length(1, VIDEO_TAG_MAX_LENGTH, { message: `tag must be between 1 and ${VIDEO_TAG_MAX_LENGTH} characters` })
   tag?: string;
-
-  @ApiPropertyOptional({ format: 'date-time' })
-  @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'created_after must be an ISO 8601 date-time' })
-  created_after?: string;
-
-  @ApiPropertyOptional({ format: 'date-time' })
-  @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'created_before must be an ISO 8601 date-time' })
-  created_before?: string;
 
   @ApiPropertyOptional({ enum: VIDEO_SORT_FIELDS, default: 'created_at' })
   @IsOptional()
