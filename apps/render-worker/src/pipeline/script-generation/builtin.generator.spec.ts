@@ -55,6 +55,12 @@ describe('BuiltinScriptGenerator', () => {
     expect(s.scenes.length).toBeGreaterThanOrEqual(4);
   });
 
+  it('takes a number as a topic', async () => {
+    const s = await gen.generate(analyzeContent('1984', 'The novel by George Orwell.', []));
+    expect(s.title).toBe('1984');
+    expect(s.scenes.length).toBeGreaterThanOrEqual(4);
+  });
+
   it('fails with CONTENT_GENERATION_FAILED and suggestions when the topic has no words', async () => {
     const err = await gen.generate(analyzeContent('🙂 ??? <i></i>', '', [])).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PipelineError);

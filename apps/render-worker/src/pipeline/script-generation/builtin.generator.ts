@@ -41,7 +41,8 @@ function fit(narration: string[], count: number | undefined, fillers: string[]):
  */
 export class BuiltinScriptGenerator implements ScriptGenerator {
   async generate(a: ContentAnalysis, opts: ScriptOptions = {}): Promise<Script> {
-    const topicWords = words(a.topic).filter((w) => /\p{L}/u.test(w));
+    // Letters or numbers ("1984" is a topic); punctuation, emoji and markup alone are not.
+    const topicWords = words(a.topic);
     if (!topicWords.length) {
       throw contentGenerationFailed('Topic too vague or inappropriate', ['Be more specific', 'Provide more context'], { topic_words: 0 });
     }
