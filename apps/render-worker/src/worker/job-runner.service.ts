@@ -157,7 +157,7 @@ export class JobRunner {
     for (const t of r.thumbnails) {
       const key = `${base}/thumbnails/${t.filename}`;
       const res = await put(key, t.path);
-      thumbnails.push({ filename: t.filename, file_path: key, file_size: res.size, width: t.width, height: t.height, format: 'jpeg', timestamp_seconds: t.timestamp_seconds, size: t.size, index: t.index });
+      thumbnails.push({ filename: t.filename, file_path: key, file_size: res.size, width: t.width, height: t.height, format: 'jpg', timestamp_seconds: t.timestamp_seconds, size: t.size, index: t.index });
     }
     const subtitle_tracks: RecordVideoRequest['subtitle_tracks'] = [];
     for (const s of r.subtitles) {
