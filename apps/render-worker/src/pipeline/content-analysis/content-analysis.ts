@@ -7,7 +7,8 @@ const STOPWORDS = new Set(
   there here what which who whom whose how why when where do does did done have has had having can could should would may might must will shall
   not no nor so than too very just also only both each few more most other some such own same any all i you he she we they me him her us them my
   your his our their explain explaining explained introduction intro basics basic learn learning understand understanding students student grade
-  graders class lesson video about using use used like make makes made get gets one two three many much well way ways thing things`.split(/\s+/),
+  graders class lesson video about using use used like make makes made get gets one two three many much well way ways thing things
+  equals equal means mean called call gives give shows show tells tell takes take need needs find finds work works`.split(/\s+/),
 );
 
 /** Formulas the built-in generator knows for common topics (matched on the topic and context). */

@@ -36,7 +36,7 @@ describe('BuiltinScriptGenerator', () => {
 
   it('outlines a topic given with little context', async () => {
     const s = await gen.generate(analyzeContent('The French Revolution', 'Causes and consequences', []));
-    expect(s.scenes[1]).toMatchObject({ heading: 'Key ideas', bullets: ['What The French Revolution is', 'Causes and consequences', 'Why it matters'] });
+    expect(s.scenes[1]).toMatchObject({ heading: 'Key ideas', bullets: ['The basics of The French Revolution', 'Causes and consequences', 'Why it matters'] });
     expect(s.scenes.length).toBeGreaterThanOrEqual(4);
   });
 

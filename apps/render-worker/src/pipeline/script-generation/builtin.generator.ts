@@ -86,7 +86,7 @@ export class BuiltinScriptGenerator implements ScriptGenerator {
       const focus = contextTerms.length ? contextTerms.slice(0, 2) : terms.slice(0, 2);
       scenes.push({
         heading: 'Key ideas',
-        bullets: [`What ${topic} is`, cap(listPhrase(focus)), 'Why it matters'].map((b) => truncate(b, 90)),
+        bullets: [`The basics of ${topic}`, cap(listPhrase(focus)), 'Why it matters'].map((b) => truncate(b, 90)),
         narration: fit(
           [`First, let us see what ${topic} is about`, `Then we look at ${listPhrase(focus)}`, `Finally, we ask why ${topic} matters`],
           n,

@@ -214,8 +214,10 @@ export function buildSlideSvg(s: SlideState, t: SlideTheme): string {
   const centred = t.headingAlign === 'middle';
   const headingLines = wrapText(s.scene.heading, W - 160, hs, 2, true);
   parts.push(textBlock(headingLines, { x: centred ? W / 2 : 80, right: W - 80, y: 70 + hs, size: hs, fill: t.text, font: t.font, bold: true, anchor: centred ? 'middle' : 'start', lineHeight: 1.15 }));
-  const top = 70 + hs * (1 + 1.15 * (headingLines.length - 1)) + 30;
-  parts.push(`<rect x="${centred ? W / 2 - 60 : 80}" y="${top - 14}" width="120" height="5" rx="2" fill="${t.accent}"/>`);
+  const baseline = 70 + hs * (1 + 1.15 * (headingLines.length - 1));
+  // The accent rule sits clear of descenders; content starts below it.
+  parts.push(`<rect x="${centred ? W / 2 - 60 : 80}" y="${(baseline + hs * 0.32).toFixed(1)}" width="120" height="5" rx="2" fill="${t.accent}"/>`);
+  const top = baseline + hs * 0.32 + 24;
 
   const bullets = s.scene.bullets.slice(0, Math.min(s.revealed, s.scene.bullets.length));
   let shown = s.scene.bullets.length;
