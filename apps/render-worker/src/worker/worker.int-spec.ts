@@ -17,6 +17,8 @@ import {
 } from '@vgp/contracts';
 import { createTestInfra, startService, waitFor, type RunningService, type TestInfra } from '@vgp/testing';
 import { createHash, randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -121,7 +123,21 @@ describe('render worker (real app, real NATS, ffmpeg, espeak-ng)', () => {
   let jobs: ProtocolStandIn;
   let tmp: string;
 
+  // An OpenAI-compatible chat-completions server for the `tiny-1` model.
+  let provider: Server;
+  const providerScript = {
+    title: 'Tides',
+    scenes: ['Tides', 'The Moon', 'Two bulges', 'Summary'].map((heading) => ({ heading, narration: [`${heading} in one sentence.`], bullets: [heading] })),
+  };
+
   beforeAll(async () => {
+    provider = createServer((req, res) => {
+      req.resume().on('end', () => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ choices: [{ message: { role: 'assistant', content: JSON.stringify(providerScript) } }] }));
+      });
+    });
+    await new Promise<void>((r) => provider.listen(0, '127.0.0.1', r));
     infra = await createTestInfra('render');
     tmp = await mkdtemp(join(tmpdir(), 'vgp-render-tmp-'));
     nc = await connect({ servers: infra.natsUrl });
@@ -130,7 +146,16 @@ describe('render worker (real app, real NATS, ffmpeg, espeak-ng)', () => {
       module: AppModule,
       config: RenderWorkerConfig,
       service: 'render-worker',
-      env: { ...infra.env, RENDER_TMP_DIR: tmp, LEASE_RENEW_INTERVAL_MS: '300', CLAIM_POLL_INTERVAL_MS: '500', PROGRESS_THROTTLE_MS: '100', RENDER_CONCURRENCY: '2' },
+      env: {
+        ...infra.env,
+        RENDER_TMP_DIR: tmp,
+        LEASE_RENEW_INTERVAL_MS: '300',
+        CLAIM_POLL_INTERVAL_MS: '500',
+        PROGRESS_THROTTLE_MS: '100',
+        RENDER_CONCURRENCY: '2',
+        SCRIPT_PROVIDER_BASE_URL: `http://127.0.0.1:${(provider.address() as AddressInfo).port}/v1`,
+        SCRIPT_PROVIDER_MODELS: 'tiny-1',
+      },
     });
   });
 
@@ -139,6 +164,7 @@ describe('render worker (real app, real NATS, ffmpeg, espeak-ng)', () => {
     if (!workerClosed) await worker?.close();
     await nc?.close();
     await rm(tmp, { recursive: true, force: true });
+    await new Promise((r) => provider?.close(r));
     await infra?.cleanup();
   });
 
@@ -198,6 +224,12 @@ describe('render worker (real app, real NATS, ffmpeg, espeak-ng)', () => {
     expect(rec).toMatchObject({ format: 'webm', file_path: `videos/u1/${jobId}/video.webm`, thumbnails: [], subtitle_tracks: [] });
     const stagesSeen = new Set(jobs.progress.filter((p) => p.job_id === jobId).map((p) => p.current_stage));
     expect(stagesSeen).toEqual(new Set(['content_analysis', 'script_generation', 'video_generation']));
+  });
+
+  it('writes the script with a configured chat-completions model when the job names it', async () => {
+    const jobId = jobs.add({ model: 'tiny-1', enable_thumbnails: false, enable_subtitles: false, custom_config: {} });
+    await waitFor(() => jobs.completed.some((c) => c.job_id === jobId), { timeoutMs: 30_000 });
+    expect(only(jobs.recorded, jobId)).toMatchObject({ title: 'Tides', custom_metadata: { generator: 'tiny-1', scenes: 4 } });
   });
 
   it('fails content that cannot be generated, not retryable, with useful details', async () => {
