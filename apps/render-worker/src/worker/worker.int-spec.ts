@@ -47,6 +47,8 @@ class ProtocolStandIn {
   released: string[] = [];
   recorded: RecordVideoRequest[] = [];
   leaseLost = new Set<string>();
+  /** Order of first progress and completion per job, to see how many ran at once. */
+  timeline: Array<['start' | 'end', string]> = [];
 
   constructor(
     private readonly nc: NatsConnection,
@@ -72,10 +74,14 @@ class ProtocolStandIn {
     });
     on(JobsSubjects.renew, lease);
     on(JobsSubjects.progress, (r: ProgressReport) => {
+      if (!this.progress.some((p) => p.job_id === r.job_id)) this.timeline.push(['start', r.job_id]);
       this.progress.push(r);
       return lease(r);
     });
-    on(JobsSubjects.complete, (r: CompleteRequest) => void this.completed.push(r));
+    on(JobsSubjects.complete, (r: CompleteRequest) => {
+      this.timeline.push(['end', r.job_id]);
+      this.completed.push(r);
+    });
     on(JobsSubjects.fail, (r: FailRequest) => {
       this.failed.push(r);
       return { status: 'failed' };
@@ -224,6 +230,19 @@ describe('render worker (real app, real NATS, ffmpeg, espeak-ng)', () => {
     expect(rec).toMatchObject({ format: 'webm', file_path: `videos/u1/${jobId}/video.webm`, thumbnails: [], subtitle_tracks: [] });
     const stagesSeen = new Set(jobs.progress.filter((p) => p.job_id === jobId).map((p) => p.current_stage));
     expect(stagesSeen).toEqual(new Set(['content_analysis', 'script_generation', 'video_generation']));
+  });
+
+  it('renders RENDER_CONCURRENCY (2) jobs at once, never more', async () => {
+    const from = jobs.timeline.length;
+    const ids = [1, 2, 3].map(() => jobs.add({ enable_thumbnails: false, enable_subtitles: false, custom_config: { scene_count: 1, sentences_per_scene: 2 } }));
+    await waitFor(() => ids.every((id) => jobs.completed.some((c) => c.job_id === id)), { timeoutMs: 30_000 });
+    let running = 0;
+    let most = 0;
+    for (const [kind] of jobs.timeline.slice(from)) {
+      running += kind === 'start' ? 1 : -1;
+      most = Math.max(most, running);
+    }
+    expect(most).toBe(2);
   });
 
   it('writes the script with a configured chat-completions model when the job names it', async () => {
