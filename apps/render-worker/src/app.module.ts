@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { TerminusModule } from '@nestjs/terminus';
 import { ConfigModule } from '@vgp/config';
 import { ServiceName } from '@vgp/contracts';
 import { MessagingModule } from '@vgp/messaging';
@@ -20,7 +19,6 @@ import { WorkerService } from './worker/worker.service.js';
     MessagingModule.forRoot(ServiceName.RENDER_WORKER),
     ObservabilityModule.forRoot(ServiceName.RENDER_WORKER),
     StorageModule.forRoot(),
-    TerminusModule,
   ],
   providers: [
     JobsClient,
