@@ -10,6 +10,7 @@ import {
   JobStatus,
   type JobStatusView,
   type JobType,
+  TERMINAL_JOB_STATUSES,
 } from '@vgp/contracts';
 
 /** A `jobs.jobs` row as `pg` returns it (snake_case, timestamps as Date). */
@@ -63,8 +64,7 @@ export function viewProgress(row: JobRow): JobProgress {
     current_stage: row.progress.current_stage ?? null,
     stages_completed: row.progress.stages_completed ?? [],
   };
-  const finished = row.status === JobStatus.COMPLETED || row.status === JobStatus.FAILED || row.status === JobStatus.CANCELLED;
-  if (!finished) p.estimated_completion = row.progress.estimated_completion ?? null;
+  if (!TERMINAL_JOB_STATUSES.includes(row.status)) p.estimated_completion = row.progress.estimated_completion ?? null;
   const secs = processingSeconds(row);
   if (secs !== undefined) p.processing_time_seconds = secs;
   return p;

@@ -1,25 +1,14 @@
-import type { AuthContext, UserDetail, UserPermissions, UserProfile, UserRole, UserStatus, UserSummary } from '@vgp/contracts';
+import type { AuthContext, UserDetail, UserPermissions, UserProfile, UserStatus, UserSummary } from '@vgp/contracts';
 
-/** A `users.users` row as PostgreSQL returns it. */
-export interface UserRow {
+/** A `users.users` row as PostgreSQL returns it: the profile, the status, and the permission columns. */
+export interface UserRow extends Omit<UserPermissions, 'user_id'> {
   id: string;
   username: string | null;
   full_name: string;
   email: string | null;
   image_url: string | null;
   email_verified: boolean;
-  role: UserRole;
   status: UserStatus;
-  permissions: string[];
-  can_generate_videos: boolean;
-  can_upload_files: boolean;
-  can_access_premium_features: boolean;
-  can_view_all_jobs: boolean;
-  can_cancel_any_job: boolean;
-  can_access_system_metrics: boolean;
-  max_concurrent_jobs: number;
-  max_daily_jobs: number;
-  max_file_size_mb: number;
   created_at: Date;
   updated_at: Date;
   last_sign_in_at: Date | null;
