@@ -4,11 +4,12 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { resolveRequestId } from '@vgp/observability';
 import type { FastifyServerOptions } from 'fastify';
-import { ServiceName } from '@vgp/contracts';
+import { CreateVideoJobDto, ServiceName } from '@vgp/contracts';
 import { GatewayConfig } from './gateway.config.js';
 import { AllExceptionsFilter } from './http/all-exceptions.filter.js';
 import { EnvelopeInterceptor } from './http/envelope.interceptor.js';
 import { ApiValidationPipe } from './http/validation.pipe.js';
+import { documentHotJobRoutes } from './jobs/hot-job-routes.js';
 
 export const API_PREFIX = 'api/v1';
 
@@ -62,7 +63,9 @@ export function configureGateway(app: NestFastifyApplication, config: GatewayCon
         .setVersion(config.APP_VERSION)
         .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
         .build(),
+      { extraModels: [CreateVideoJobDto] },
     );
+    documentHotJobRoutes(document);
     SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json', useGlobalPrefix: false });
   }
 }

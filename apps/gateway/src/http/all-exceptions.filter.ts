@@ -2,11 +2,26 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { classify, errorEnvelope } from './error-envelope.js';
 
+const logger = new Logger('Errors');
+
+/**
+ * Answers anything thrown in the spec's envelope (internals never leave; unexpected errors are
+ * logged). Shared by the exception filter and the routes served outside Nest's pipeline.
+ */
+export function replyWithError(req: FastifyRequest, reply: FastifyReply, exception: unknown): void {
+  const { wire, internal } = classify(exception);
+  if (internal) {
+    logger.error(`${req.method} ${req.url} [${req.id}]: ${exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)}`);
+  }
+  if (reply.sent) return;
+  const retryAfter = wire.details?.retry_after;
+  if (typeof retryAfter === 'number') void reply.header('Retry-After', String(Math.ceil(retryAfter)));
+  void reply.status(wire.status).header('Content-Type', 'application/json; charset=utf-8').send(errorEnvelope(wire, req.id));
+}
+
 /** Every error of the HTTP API leaves in the spec's envelope; internals never do. */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
-  private readonly logger = new Logger('Errors');
-
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw exception;
     const http = host.switchToHttp();
@@ -17,13 +32,6 @@ export class AllExceptionsFilter implements ExceptionFilter {
       void reply.status(exception.getStatus()).send(exception.getResponse());
       return;
     }
-    const { wire, internal } = classify(exception);
-    if (internal) {
-      this.logger.error(`${req.method} ${req.url} [${req.id}]: ${exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)}`);
-    }
-    if (reply.sent) return;
-    const retryAfter = wire.details?.retry_after;
-    if (typeof retryAfter === 'number') void reply.header('Retry-After', String(Math.ceil(retryAfter)));
-    void reply.status(wire.status).header('Content-Type', 'application/json; charset=utf-8').send(errorEnvelope(wire, req.id));
+    replyWithError(req, reply, exception);
   }
 }

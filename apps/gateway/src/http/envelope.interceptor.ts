@@ -5,6 +5,11 @@ import type { FastifyRequest } from 'fastify';
 import { map, type Observable } from 'rxjs';
 import { Messaged, RAW_RESPONSE, RESPONSE_MESSAGE } from './response-message.decorator.js';
 
+/** The spec's `APIResponse` envelope of a success. */
+export function successEnvelope<T>(data: T, message: string, requestId: string): APIResponse<T> {
+  return { status: 'success', message, data, timestamp: new Date().toISOString(), request_id: requestId };
+}
+
 /** Wraps what a route returns in the spec's `APIResponse` envelope. */
 @Injectable()
 export class EnvelopeInterceptor implements NestInterceptor {
@@ -15,10 +20,7 @@ export class EnvelopeInterceptor implements NestInterceptor {
     const req = ctx.switchToHttp().getRequest<FastifyRequest>();
     const fallback = this.reflector.get<string>(RESPONSE_MESSAGE, ctx.getHandler()) ?? 'OK';
     return next.handle().pipe(
-      map((result): APIResponse<unknown> => {
-        const [data, message] = result instanceof Messaged ? [result.data, result.message] : [result, fallback];
-        return { status: 'success', message, data, timestamp: new Date().toISOString(), request_id: req.id };
-      }),
+      map((result): APIResponse<unknown> => (result instanceof Messaged ? successEnvelope(result.data, result.message, req.id) : successEnvelope(result, fallback, req.id))),
     );
   }
 }

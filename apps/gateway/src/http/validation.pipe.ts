@@ -1,24 +1,38 @@
 import { type ArgumentMetadata, ValidationPipe } from '@nestjs/common';
 import { AppError, FieldErrorCode, toFieldErrors } from '@vgp/contracts';
+import { plainToInstance } from 'class-transformer';
+import { validate, type ValidatorOptions } from 'class-validator';
+
+const VALIDATOR_OPTIONS: ValidatorOptions = { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true, stopAtFirstError: false };
+
+/** A DTO body must be a JSON object: a missing body, an array or a bare string is one clear 422. */
+function assertObjectBody(value: unknown): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw AppError.validation([{ field: 'body', message: 'The request body must be a JSON object', code: value == null ? FieldErrorCode.MISSING_FIELD : FieldErrorCode.INVALID_TYPE }]);
+  }
+}
+
+/**
+ * A request body as an instance of its DTO, or a 422 naming every invalid field: the same rules
+ * and options as `ApiValidationPipe`, without the pipe's generic steps (routes outside Nest's
+ * pipeline; Fastify's JSON parser has already refused `__proto__`/`constructor` keys).
+ */
+export async function validateBody<T extends object>(metatype: new () => T, value: unknown): Promise<T> {
+  assertObjectBody(value);
+  const dto = plainToInstance(metatype, value);
+  const errors = await validate(dto, VALIDATOR_OPTIONS);
+  if (errors.length) throw AppError.validation(toFieldErrors(errors));
+  return dto;
+}
 
 /** Bodies and queries checked against the DTOs; every invalid field reported with 422. */
 export class ApiValidationPipe extends ValidationPipe {
   constructor() {
-    super({
-      transform: true,
-      whitelist: true,
-      forbidNonWhitelisted: true,
-      forbidUnknownValues: true,
-      stopAtFirstError: false,
-      exceptionFactory: (errors) => AppError.validation(toFieldErrors(errors)),
-    });
+    super({ transform: true, ...VALIDATOR_OPTIONS, exceptionFactory: (errors) => AppError.validation(toFieldErrors(errors)) });
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    // A DTO body must be a JSON object: a missing body, an array or a bare string is one clear 422.
-    if (metadata.type === 'body' && metadata.metatype && this.toValidate(metadata) && (typeof value !== 'object' || value === null || Array.isArray(value))) {
-      throw AppError.validation([{ field: 'body', message: 'The request body must be a JSON object', code: value == null ? FieldErrorCode.MISSING_FIELD : FieldErrorCode.INVALID_TYPE }]);
-    }
+    if (metadata.type === 'body' && metadata.metatype && this.toValidate(metadata)) assertObjectBody(value);
     return super.transform(value, metadata);
   }
 }

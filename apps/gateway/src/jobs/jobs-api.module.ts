@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module.js';
 import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
+import { HotJobRoutes } from './hot-job-routes.js';
 import { JobEventsHub } from './job-events.hub.js';
 import { JobsWebSocketServer } from './jobs-websocket.server.js';
 import { JobsController } from './jobs.controller.js';
@@ -11,6 +12,6 @@ import { VideoJobsController } from './video-jobs.controller.js';
 @Module({
   imports: [AuthModule, RateLimitModule],
   controllers: [VideoJobsController, JobsController, QuotaController, QueueStatusController],
-  providers: [JobEventsHub, JobsWebSocketServer],
+  providers: [JobEventsHub, JobsWebSocketServer, HotJobRoutes],
 })
 export class JobsApiModule {}
