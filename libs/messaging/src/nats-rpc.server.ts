@@ -3,6 +3,7 @@ import { type CustomTransportStrategy, type MessageHandler, NatsContext, Server 
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
 import { lastValueFrom } from 'rxjs';
 import { connectNats } from './nats-connection.js';
+import { TurnBatcher } from './turn-batcher.js';
 import { encodeReply, toWireError } from './wire.js';
 
 export interface HandledMessage {
@@ -32,6 +33,7 @@ export class NatsRpcServer extends Server implements CustomTransportStrategy {
   private nc?: NatsConnection;
   private readonly subs: Subscription[] = [];
   private readonly inflight = new Set<Promise<void>>();
+  private readonly replies = new TurnBatcher((err) => this.logger.warn(`Reply failed: ${(err as Error).message}`));
 
   constructor(private readonly options: NatsRpcServerOptions) {
     super();
@@ -72,20 +74,24 @@ export class NatsRpcServer extends Server implements CustomTransportStrategy {
       data = msg.data.length ? msg.json() : undefined;
     } catch {
       outcome = 'error';
-      if (msg.reply) msg.respond(encodeReply({ e: { code: 'INVALID_INPUT', status: 400, message: 'Message is not valid JSON' } }));
+      this.respond(msg, encodeReply({ e: { code: 'INVALID_INPUT', status: 400, message: 'Message is not valid JSON' } }));
       this.observe(pattern, outcome, started);
       return;
     }
     const ctx = new NatsContext([msg.subject, msg.headers]);
     try {
       const result = await lastValueFrom(this.transformToObservable(await handler(data, ctx)), { defaultValue: undefined });
-      if (msg.reply) msg.respond(encodeReply({ d: result ?? null }));
+      this.respond(msg, encodeReply({ d: result ?? null }));
     } catch (err) {
       outcome = 'error';
-      if (msg.reply) msg.respond(encodeReply({ e: toWireError(err) }));
+      if (msg.reply) this.respond(msg, encodeReply({ e: toWireError(err) }));
       else if (!handler.isEventHandler) this.logger.error(err);
     }
     this.observe(pattern, outcome, started);
+  }
+
+  private respond(msg: Msg, reply: Uint8Array | string): void {
+    if (msg.reply) this.replies.run(() => msg.respond(reply));
   }
 
   private observe(subject: string, outcome: 'ok' | 'error', started: bigint): void {
@@ -97,6 +103,7 @@ export class NatsRpcServer extends Server implements CustomTransportStrategy {
     for (const s of this.subs) s.unsubscribe();
     this.subs.length = 0;
     await Promise.allSettled([...this.inflight]);
+    this.replies.flush();
     if (this.nc && !this.nc.isClosed()) await this.nc.drain().catch(() => undefined);
   }
 

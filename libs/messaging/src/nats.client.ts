@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { headers as natsHeaders, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { type Msg, type MsgHdrs, headers as natsHeaders, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { AppError } from '@vgp/contracts';
+import { TurnBatcher } from './turn-batcher.js';
 import type { WireReply } from './wire.js';
 
 export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
@@ -24,6 +25,7 @@ export interface RequestOptions {
 export class NatsClient implements OnApplicationShutdown {
   private readonly logger = new Logger('NatsClient');
   private observer?: RequestObserver;
+  private readonly writes = new TurnBatcher((err) => this.logger.warn(`NATS write failed: ${(err as Error).message}`));
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
@@ -44,7 +46,7 @@ export class NatsClient implements OnApplicationShutdown {
    */
   async request<T>(subject: string, payload: unknown, opts: RequestOptions = {}): Promise<T> {
     const service = subject.split('.')[0];
-    let h;
+    let h: MsgHdrs | undefined;
     if (opts.requestId) {
       h = natsHeaders();
       h.set('x-request-id', opts.requestId);
@@ -52,9 +54,10 @@ export class NatsClient implements OnApplicationShutdown {
     let reply: WireReply<T>;
     const started = performance.now();
     try {
-      const msg = await this.nc.request(this.options.subjectPrefix + subject, JSON.stringify(payload ?? null), {
-        timeout: opts.timeoutMs ?? this.options.timeoutMs,
-        headers: h,
+      const data = JSON.stringify(payload ?? null);
+      const timeout = opts.timeoutMs ?? this.options.timeoutMs;
+      const msg = await new Promise<Msg>((resolve, reject) => {
+        this.writes.run(() => this.nc.request(this.options.subjectPrefix + subject, data, { timeout, headers: h }).then(resolve, reject));
       });
       reply = msg.json<WireReply<T>>();
     } catch (err) {
@@ -70,11 +73,14 @@ export class NatsClient implements OnApplicationShutdown {
 
   /** Fire-and-forget event (at most once). */
   publish(subject: string, payload: unknown): void {
-    try {
-      this.nc.publish(this.options.subjectPrefix + subject, JSON.stringify(payload));
-    } catch (err) {
-      this.logger.warn(`Publish ${subject} failed: ${(err as Error).message}`);
-    }
+    const data = JSON.stringify(payload);
+    this.writes.run(() => {
+      try {
+        this.nc.publish(this.options.subjectPrefix + subject, data);
+      } catch (err) {
+        this.logger.warn(`Publish ${subject} failed: ${(err as Error).message}`);
+      }
+    });
   }
 
   /** Every message on `subject` (or the queue group's share of them). */
@@ -108,6 +114,7 @@ export class NatsClient implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.writes.flush();
     if (!this.nc.isClosed()) await this.nc.drain().catch(() => undefined);
   }
 }
