@@ -65,9 +65,12 @@ export class GatewayConfig extends BaseConfig {
   @Equals(false, { message: 'AUTH_USERS_OPTIONAL must be false in production' })
   AUTH_USERS_OPTIONAL = false;
 
-  /** How long a resolved caller (profile, role, status, permissions) is reused; `users.v1.user.updated` evicts it at once. */
+  /**
+   * How long a resolved caller (profile, role, status, permissions) is reused; `users.v1.user.updated`
+   * evicts it at once, and a NATS reconnect (events may have been missed) makes every entry stale.
+   */
   @ToInt() @IsInt() @Min(0) @Max(300000)
-  AUTH_CONTEXT_CACHE_MS = 5000;
+  AUTH_CONTEXT_CACHE_MS = 30_000;
 
   /** Per-caller request limits over a fixed window, shared by every gateway replica. */
   @ToBoolean() @IsBoolean()

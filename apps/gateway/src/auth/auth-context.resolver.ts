@@ -31,7 +31,8 @@ const STALE_MS = 60_000;
  * user). Answers are fresh for AUTH_CONTEXT_CACHE_MS per user; after that the next request still
  * gets the cached answer (for at most a minute) while a refresh runs, so a slow or briefly absent
  * users service does not stall every request. `users.v1.user.updated` evicts an entry on every
- * replica at once, so a suspension or role change applies within moments.
+ * replica at once, so a suspension or role change applies within moments; after a NATS disconnect
+ * (when such events may have been missed) every entry is refreshed at its next use.
  */
 @Injectable()
 export class AuthContextResolver implements OnModuleInit, OnModuleDestroy {
@@ -41,6 +42,7 @@ export class AuthContextResolver implements OnModuleInit, OnModuleDestroy {
   // Bumped on eviction so an answer that was already on its way is not cached stale.
   private readonly generation = new Map<string, number>();
   private subs: Subscription[] = [];
+  private closed = false;
   private warnedFallback = false;
   private lastRefreshWarn = 0;
 
@@ -52,10 +54,23 @@ export class AuthContextResolver implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     const evict = (e: UserChangedEvent) => this.evict(e?.user_id);
     this.subs = [this.nats.subscribe<UserChangedEvent>(UsersEvents.updated, evict), this.nats.subscribe<UserChangedEvent>(UsersEvents.deleted, evict)];
+    void this.staleOnReconnect();
   }
 
   onModuleDestroy(): void {
+    this.closed = true;
     for (const s of this.subs) s.unsubscribe();
+  }
+
+  private async staleOnReconnect(): Promise<void> {
+    try {
+      for await (const s of this.nats.connection.status()) {
+        if (this.closed) return;
+        if (s.type === 'disconnect' || s.type === 'reconnect') for (const e of this.cache.values()) e.freshUntil = 0;
+      }
+    } catch (err) {
+      this.logger.warn(`NATS status stream ended: ${(err as Error).message}`);
+    }
   }
 
   /** Forget a user's cached context (also called after this replica changed it). */
