@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { OpenedFile } from './file-sender.js';
 
 export interface BlobStat {
   size: number;
@@ -57,6 +58,11 @@ export interface BlobStorage {
    * pdfinfo); null when the driver has none (use `withLocalFile`).
    */
   localPath?(key: string): string | null;
+  /**
+   * The blob as an open local file, for `OpenedFile.sendTo` (reused buffers straight to a socket);
+   * null when it does not exist. Drivers without local files leave it out (use `read`).
+   */
+  openFile?(key: string): Promise<OpenedFile | null>;
   delete(key: string): Promise<void>;
   deletePrefix(prefix: string): Promise<void>;
   /** Capacity where the driver has one (for health), in bytes. */

@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { assertValidKey, BlobTooLargeError, InvalidBlobKeyError, withLocalFile } from './blob-storage.js';
 import { LocalFsStorage } from './local-fs.storage.js';
@@ -40,6 +40,26 @@ describe('LocalFsStorage', () => {
     expect(await readdir(join(root, '.tmp'))).toEqual([]);
     // Exactly at the limit is fine.
     await expect(storage.put('files/u1/exact.bin', body.subarray(0, 100_000), { maxBytes: 100_000 })).resolves.toMatchObject({ size: 100_000 });
+  });
+
+  it('hashes and stores a large body arriving in uneven chunks (background flushes on the way)', async () => {
+    const body = randomBytes(40 * 1024 * 1024 + 3);
+    const res = await storage.put('files/u1/large.bin', chunks(body, 65_537), { maxBytes: body.length });
+    expect(res).toEqual({ size: body.length, sha256: sha(body) });
+    expect((await readFile(join(root, 'files/u1/large.bin'))).equals(body)).toBe(true);
+    await expect(storage.put('files/u1/large2.bin', chunks(body, 65_537), { maxBytes: body.length - 1 })).rejects.toBeInstanceOf(BlobTooLargeError);
+    expect(await storage.stat('files/u1/large2.bin')).toBeNull();
+    expect(await readdir(join(root, '.tmp'))).toEqual([]);
+  });
+
+  it('opens a key for sending; a missing key is null', async () => {
+    await storage.put('o/a.txt', Buffer.from('0123456789'));
+    const file = await storage.openFile('o/a.txt');
+    const got: Buffer[] = [];
+    const out = new Writable({ write: (c: Buffer, _e, cb) => (got.push(Buffer.from(c)), cb()) });
+    await file?.sendTo(out, { start: 3, end: 5 });
+    expect(Buffer.concat(got).toString()).toBe('345');
+    expect(await storage.openFile('o/missing.txt')).toBeNull();
   });
 
   it('keeps the previous bytes when a replacing put fails', async () => {

@@ -1,12 +1,17 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { copyFile, mkdir, rename, rm, stat, statfs, unlink } from 'node:fs/promises';
+import { close, createReadStream, fdatasync, fsync, open, writev } from 'node:fs';
+import { copyFile, mkdir, open as openFile, rename, rm, stat, statfs, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { OpenedFile } from './file-sender.js';
 import { assertValidKey, type BlobStat, type BlobStorage, BlobTooLargeError, type ByteRange, type PutOptions, type PutResult } from './blob-storage.js';
 
-/** Blob storage on a local (or mounted) filesystem: temp file, fsync-free rename into place. */
+/**
+ * Blob storage on a local (or mounted) filesystem: bytes go to a temp file, are flushed to disk
+ * (fsync), then renamed into place (and the directory flushed), so a key never holds partial
+ * bytes and a stored blob survives a crash or power loss.
+ */
 export class LocalFsStorage implements BlobStorage {
   readonly driver = 'local';
   readonly root: string;
@@ -29,27 +34,18 @@ export class LocalFsStorage implements BlobStorage {
   async put(key: string, body: Readable | Buffer, opts: PutOptions = {}): Promise<PutResult> {
     const target = this.path(key);
     const tmp = await this.tempPath();
-    const hash = createHash('sha256');
-    let size = 0;
-    const limit = opts.maxBytes;
-    const meter = new Transform({
-      transform(chunk: Buffer, _enc, cb) {
-        size += chunk.length;
-        if (limit !== undefined && size > limit) return cb(new BlobTooLargeError(limit));
-        hash.update(chunk);
-        cb(null, chunk);
-      },
-    });
+    const sink = new DurableFileSink(tmp, opts.maxBytes);
     try {
-      // A 1 MiB write buffer lets chunks that arrive while a write is under way go out together (writev).
-      await pipeline(Buffer.isBuffer(body) ? Readable.from([body]) : body, meter, createWriteStream(tmp, { highWaterMark: 1024 * 1024 }));
+      await pipeline(Buffer.isBuffer(body) ? Readable.from([body]) : body, sink);
       await mkdir(dirname(target), { recursive: true });
       await rename(tmp, target);
+      await fsyncDir(dirname(target));
     } catch (err) {
+      await sink.whenClosed();
       await rm(tmp, { force: true });
       throw err;
     }
-    return { size, sha256: hash.digest('hex') };
+    return { size: sink.size, sha256: sink.sha256() };
   }
 
   async putFile(key: string, localPath: string): Promise<PutResult> {
@@ -59,14 +55,17 @@ export class LocalFsStorage implements BlobStorage {
     const { size } = await stat(localPath);
     await mkdir(dirname(target), { recursive: true });
     try {
+      await fsyncFile(localPath);
       await rename(localPath, target);
     } catch {
       // Another filesystem: copy through a temp file so the key never holds partial bytes.
       const tmp = await this.tempPath();
       await copyFile(localPath, tmp);
+      await fsyncFile(tmp);
       await rename(tmp, target);
       await unlink(localPath).catch(() => undefined);
     }
+    await fsyncDir(dirname(target));
     return { size, sha256: hash.digest('hex') };
   }
 
@@ -79,6 +78,11 @@ export class LocalFsStorage implements BlobStorage {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw err;
     }
+  }
+
+  /** The file of a key opened for `OpenedFile.sendTo`; null when there is none. */
+  openFile(key: string): Promise<OpenedFile | null> {
+    return OpenedFile.open(this.path(key));
   }
 
   read(key: string, range?: ByteRange): Readable {
@@ -102,5 +106,124 @@ export class LocalFsStorage implements BlobStorage {
     await mkdir(this.root, { recursive: true });
     const s = await statfs(this.root);
     return { total_bytes: s.blocks * s.bsize, free_bytes: s.bavail * s.bsize };
+  }
+}
+
+/** Bytes written between two background flushes (fdatasync) of an upload. */
+const FLUSH_EVERY_BYTES = 16 * 1024 * 1024;
+
+/** fsync of a finished file. */
+async function fsyncFile(path: string): Promise<void> {
+  const fh = await openFile(path, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+/** fsync of a directory, so a rename in it is durable too (not every filesystem allows it). */
+async function fsyncDir(path: string): Promise<void> {
+  const fh = await openFile(path, 'r').catch(() => null);
+  if (!fh) return;
+  try {
+    await fh.sync().catch(() => undefined);
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Where `put` streams to, in one stage: counts (refusing past `maxBytes` before writing the chunk
+ * that crosses it), hashes, and writes what arrived while the previous write was under way in
+ * one `writev` (a 1 MiB buffer). Every FLUSH_EVERY_BYTES a flush to disk starts in the background,
+ * so the disk works while the upload goes on and the final fsync has little left to do.
+ */
+class DurableFileSink extends Writable {
+  size = 0;
+  private readonly hash = createHash('sha256');
+  private fd: number | null = null;
+  private position = 0;
+  private unflushed = 0;
+  private flushing: Promise<void> | null = null;
+  private flushError: Error | null = null;
+  private done: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly path: string,
+    private readonly limit: number | undefined,
+  ) {
+    super({ highWaterMark: 1024 * 1024 });
+  }
+
+  sha256(): string {
+    return this.hash.digest('hex');
+  }
+
+  /** Resolves once the file descriptor is closed (after a failure too). */
+  whenClosed(): Promise<void> {
+    return this.done;
+  }
+
+  override _construct(cb: (err?: Error | null) => void): void {
+    open(this.path, 'w', 0o644, (err, fd) => {
+      if (err) return cb(err);
+      this.fd = fd;
+      this.done = new Promise((resolve) => this.once('close', () => resolve()));
+      cb();
+    });
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    this._writev([{ chunk }], cb);
+  }
+
+  override _writev(chunks: Array<{ chunk: Buffer }>, cb: (err?: Error | null) => void): void {
+    const bufs: Buffer[] = [];
+    let n = 0;
+    for (const { chunk } of chunks) {
+      n += chunk.length;
+      if (this.limit !== undefined && this.size + n > this.limit) return cb(new BlobTooLargeError(this.limit));
+      this.hash.update(chunk);
+      bufs.push(chunk);
+    }
+    this.size += n;
+    if (this.flushError) return cb(this.flushError);
+    writev(this.fd as number, bufs, this.position, (err, written) => {
+      if (err) return cb(err);
+      if (written !== n) return cb(new Error(`Short write: ${written} of ${n} bytes`));
+      this.position += n;
+      this.unflushed += n;
+      if (this.unflushed >= FLUSH_EVERY_BYTES && !this.flushing) this.startFlush();
+      cb();
+    });
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    void (this.flushing ?? Promise.resolve()).then(() => {
+      if (this.flushError) return cb(this.flushError);
+      fsync(this.fd as number, (err) => cb(err));
+    });
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    const fd = this.fd;
+    this.fd = null;
+    // A background flush still holds the descriptor: close it after.
+    void (this.flushing ?? Promise.resolve()).then(() => {
+      if (fd === null) return cb(err);
+      close(fd, (closeErr) => cb(err ?? closeErr));
+    });
+  }
+
+  private startFlush(): void {
+    this.unflushed = 0;
+    this.flushing = new Promise<void>((resolve) => {
+      fdatasync(this.fd as number, (err) => {
+        if (err) this.flushError = err;
+        this.flushing = null;
+        resolve();
+      });
+    });
   }
 }
