@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { FilesSubjects, type RetrievedPassage } from '@vgp/contracts';
+import { FilesSubjects, type RetrievedPassage, ROLE_DEFAULT_PERMISSIONS, UserRole, UserStatus } from '@vgp/contracts';
 import { NatsClient } from '@vgp/messaging';
 import { http, tokenFor, waitFor } from '@vgp/testing';
 import { execFile } from 'node:child_process';
@@ -279,6 +279,20 @@ describe('files: streamed uploads, type sniffing, limits, signed links', () => {
     expect(del.status).toBe(200);
     expect((await http('GET', `${p.api}/files/${id}`, { token })).status).toBe(404);
     expect((await fetch(`${gw}${link.pathname}${link.search}`)).status).toBe(403);
+    // The download was resolved (and cached) a moment ago: a deleted file is still gone at once.
+    expect((await http('GET', `${p.api}/files/${id}/download`, { token })).status).toBe(404);
+  });
+
+  it('stops serving a file deleted elsewhere (another replica) at once, though its download was cached', async () => {
+    const data = Buffer.from('x'.repeat(5000));
+    const id = (await upload([{ name: 'file', filename: 'gone.txt', data }])).body.data.id as string;
+    const ranged = await fetch(`${p.api}/files/${id}/download`, { headers: { authorization: `Bearer ${token}`, range: 'bytes=0-9' } });
+    expect([ranged.status, (await ranged.arrayBuffer()).byteLength]).toEqual([206, 10]);
+    // Deleted straight through the files service, as another gateway would.
+    const user = { user_id: owner, role: UserRole.USER, status: UserStatus.ACTIVE, permissions: { user_id: owner, role: UserRole.USER, ...ROLE_DEFAULT_PERMISSIONS[UserRole.USER] } };
+    expect(await nats.request(FilesSubjects.delete, { user, file_id: id })).toEqual({ file_id: id, deleted: true });
+    const after = await http('GET', `${p.api}/files/${id}/download`, { token, headers: { range: 'bytes=0-9' } });
+    expect([after.status, after.body.error.code]).toEqual([404, 'FILE_NOT_FOUND']);
   });
 
   it('batch-uploads: stored and rejected files reported apart', async () => {

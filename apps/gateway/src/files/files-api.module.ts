@@ -4,6 +4,7 @@ import { APP_GUARD, HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { VideosApiModule } from '../videos/videos-api.module.js';
 import { FileLinksService } from './file-links.service.js';
+import { FileResolver } from './file-resolver.js';
 import { FilesController } from './files.controller.js';
 import { MultipartGuard } from './multipart.guard.js';
 import { UploadService } from './upload.service.js';
@@ -12,7 +13,7 @@ import { UploadService } from './upload.service.js';
 @Module({
   imports: [VideosApiModule],
   controllers: [FilesController],
-  providers: [UploadService, FileLinksService, { provide: APP_GUARD, useClass: MultipartGuard }],
+  providers: [UploadService, FileLinksService, FileResolver, { provide: APP_GUARD, useClass: MultipartGuard }],
 })
 export class FilesApiModule implements OnModuleInit {
   constructor(private readonly host: HttpAdapterHost) {}

@@ -18,6 +18,7 @@ import { CurrentUser, Public } from '../auth/auth.decorators.js';
 import { Messaged, RawResponse, ResponseMessage } from '../http/response-message.decorator.js';
 import { BlobResponder } from '../videos/blob-responder.js';
 import { FileLinksService } from './file-links.service.js';
+import { FileResolver } from './file-resolver.js';
 import { AcceptsMultipart } from './multipart.guard.js';
 import { UploadService } from './upload.service.js';
 
@@ -37,6 +38,7 @@ export class FilesController {
     private readonly uploads: UploadService,
     private readonly links: FileLinksService,
     private readonly blobs: BlobResponder,
+    private readonly resolver: FileResolver,
   ) {}
 
   @Post('upload')
@@ -90,7 +92,7 @@ export class FilesController {
   @RawResponse()
   @ApiOperation({ summary: 'The file, Range (206), ETag (304)' })
   async download(@Param('file_id') fileId: string, @CurrentUser() user: AuthContext, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const file = await this.nats.request<ResolvedFile>(FilesSubjects.resolve, { user, file_id: fileId }, { requestId: req.id });
+    const file = await this.resolver.resolve(fileId, user, req.id);
     await this.send(req, reply, file);
   }
 
@@ -107,7 +109,7 @@ export class FilesController {
   ): Promise<void> {
     // Malformed or expired links are refused before anything is looked up.
     if (typeof expires !== 'string' || typeof signature !== 'string') throw this.links.invalid();
-    const file = await this.nats.request<ResolvedFile>(FilesSubjects.resolve, { file_id: fileId }, { requestId: req.id }).catch((err: unknown) => {
+    const file = await this.resolver.resolve(fileId, undefined, req.id).catch((err: unknown) => {
       if (err instanceof AppError && err.status === 404) throw this.links.invalid();
       throw err;
     });
@@ -118,8 +120,11 @@ export class FilesController {
   @Delete(':file_id')
   @ResponseMessage('File deleted')
   @ApiOperation({ summary: 'Delete the file and its bytes' })
-  remove(@Param('file_id') fileId: string, @CurrentUser() user: AuthContext, @Req() req: FastifyRequest): Promise<unknown> {
-    return this.nats.request(FilesSubjects.delete, { user, file_id: fileId }, { requestId: req.id });
+  async remove(@Param('file_id') fileId: string, @CurrentUser() user: AuthContext, @Req() req: FastifyRequest): Promise<unknown> {
+    const deleted = await this.nats.request(FilesSubjects.delete, { user, file_id: fileId }, { requestId: req.id });
+    // Not served from this replica's cache after the answer, whatever the event's timing.
+    this.resolver.evict(fileId);
+    return deleted;
   }
 
   private send(req: FastifyRequest, reply: FastifyReply, file: ResolvedFile): Promise<void> {
