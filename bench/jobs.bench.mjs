@@ -7,6 +7,7 @@
 import autocannon from 'autocannon';
 import { connect } from '@nats-io/transport-node';
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { createTestInfra, freePort, PrivateNatsServer, spawnService, tokenFor } from '@vgp/testing';
@@ -19,6 +20,8 @@ const SLICE = Number(process.env.BENCH_SLICE_SECONDS ?? 2);
 const DURATION = SLICE;
 const CONNECTIONS = 50;
 const LIST_CONNECTIONS = Number(process.env.BENCH_LIST_CONNECTIONS ?? 4);
+// Enough users that 50 jobs a day each (the default quota) outlasts a run at 10k creates/s.
+const USERS = Number(process.env.BENCH_USERS ?? 2000);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const pct = (arr, p) => {
   const s = [...arr].sort((a, b) => a - b);
@@ -31,6 +34,39 @@ function cannon(opts) {
     autocannon({ connections: CONNECTIONS, duration: DURATION, ...opts }, (err, res) => (err ? reject(err) : resolve(res)));
   });
 }
+// CPU time (user + system, ms) of a process, and of every PostgreSQL process, from /proc.
+const cpuMs = (pid) => {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
+};
+const postgresCpuMs = () =>
+  readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((d) => {
+      try {
+        return readFileSync(`/proc/${d}/comm`, 'utf8').startsWith('postgres');
+      } catch {
+        return false;
+      }
+    })
+    .reduce((s, d) => s + cpuMs(d), 0);
+/** CPU per process group, so the time of a target's slices can be split by where it went. */
+function cpuSnapshot() {
+  const own = process.cpuUsage();
+  return {
+    gateway: cpuMs(procs.gateway),
+    jobs: cpuMs(procs.jobs),
+    users: cpuMs(procs.users),
+    'nats-server': cpuMs(nats.pid),
+    postgres: postgresCpuMs(),
+    'load generator': (own.user + own.system) / 1000,
+  };
+}
+const procs = {};
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const summary = (rs) => {
   rs = Array.isArray(rs) ? rs : [rs];
@@ -45,15 +81,22 @@ const summary = (rs) => {
     worstP99: Math.max(...rs.map((r) => r.latency.p99)),
   };
 };
-/** Alternates the baseline and the target ROUNDS times; returns both summaries. */
+/** Alternates the baseline and the target ROUNDS times; returns both summaries and the target's CPU per request. */
 async function paired(targetOpts) {
   const base = [];
   const target = [];
+  const cpu = {};
   for (let i = 0; i < ROUNDS; i++) {
     base.push(await cannon({ url: bare.url }));
+    const before = cpuSnapshot();
     target.push(await cannon(targetOpts));
+    const after = cpuSnapshot();
+    for (const k of Object.keys(after)) cpu[k] = (cpu[k] ?? 0) + after[k] - before[k];
   }
-  return { base: summary(base), target: summary(target) };
+  const t = summary(target);
+  // Microseconds of CPU per successful request, by process.
+  t.cpu = Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, (v * 1000) / Math.max(1, t.ok)]));
+  return { base: summary(base), target: t };
 }
 
 async function bareFastify() {
@@ -78,6 +121,7 @@ try {
   for (const name of ['users', 'jobs']) services.push(await spawnService(name, env));
   const gateway = await spawnService('gateway', env);
   services.push(gateway);
+  for (const s of services) procs[s.name] = s.proc.pid;
   const api = `${gateway.url}/api/v1`;
   await db.connect();
   bare = await bareFastify();
@@ -90,9 +134,13 @@ try {
   };
 
   // Many users, so per-user quotas (3 active, 50 a day by default) never decide the outcome; an
-  // instant "worker" finishes queued jobs every 20 ms, as the render workers would.
-  console.log('preparing tokens…');
-  const tokens = await Promise.all(Array.from({ length: 500 }, (_, i) => tokenFor(`bench-${i}`)));
+  // instant "worker" finishes queued jobs every 20 ms, as the render workers would. Every user is
+  // known to the platform before the run (first sight creates the profile).
+  console.log('preparing users…');
+  const tokens = await Promise.all(Array.from({ length: USERS }, (_, i) => tokenFor(`bench-${i}`)));
+  for (let i = 0; i < tokens.length; i += CONNECTIONS) {
+    await Promise.all(tokens.slice(i, i + CONNECTIONS).map((t) => fetch(`${api}/users/me/quota`, { headers: { authorization: `Bearer ${t}` } }).then((r) => r.arrayBuffer())));
+  }
   const drain = setInterval(() => void db.query(`UPDATE jobs.jobs SET status = 'completed', completed_at = now() WHERE status = 'queued'`).catch(() => undefined), 20);
   const body = JSON.stringify({ configuration: { topic: 'Pythagorean theorem', context: 'Right triangles, for 8th graders', quality: 'low' } });
 
@@ -241,6 +289,9 @@ line('bare Fastify (vs status)', results.bareStatus);
 line('GET …/status', results.status, results.bareStatus);
 line('GET /jobs page 1', results.list1);
 line('GET /jobs page 1000', results.list1000);
+const cpuLine = (name, r) => console.log(`${name.padEnd(26)} CPU per request: ${Object.entries(r.cpu).map(([k, v]) => `${k} ${Math.round(v)} µs`).join(', ')}`);
+cpuLine('POST /videos/generate', results.create);
+cpuLine('GET …/status', results.status);
 console.log(`queued → claimed           p50 ${ms(results.claim.p50)}  p99 ${ms(results.claim.p99)}  (200 jobs, idle worker)`);
 console.log(`progress → SSE client      p50 ${ms(results.sse.p50)}  p99 ${ms(results.sse.p99)}  (${results.sse.received} events)`);
 const targets = [

@@ -41,6 +41,11 @@ export class PrivateNatsServer {
     return `nats://127.0.0.1:${this.port}`;
   }
 
+  /** The server's process id while it runs (benchmarks read its CPU time). */
+  get pid(): number | undefined {
+    return this.proc?.exitCode === null ? this.proc.pid : undefined;
+  }
+
   async up(): Promise<void> {
     this.proc = spawn(process.env.NATS_SERVER_BIN ?? 'nats-server', ['-a', '127.0.0.1', '-p', String(this.port)], { stdio: 'ignore' });
     await waitFor(() => accepts(this.port), { timeoutMs: 10_000, what: `nats-server on ${this.port}` });
