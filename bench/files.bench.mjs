@@ -22,7 +22,7 @@ import { pipeline } from 'node:stream/promises';
 
 const MB = 1024 * 1024;
 const SIZE = 100 * MB;
-const RUNS = 3;
+const RUNS = 5;
 const DURATION = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = 50;
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
@@ -61,18 +61,23 @@ async function peakRss(pid, fn) {
   }
 }
 
-/** Uploads `path` as the `file` part (curl streams it); answers the file's metadata. */
+// Transfer times are curl's own `time_total` (connection to last byte), so starting the curl
+// process is not counted against the gateway; `cp` is timed around its process (about 1 ms).
+
+/** Uploads `path` as the `file` part (curl streams it); answers the file's metadata and the transfer's ms. */
 function upload(api, token, path, filename) {
   return new Promise((resolve, reject) => {
-    const curl = spawn('curl', ['-s', '-H', `authorization: Bearer ${token}`, '-F', `file=@${path};filename=${filename};type=application/gzip`, `${api}/files/upload`]);
+    const curl = spawn('curl', ['-s', '-w', '\n%{time_total}', '-H', `authorization: Bearer ${token}`, '-F', `file=@${path};filename=${filename};type=application/gzip`, `${api}/files/upload`]);
     const out = [];
     curl.stdout.on('data', (c) => out.push(c));
     curl.on('error', reject);
     curl.on('close', () => {
       try {
-        const body = JSON.parse(Buffer.concat(out).toString());
+        const text = Buffer.concat(out).toString();
+        const cut = text.lastIndexOf('\n');
+        const body = JSON.parse(text.slice(0, cut));
         if (body.status !== 'success') reject(new Error(`upload failed: ${JSON.stringify(body)}`));
-        else resolve(body.data);
+        else resolve({ ...body.data, ms: Number(text.slice(cut + 1)) * 1000 });
       } catch (err) {
         reject(err);
       }
@@ -80,14 +85,18 @@ function upload(api, token, path, filename) {
   });
 }
 
-/** Downloads a URL to /dev/null with curl; answers how many bytes arrived. */
+/** Downloads a URL to /dev/null with curl; answers how many bytes arrived and the transfer's ms. */
 function download(url, token) {
   return new Promise((resolve, reject) => {
-    const curl = spawn('curl', ['-s', '-f', '-o', '/dev/null', '-w', '%{size_download}', '-H', `authorization: Bearer ${token}`, url]);
+    const curl = spawn('curl', ['-s', '-f', '-o', '/dev/null', '-w', '%{size_download} %{time_total}', '-H', `authorization: Bearer ${token}`, url]);
     const out = [];
     curl.stdout.on('data', (c) => out.push(c));
     curl.on('error', reject);
-    curl.on('close', (code) => (code === 0 ? resolve(Number(Buffer.concat(out).toString())) : reject(new Error(`download failed (curl ${code})`))));
+    curl.on('close', (code) => {
+      if (code !== 0) return reject(new Error(`download failed (curl ${code})`));
+      const [bytes, seconds] = Buffer.concat(out).toString().split(' ').map(Number);
+      resolve({ bytes, ms: seconds * 1000 });
+    });
   });
 }
 
@@ -218,11 +227,11 @@ try {
       if (r.status !== 0) throw new Error(`cp + sync failed: ${r.stderr}`);
     }));
     await rm(dst);
-    upMs.push(await timed(async () => (last = await upload(api, token, src, `big-${i}.gz`))));
-    downMs.push(await timed(async () => {
-      const n = await download(`${api}/files/${last.id}/download`, token);
-      if (n !== SIZE) throw new Error(`downloaded ${n} bytes`);
-    }));
+    last = await upload(api, token, src, `big-${i}.gz`);
+    upMs.push(last.ms);
+    const got = await download(`${api}/files/${last.id}/download`, token);
+    if (got.bytes !== SIZE) throw new Error(`downloaded ${got.bytes} bytes`);
+    downMs.push(got.ms);
   }
   const cp = mbps(SIZE, median(cpMs));
   const cpSync = mbps(SIZE, median(cpSyncMs));
