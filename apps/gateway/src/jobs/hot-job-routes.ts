@@ -6,6 +6,7 @@ import {
   type AuthContext,
   type CreateJobRequest,
   CreateVideoJobDto,
+  ExtraErrorCode,
   FieldErrorCode,
   type JobCreatedView,
   JobStatus,
@@ -59,6 +60,8 @@ export class HotJobRoutes implements OnModuleInit {
 
   private async generate(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const user = await this.auth.authenticate(req.headers.authorization, req.method, req.id);
+    // The multipart parser is registered for the upload routes; here, as for any non-JSON body, 415.
+    if (typeof req.isMultipart === 'function' && req.isMultipart()) throw new AppError(ExtraErrorCode.UNSUPPORTED_MEDIA_TYPE, 415, 'This route accepts application/json bodies only');
     if (!user.permissions.can_generate_videos) throw AppError.forbidden('Your account may not generate videos');
     const body = await validateBody(CreateVideoJobDto, req.body);
     const payload: CreateJobRequest = { user, configuration: body.configuration, priority: body.priority, idempotency_key: idempotencyKey(req.headers['idempotency-key']) };
