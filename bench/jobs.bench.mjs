@@ -86,8 +86,15 @@ async function paired(targetOpts) {
   const base = [];
   const target = [];
   const cpu = {};
+  let bareCpu = 0;
+  let bareClient = 0;
   for (let i = 0; i < ROUNDS; i++) {
+    const b0 = cpuMs(bare.pid);
+    const c0 = process.cpuUsage();
     base.push(await cannon({ url: bare.url }));
+    bareCpu += cpuMs(bare.pid) - b0;
+    const c1 = process.cpuUsage(c0);
+    bareClient += (c1.user + c1.system) / 1000;
     const before = cpuSnapshot();
     target.push(await cannon(targetOpts));
     const after = cpuSnapshot();
@@ -96,7 +103,9 @@ async function paired(targetOpts) {
   const t = summary(target);
   // Microseconds of CPU per successful request, by process.
   t.cpu = Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, (v * 1000) / Math.max(1, t.ok)]));
-  return { base: summary(base), target: t };
+  const b = summary(base);
+  b.cpu = { 'bare Fastify': (bareCpu * 1000) / Math.max(1, b.ok), 'load generator': (bareClient * 1000) / Math.max(1, b.ok) };
+  return { base: b, target: t };
 }
 
 async function bareFastify() {
@@ -107,7 +116,7 @@ async function bareFastify() {
     app.listen({ port: ${port}, host: '127.0.0.1' }).then(() => console.log('up'));`;
   const proc = spawn(process.execPath, ['-e', src], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise((r) => proc.stdout.once('data', r));
-  return { url: `http://127.0.0.1:${port}/hello`, stop: () => proc.kill() };
+  return { url: `http://127.0.0.1:${port}/hello`, pid: proc.pid, stop: () => proc.kill() };
 }
 
 const infra = await createTestInfra('benchjobs');
@@ -290,6 +299,7 @@ line('GET …/status', results.status, results.bareStatus);
 line('GET /jobs page 1', results.list1);
 line('GET /jobs page 1000', results.list1000);
 const cpuLine = (name, r) => console.log(`${name.padEnd(26)} CPU per request: ${Object.entries(r.cpu).map(([k, v]) => `${k} ${Math.round(v)} µs`).join(', ')}`);
+cpuLine('bare Fastify', results.bareStatus);
 cpuLine('POST /videos/generate', results.create);
 cpuLine('GET …/status', results.status);
 console.log(`queued → claimed           p50 ${ms(results.claim.p50)}  p99 ${ms(results.claim.p99)}  (200 jobs, idle worker)`);
