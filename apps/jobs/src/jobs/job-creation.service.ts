@@ -11,7 +11,9 @@ import {
   type JobConfiguration,
   type JobCreatedView,
   JobPriority,
+  type JobProgress,
   JobsEvents,
+  JobStatus,
   JobType,
   PRIORITY_RANK,
   VideoQuality,
@@ -53,6 +55,9 @@ interface Pending {
   resolve: (v: JobCreatedView) => void;
   reject: (e: unknown) => void;
 }
+
+/** A job as just stored: what the creation paths answer and announce. */
+type CreatedRow = Pick<JobRow, 'id' | 'user_id' | 'job_type' | 'priority' | 'status' | 'progress' | 'created_at' | 'batch_id'>;
 
 interface Usage {
   active: number;
@@ -332,55 +337,46 @@ export class JobCreationService {
     return null;
   }
 
-  private async insert(c: Queryable, jobs: NewJob[]): Promise<JobRow[]> {
+  /**
+   * Stores the jobs and their first log lines in one statement. The batch travels as one JSON
+   * document (`jsonb_to_recordset`: serialised natively, not escaped array by array) and nothing
+   * is read back: every stored value is ours, so the rows are answered from what was sent.
+   */
+  private async insert(c: Queryable, jobs: NewJob[]): Promise<CreatedRow[]> {
     const now = new Date();
-    const cols = {
-      id: [] as string[],
-      user: [] as string[],
-      type: [] as string[],
-      priority: [] as string[],
-      rank: [] as number[],
-      conf: [] as string[],
-      progress: [] as string[],
-      batch: [] as (string | null)[],
-      parent: [] as (string | null)[],
-      key: [] as (string | null)[],
-      hash: [] as (string | null)[],
-    };
-    for (const j of jobs) {
-      cols.id.push(j.id);
-      cols.user.push(j.user_id);
-      cols.type.push(j.job_type);
-      cols.priority.push(j.priority);
-      cols.rank.push(PRIORITY_RANK[j.priority]);
-      cols.conf.push(JSON.stringify(j.configuration));
-      cols.progress.push(JSON.stringify({ percentage: 0, current_stage: null, stages_completed: [], estimated_completion: j.estimated_completion }));
-      cols.batch.push(j.batch_id);
-      cols.parent.push(j.parent_job_id);
-      cols.key.push(j.idempotency_key);
-      cols.hash.push(j.request_hash);
-    }
-    const { rows } = await c.query<JobRow>({
-      name: 'jobs_insert',
+    const rows = jobs.map((j) => ({
+      id: j.id,
+      user_id: j.user_id,
+      job_type: j.job_type,
+      priority: j.priority,
+      rank: PRIORITY_RANK[j.priority],
+      conf: j.configuration,
+      progress: { percentage: 0, current_stage: null, stages_completed: [], estimated_completion: j.estimated_completion } as JobProgress,
+      batch: j.batch_id,
+      parent: j.parent_job_id,
+      key: j.idempotency_key,
+      hash: j.request_hash,
+    }));
+    const { rows: stored } = await c.query<{ n: number }>({
+      name: 'jobs_insert_json',
       text: `WITH ins AS (
                INSERT INTO jobs.jobs (id, user_id, job_type, priority, priority_rank, configuration, status, progress, created_at, updated_at,
                                       batch_id, parent_job_id, max_retries, run_after, idempotency_key, request_hash)
-               SELECT t.id, t.user_id, t.job_type, t.priority, t.rank, t.conf, 'queued', t.progress, $12, $12, t.batch, t.parent, $13, $12, t.key, t.hash
-               FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::smallint[], $6::jsonb[], $7::jsonb[], $8::uuid[], $9::uuid[], $10::text[], $11::text[])
-                    AS t(id, user_id, job_type, priority, rank, conf, progress, batch, parent, key, hash)
-               RETURNING *),
+               SELECT t.id, t.user_id, t.job_type, t.priority, t.rank, t.conf, 'queued', t.progress, $2, $2, t.batch, t.parent, $3, $2, t.key, t.hash
+               FROM jsonb_to_recordset($1::jsonb)
+                    AS t(id uuid, user_id text, job_type text, priority text, rank smallint, conf jsonb, progress jsonb, batch uuid, parent uuid, key text, hash text)
+               RETURNING id, priority),
              logs AS (INSERT INTO jobs.job_logs (job_id, level, message, details, created_at)
-               SELECT id, 'info', 'Job queued with priority ' || priority, NULL, $12 FROM ins)
-             SELECT * FROM ins`,
-      values: [cols.id, cols.user, cols.type, cols.priority, cols.rank, cols.conf, cols.progress, cols.batch, cols.parent, cols.key, cols.hash, now, this.config.JOB_MAX_RETRIES],
+               SELECT id, 'info', 'Job queued with priority ' || priority, NULL, $2 FROM ins)
+             SELECT count(*)::int AS n FROM ins`,
+      values: [JSON.stringify(rows), now, this.config.JOB_MAX_RETRIES],
     });
-    // RETURNING has no order guarantee: put the rows back in the order asked.
-    const byId = new Map(rows.map((r) => [r.id, r]));
-    return jobs.map((j) => byId.get(j.id) as JobRow);
+    if (stored[0]?.n !== jobs.length) throw new Error(`Stored ${stored[0]?.n ?? 0} of ${jobs.length} jobs`);
+    return rows.map((r) => ({ id: r.id, user_id: r.user_id, job_type: r.job_type, priority: r.priority, status: JobStatus.QUEUED, progress: r.progress, created_at: now, batch_id: r.batch }));
   }
 
   /** Idle workers claim on this. */
-  private wake(rows: JobRow[]): void {
+  private wake(rows: CreatedRow[]): void {
     for (const r of rows) this.counts.bump(r.user_id);
     for (const r of rows) if (r.job_type !== JobType.BATCH_VIDEO_GENERATION) this.nats.publish(JobsEvents.queued, { job_id: r.id, priority: r.priority });
   }

@@ -96,7 +96,7 @@ export function toJob(e: JobRow): Job {
   return job;
 }
 
-export function toCreatedView(e: JobRow): JobCreatedView {
+export function toCreatedView(e: Pick<JobRow, 'id' | 'status' | 'progress' | 'created_at'>): JobCreatedView {
   return {
     job_id: e.id,
     status: e.status,
