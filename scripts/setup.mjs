@@ -5,7 +5,8 @@ import { resolve } from 'node:path';
 import { log, ROOT, run } from './lib/infra.mjs';
 
 // Binary -> Debian package. ffmpeg/ffprobe and espeak-ng render videos; nats-server is the bus when
-// none is configured; promtool (prometheus) and docker-compose validate the deploy files in tests.
+// none is configured; promtool (prometheus) and docker-compose validate the deploy files in tests;
+// Chromium plays and seeks a streamed video in the end-to-end tests.
 const TOOLS = {
   ffmpeg: 'ffmpeg',
   ffprobe: 'ffmpeg',
@@ -14,6 +15,7 @@ const TOOLS = {
   promtool: 'prometheus',
   'docker-compose': 'docker-compose',
   pdftotext: 'poppler-utils',
+  chromium: 'chromium',
 };
 const ALWAYS = ['fonts-dejavu-core'];
 

@@ -6,13 +6,29 @@ import { LocalFsStorage } from '@vgp/storage';
 import { http, tokenFor } from '@vgp/testing';
 import { execFile } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { chromium } from 'playwright-core';
 import { type Platform, startPlatform } from './platform.js';
 
 const run = promisify(execFile);
+// Debian's Chromium (`npm run setup` installs it), headless, with nothing reaching for the network.
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+// A video long and dense enough (about 4 Mbit/s) that a browser cannot have buffered the point it seeks to.
+const LONG_SECONDS = 40;
+
+interface VideoElement {
+  readyState: number;
+  duration: number;
+  currentTime: number;
+  videoWidth: number;
+  error: { code: number; message: string } | null;
+  addEventListener(event: string, fn: () => void, opts?: { once: boolean }): void;
+}
 const SRT = '1\n00:00:00,000 --> 00:00:01,000\nA right triangle\n\n2\n00:00:01,000 --> 00:00:02,000\na² + b² = c²\n';
 const VTT = 'WEBVTT\n\n00:00.000 --> 00:01.000\nA right triangle\n\n00:01.000 --> 00:02.000\na² + b² = c²\n';
 
@@ -29,17 +45,18 @@ describe('videos: metadata, byte streaming, thumbnails, subtitles, sharing', () 
   let nats: NatsClient;
   let work: string;
   let mp4: Buffer;
+  let longMp4: Buffer;
   let token: string;
   let auth: Record<string, string>;
   const owner = `vid-${randomUUID().slice(0, 8)}`;
 
   /** Writes a real MP4 (ffmpeg testsrc, 2 s), three thumbnail sizes and SRT/VTT under the render worker's keys, then records it. */
-  async function recordVideo(userId: string): Promise<{ jobId: string; video: VideoMetadata; req: RecordVideoRequest }> {
+  async function recordVideo(userId: string, media = { bytes: mp4, seconds: 2 }): Promise<{ jobId: string; video: VideoMetadata; req: RecordVideoRequest }> {
     const jobId = randomUUID();
     const dir = `videos/${userId}/${jobId}`;
     const storage = new LocalFsStorage(p.env.STORAGE_DIR);
     const put = async (key: string, body: Buffer) => (await storage.put(key, body)).size;
-    const size = await put(`${dir}/video.mp4`, mp4);
+    const size = await put(`${dir}/video.mp4`, media.bytes);
     const thumbs = await Promise.all(
       (['small', 'medium', 'large'] as const).flatMap((s) => [0, 1].map(async (index) => ({ s, index, bytes: await readFile(join(work, `thumb-${s}.jpg`)) }))),
     );
@@ -59,8 +76,8 @@ describe('videos: metadata, byte streaming, thumbnails, subtitles, sharing', () 
       filename: 'pythagorean_theorem_video.mp4',
       file_path: `${dir}/video.mp4`,
       file_size: size,
-      file_hash: createHash('sha256').update(mp4).digest('hex'),
-      duration_seconds: 2,
+      file_hash: createHash('sha256').update(media.bytes).digest('hex'),
+      duration_seconds: media.seconds,
       width: 320,
       height: 240,
       resolution: VideoResolution.SD_480P,
@@ -78,12 +95,19 @@ describe('videos: metadata, byte streaming, thumbnails, subtitles, sharing', () 
     const [platform] = await Promise.all([
       startPlatform('videos', { RPC_TIMEOUT_MS: '3000', RATE_LIMIT_ENABLED: 'false' }, ['users', 'jobs', 'videos', 'files', 'gateway']),
       run('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', 'testsrc=duration=2:size=320x240:rate=25', '-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-preset', 'ultrafast', '-movflags', '+faststart', join(work, 'v.mp4')]),
+      // Noise keeps the bitrate at its floor; a keyframe every second; AAC audio as the render worker writes.
+      run('ffmpeg', [
+        ...['-v', 'error', '-f', 'lavfi', '-i', `testsrc=duration=${LONG_SECONDS}:size=640x360:rate=25,noise=alls=30:allf=t`, '-f', 'lavfi', '-i', `sine=frequency=440:duration=${LONG_SECONDS}`],
+        ...['-pix_fmt', 'yuv420p', '-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', '4M', '-minrate', '4M', '-maxrate', '4M', '-bufsize', '2M', '-g', '25'],
+        ...['-c:a', 'aac', '-b:a', '64k', '-movflags', '+faststart', '-shortest', join(work, 'long.mp4')],
+      ]),
       ...(['small', 'medium', 'large'] as const).map((s, i) =>
         run('ffmpeg', ['-v', 'error', '-f', 'lavfi', '-i', `testsrc=size=${80 * (i + 1)}x${60 * (i + 1)}`, '-frames:v', '1', join(work, `thumb-${s}.jpg`)]),
       ),
     ]);
     p = platform;
     mp4 = await readFile(join(work, 'v.mp4'));
+    longMp4 = await readFile(join(work, 'long.mp4'));
     nc = await connect({ servers: p.env.NATS_URL });
     nats = new NatsClient(nc, { subjectPrefix: p.env.NATS_SUBJECT_PREFIX, timeoutMs: 3000 });
     token = await tokenFor(owner);
@@ -239,6 +263,49 @@ describe('videos: metadata, byte streaming, thumbnails, subtitles, sharing', () 
     const streamed = await get(`${pub}/stream`, { range: 'bytes=0-99' });
     expect([streamed.status, streamed.headers.get('content-type'), streamed.body.length]).toEqual([206, 'video/mp4', 100]);
     expect((await get(`${pub}/thumbnail?size=small`)).headers.get('content-type')).toBe('image/jpeg');
+  });
+
+  it('plays and seeks in a real browser: a <video> on the public stream asks for ranges and lands where it was sent', async () => {
+    expect(existsSync(CHROMIUM) ? CHROMIUM : 'Chromium is missing: run npm run setup').toBe(CHROMIUM);
+    expect(longMp4.length).toBeGreaterThan(12 * 1024 * 1024);
+    const { video } = await recordVideo(owner, { bytes: longMp4, seconds: LONG_SECONDS });
+    expect((await http('PATCH', `${p.api}/videos/${video.id}`, { token, body: { is_public: true } })).status).toBe(200);
+    const src = `${p.api}/public/videos/${video.id}/stream`;
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    try {
+      const page = await browser.newPage();
+      const answers: Array<{ status: number; range?: string; contentRange?: string }> = [];
+      page.on('response', (r) => {
+        if (r.url() === src) answers.push({ status: r.status(), range: r.request().headers().range, contentRange: r.headers()['content-range'] });
+      });
+      await page.setContent(`<video muted preload="metadata" src="${src}"></video>`);
+      const seen = await page.evaluate(async (target) => {
+        // Runs in the page; the e2e project is typed for Node, so the element's few members are spelled out.
+        const v = (globalThis as unknown as { document: { querySelector(s: string): VideoElement } }).document.querySelector('video');
+        const once = (event: string) =>
+          new Promise<void>((resolve, reject) => {
+            v.addEventListener(event, () => resolve(), { once: true });
+            v.addEventListener('error', () => reject(new Error(`media error ${v.error?.code}: ${v.error?.message}`)), { once: true });
+          });
+        if (v.readyState < 1) await once('loadedmetadata');
+        const duration = v.duration;
+        const seeked = once('seeked');
+        v.currentTime = target;
+        await seeked;
+        if (v.readyState < 2) await once('loadeddata');
+        return { duration, currentTime: v.currentTime, readyState: v.readyState, width: v.videoWidth };
+      }, LONG_SECONDS - 5);
+      expect(seen.duration).toBeCloseTo(LONG_SECONDS, 0);
+      expect(Math.abs(seen.currentTime - (LONG_SECONDS - 5))).toBeLessThan(0.5);
+      expect(seen.readyState).toBeGreaterThanOrEqual(2);
+      expect(seen.width).toBe(640);
+      // The seek was served by a range that starts deep in the file, answered 206 with its Content-Range.
+      const starts = answers.filter((a) => a.status === 206).map((a) => Number(/^bytes (\d+)-/.exec(a.contentRange ?? '')?.[1] ?? -1));
+      expect(Math.max(...starts)).toBeGreaterThan(longMp4.length / 2);
+      expect(answers.every((a) => a.status === 206 || a.status === 200)).toBe(true);
+    } finally {
+      await browser.close();
+    }
   });
 
   it('soft-deletes: status deleted, gone from lists and links, bytes kept until the retention passes', async () => {
