@@ -57,7 +57,14 @@ export class NatsClient implements OnApplicationShutdown {
       const data = JSON.stringify(payload ?? null);
       const timeout = opts.timeoutMs ?? this.options.timeoutMs;
       const msg = await new Promise<Msg>((resolve, reject) => {
-        this.writes.run(() => this.nc.request(this.options.subjectPrefix + subject, data, { timeout, headers: h }).then(resolve, reject));
+        this.writes.run(() => {
+          try {
+            this.nc.request(this.options.subjectPrefix + subject, data, { timeout, headers: h }).then(resolve, reject);
+          } catch (err) {
+            // A closed or draining connection may refuse at once: the caller still gets its answer (503).
+            reject(err);
+          }
+        });
       });
       reply = msg.json<WireReply<T>>();
     } catch (err) {
