@@ -40,7 +40,8 @@ export const STATUS_PATH = '/api/v1/videos/jobs/:job_id/status';
  * Fastify routes instead of through Nest's guard/pipe/interceptor chain, which cost more than
  * everything else a poll does. They run the same code the chain would: the root hooks (request
  * id, rate limit, metrics), `AuthService.authenticate` (token, caller, account status), the DTO
- * through `validateBody` (the rules of `ApiValidationPipe`), and the envelope of every other route, success or error.
+ * through `validateBody` (the rules of `ApiValidationPipe`), and the envelope of every other
+ * route, success or error.
  */
 @Injectable()
 export class HotJobRoutes implements OnModuleInit {
