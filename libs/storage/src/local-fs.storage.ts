@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { OpenedFile } from './file-sender.js';
+import { WorkerFileSink } from './worker-file-sink.js';
 import { assertValidKey, type BlobStat, type BlobStorage, BlobTooLargeError, type ByteRange, type PutOptions, type PutResult } from './blob-storage.js';
 
 /**
@@ -34,7 +35,8 @@ export class LocalFsStorage implements BlobStorage {
   async put(key: string, body: Readable | Buffer, opts: PutOptions = {}): Promise<PutResult> {
     const target = this.path(key);
     const tmp = await this.tempPath();
-    const sink = new DurableFileSink(tmp, opts.maxBytes);
+    // Hashed and written on a worker thread when one is free, on this thread otherwise.
+    const sink = WorkerFileSink.create(tmp, opts.maxBytes) ?? new DurableFileSink(tmp, opts.maxBytes);
     try {
       await pipeline(Buffer.isBuffer(body) ? Readable.from([body]) : body, sink);
       await mkdir(dirname(target), { recursive: true });
@@ -134,7 +136,8 @@ async function fsyncDir(path: string): Promise<void> {
 }
 
 /**
- * Where `put` streams to, in one stage: counts (refusing past `maxBytes` before writing the chunk
+ * Where `put` streams to when every upload worker is busy (see WorkerFileSink), in one stage on
+ * this thread: counts (refusing past `maxBytes` before writing the chunk
  * that crosses it), hashes, and writes what arrived while the previous write was under way in
  * one `writev` (a 1 MiB buffer). Every FLUSH_EVERY_BYTES a flush to disk starts in the background,
  * so the disk works while the upload goes on and the final fsync has little left to do.
