@@ -4,7 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { OpenedFile, SEND_CHUNK_BYTES, SendAbortedError } from './file-sender.js';
+import { OpenedFile, SEND_CHUNK_BYTES, SendAbortedError, SMALL_CHUNK_BYTES } from './file-sender.js';
 
 /** A sink that keeps copies of what it was given and acknowledges each write after `delayMs`. */
 function collector(delayMs = 0): Writable & { bytes(): Buffer } {
@@ -40,7 +40,7 @@ describe('OpenedFile.sendTo', () => {
   });
 
   it('writes exactly the inclusive range, across chunk boundaries', async () => {
-    for (const [start, end] of [[0, body.length - 1], [0, 0], [SEND_CHUNK_BYTES - 1, SEND_CHUNK_BYTES], [17, 2 * SEND_CHUNK_BYTES + 99], [body.length - 1, body.length - 1]]) {
+    for (const [start, end] of [[0, body.length - 1], [0, 0], [SEND_CHUNK_BYTES - 1, SEND_CHUNK_BYTES], [17, 2 * SEND_CHUNK_BYTES + 99], [5, SMALL_CHUNK_BYTES + 4], [5, SMALL_CHUNK_BYTES + 5], [body.length - 1, body.length - 1]]) {
       const file = (await OpenedFile.open(path)) as OpenedFile;
       const out = collector();
       await file.sendTo(out, { start, end });

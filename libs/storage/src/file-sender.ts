@@ -2,18 +2,34 @@ import { close, open, read } from 'node:fs';
 import type { Writable } from 'node:stream';
 import type { ByteRange } from './blob-storage.js';
 
-/** Bytes read from the file at a time. */
-export const SEND_CHUNK_BYTES = 1024 * 1024;
+/** Bytes read from the file at a time for a body longer than SMALL_CHUNK_BYTES (2 MiB measured faster than 1 MiB on 100 MB downloads). */
+export const SEND_CHUNK_BYTES = 2 * 1024 * 1024;
+/** Bytes read at a time for a body of at most this size (a typical range request). */
+export const SMALL_CHUNK_BYTES = 1024 * 1024;
 /** Chunks of one response read ahead of the socket (the memory one response may hold). */
 const DEPTH = 2;
-/** Idle chunks kept for reuse; beyond that they are left to the garbage collector. */
-const POOL_MAX = 16;
-const pool: Buffer[] = [];
 
-const take = (): Buffer => pool.pop() ?? Buffer.allocUnsafeSlow(SEND_CHUNK_BYTES);
-const give = (buf: Buffer): void => {
-  if (pool.length < POOL_MAX) pool.push(buf);
-};
+/** Idle buffers of one size kept for reuse; beyond `max` they are left to the garbage collector. */
+class BufferPool {
+  private readonly idle: Buffer[] = [];
+
+  constructor(
+    readonly size: number,
+    private readonly max: number,
+  ) {}
+
+  take(): Buffer {
+    return this.idle.pop() ?? Buffer.allocUnsafeSlow(this.size);
+  }
+
+  give(buf: Buffer): void {
+    if (this.idle.length < this.max) this.idle.push(buf);
+  }
+}
+
+// At most 16 MiB idle in each.
+const large = new BufferPool(SEND_CHUNK_BYTES, 8);
+const small = new BufferPool(SMALL_CHUNK_BYTES, 16);
 
 /** The response went away before every byte was written. */
 export class SendAbortedError extends Error {
@@ -44,8 +60,9 @@ export class OpenedFile {
 
   /**
    * Writes the inclusive `range` of the file to `out` (not ended), then closes the file. Chunks are
-   * read into reused 1 MiB buffers: a buffer goes back to the pool only once `out` reported it
-   * written, at most DEPTH of them per response at a time, so memory stays bounded whatever the
+   * read into reused 2 MiB buffers (1 MiB for bodies of at most 1 MiB): a buffer goes back to its
+   * pool only once `out` reported it written, at most DEPTH of them per response at a time, so
+   * memory stays bounded whatever the
    * file size and nothing is allocated per chunk (large downloads caused garbage collections).
    * Rejects with SendAbortedError when `out` closes first.
    */
@@ -53,6 +70,7 @@ export class OpenedFile {
     return new Promise<void>((resolve, reject) => {
       let pos = range.start;
       const end = range.end;
+      const pool = end - pos + 1 > SMALL_CHUNK_BYTES ? large : small;
       let inflight = 0;
       let reading = false;
       let settled = false;
@@ -74,11 +92,11 @@ export class OpenedFile {
         }
         if (reading || inflight >= DEPTH) return;
         reading = true;
-        const buf = take();
+        const buf = pool.take();
         read(this.fd, buf, 0, Math.min(buf.length, end - pos + 1), pos, (err, n) => {
           reading = false;
           if (settled) {
-            give(buf);
+            pool.give(buf);
             return this.close();
           }
           if (err) return settle(err);
@@ -90,7 +108,7 @@ export class OpenedFile {
             inflight--;
             // A failed write may still be referenced by the socket: its buffer is not reused.
             if (werr) return settle(werr);
-            give(buf);
+            pool.give(buf);
             pump();
           });
           pump();

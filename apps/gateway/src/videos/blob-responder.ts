@@ -26,7 +26,7 @@ export interface BlobToSend {
 /**
  * Streams a blob to the client straight from storage (never through NATS or memory): ranges
  * (206), conditional requests (304), unsatisfiable ranges (416 in the envelope). A local file is
- * written to the socket through reused 1 MiB buffers (`OpenedFile.sendTo`); other drivers' bytes
+ * written to the socket through reused 1-2 MiB buffers (`OpenedFile.sendTo`); other drivers' bytes
  * go through Fastify as a stream.
  */
 @Injectable()
