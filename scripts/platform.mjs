@@ -36,6 +36,8 @@ const env = {
   NATS_URL: infra.natsUrl,
   NODE_ENV: process.env.NODE_ENV ?? 'development',
   STORAGE_DIR: process.env.STORAGE_DIR ?? resolve(ROOT, 'var', 'storage'),
+  // As in the Docker image: glibc keeps freed heap for the next upload instead of faulting it in again.
+  MALLOC_TRIM_THRESHOLD_: process.env.MALLOC_TRIM_THRESHOLD_ ?? '67108864',
 };
 const children = [];
 let stopping = false;
