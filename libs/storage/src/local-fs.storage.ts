@@ -1,11 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { close, createReadStream, fdatasync, fsync, open, writev } from 'node:fs';
+import { close, createReadStream, fsync, open, writev } from 'node:fs';
 import { copyFile, mkdir, open as openFile, rename, rm, stat, statfs, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { OpenedFile } from './file-sender.js';
-import { WorkerFileSink } from './worker-file-sink.js';
+import { FLUSH_EVERY_BYTES, flushInBackground, WorkerFileSink } from './worker-file-sink.js';
 import { assertValidKey, type BlobStat, type BlobStorage, BlobTooLargeError, type ByteRange, type PutOptions, type PutResult } from './blob-storage.js';
 
 /**
@@ -111,8 +111,6 @@ export class LocalFsStorage implements BlobStorage {
   }
 }
 
-/** Bytes written between two background flushes (fdatasync) of an upload. */
-const FLUSH_EVERY_BYTES = 16 * 1024 * 1024;
 
 /** fsync of a finished file. */
 async function fsyncFile(path: string): Promise<void> {
@@ -221,12 +219,9 @@ class DurableFileSink extends Writable {
 
   private startFlush(): void {
     this.unflushed = 0;
-    this.flushing = new Promise<void>((resolve) => {
-      fdatasync(this.fd as number, (err) => {
-        if (err) this.flushError = err;
-        this.flushing = null;
-        resolve();
-      });
+    this.flushing = flushInBackground(this.fd as number).then((err) => {
+      if (err) this.flushError = err;
+      this.flushing = null;
     });
   }
 }

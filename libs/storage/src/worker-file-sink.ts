@@ -9,7 +9,7 @@ export const RING_BYTES = 4 * 1024 * 1024;
 /** Most bytes a worker hashes and writes before it frees them in the ring. */
 const STEP_BYTES = 256 * 1024;
 /** Bytes written between two background flushes (fdatasync) of an upload. */
-const FLUSH_EVERY_BYTES = 16 * 1024 * 1024;
+export const FLUSH_EVERY_BYTES = 16 * 1024 * 1024;
 /** Most workers; an upload that finds all of them busy is hashed on the main thread. */
 export const MAX_SINK_WORKERS = Math.min(4, Math.max(2, availableParallelism()));
 
@@ -287,14 +287,16 @@ export class WorkerFileSink extends Writable {
 
   private startFlush(): void {
     this.unflushed = 0;
-    this.flushing = new Promise<void>((resolve) => {
-      fdatasync(this.fd as number, (err) => {
-        if (err) this.flushError = err;
-        this.flushing = null;
-        resolve();
-      });
+    this.flushing = flushInBackground(this.fd as number).then((err) => {
+      if (err) this.flushError = err;
+      this.flushing = null;
     });
   }
+}
+
+/** An fdatasync of `fd` under way while the upload goes on; answers its error, if any. */
+export function flushInBackground(fd: number): Promise<NodeJS.ErrnoException | null> {
+  return new Promise((resolve) => fdatasync(fd, (err) => resolve(err)));
 }
 
 function toError(e: { message: string; code?: string }): Error {
