@@ -1,5 +1,4 @@
-import type { Readable } from 'node:stream';
-import type { OpenedFile } from './file-sender.js';
+import type { Readable, Writable } from 'node:stream';
 
 export interface BlobStat {
   size: number;
@@ -22,6 +21,14 @@ export interface ByteRange {
   start: number;
   /** Inclusive. */
   end: number;
+}
+
+/** A blob opened for sending, before anything is answered (see `BlobStorage.openFile`). */
+export interface OpenBlob {
+  /** Writes the inclusive `range` to `out` (not ended), then closes; rejects with `SendAbortedError` when `out` closes first. */
+  sendTo(out: Writable, range: ByteRange): Promise<void>;
+  /** Gives the blob up without sending it. */
+  close(): void;
 }
 
 /** Thrown by `put` when `maxBytes` was exceeded; nothing was kept. */
@@ -59,10 +66,10 @@ export interface BlobStorage {
    */
   localPath?(key: string): string | null;
   /**
-   * The blob as an open local file, for `OpenedFile.sendTo` (reused buffers straight to a socket);
-   * null when it does not exist. Drivers without local files leave it out (use `read`).
+   * The blob as an open local file, for `sendTo` (reused buffers straight to a socket); null when
+   * it does not exist. Drivers without local files leave it out (use `read`).
    */
-  openFile?(key: string): Promise<OpenedFile | null>;
+  openFile?(key: string): Promise<OpenBlob | null>;
   delete(key: string): Promise<void>;
   deletePrefix(prefix: string): Promise<void>;
   /** Capacity where the driver has one (for health), in bytes. */

@@ -1,6 +1,6 @@
 import { close, open, read } from 'node:fs';
 import type { Writable } from 'node:stream';
-import type { ByteRange } from './blob-storage.js';
+import type { ByteRange, OpenBlob } from './blob-storage.js';
 
 /** Bytes read from the file at a time for a body longer than SMALL_CHUNK_BYTES (2 MiB measured faster than 1 MiB on 100 MB downloads). */
 export const SEND_CHUNK_BYTES = 2 * 1024 * 1024;
@@ -43,7 +43,7 @@ export class SendAbortedError extends Error {
  * A local file opened for sending: the open happens before anything is answered, so a file that
  * vanished after `stat` still gets a clean 404 instead of a broken response.
  */
-export class OpenedFile {
+export class OpenedFile implements OpenBlob {
   private closed = false;
 
   private constructor(private readonly fd: number) {}

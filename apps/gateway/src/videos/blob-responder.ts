@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { AppError, ExtraErrorCode } from '@vgp/contracts';
 import { MetricNames, MetricsService } from '@vgp/observability';
-import { BLOB_STORAGE, type BlobStorage, type OpenedFile, SendAbortedError } from '@vgp/storage';
+import { BLOB_STORAGE, type BlobStorage, type ByteRange, type OpenBlob, SendAbortedError } from '@vgp/storage';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { OutgoingHttpHeaders } from 'node:http';
 import { contentDisposition, ifRangeHolds, notModified, parseRange } from './byte-range.js';
@@ -26,7 +26,7 @@ export interface BlobToSend {
 /**
  * Streams a blob to the client straight from storage (never through NATS or memory): ranges
  * (206), conditional requests (304), unsatisfiable ranges (416 in the envelope). A local file is
- * written to the socket through reused 1-2 MiB buffers (`OpenedFile.sendTo`); other drivers' bytes
+ * written to the socket through reused 1-2 MiB buffers (`OpenBlob.sendTo`); other drivers' bytes
  * go through Fastify as a stream.
  */
 @Injectable()
@@ -65,7 +65,7 @@ export class BlobResponder {
     const range = parsed.kind === 'partial' ? parsed.range : undefined;
     const length = range ? range.end - range.start + 1 : stat.size;
     // Opened before anything is counted or answered: bytes gone since `stat` are still a 404.
-    let file: OpenedFile | null | undefined;
+    let file: OpenBlob | null | undefined;
     if (length > 0 && req.method === 'GET' && this.storage.openFile) {
       file = await this.storage.openFile(blob.key);
       if (!file) throw AppError.notFound(blob.notFoundCode, blob.notFoundCode === ExtraErrorCode.FILE_NOT_FOUND ? 'file' : 'video asset');
@@ -95,7 +95,7 @@ export class BlobResponder {
    * Writes the head and the bytes to the socket ourselves (Fastify's `onResponse` hooks still run
    * when the response finishes); a failure after the head went out can only cut the connection.
    */
-  private async sendFile(reply: FastifyReply, file: OpenedFile, range: { start: number; end: number }): Promise<void> {
+  private async sendFile(reply: FastifyReply, file: OpenBlob, range: ByteRange): Promise<void> {
     void reply.hijack();
     const res = reply.raw;
     res.writeHead(reply.statusCode, reply.getHeaders() as OutgoingHttpHeaders);

@@ -127,7 +127,7 @@ export function toListItem(e: JobRow): JobListItem {
     status: e.status,
     progress: { percentage: Number(e.progress.percentage ?? 0), current_stage: e.progress.current_stage ?? null },
     created_at: isoOf(e.created_at),
-    estimated_completion: e.status === JobStatus.QUEUED || e.status === JobStatus.PROCESSING ? (e.progress.estimated_completion ?? null) : null,
+    estimated_completion: TERMINAL_JOB_STATUSES.includes(e.status) ? null : (e.progress.estimated_completion ?? null),
   };
   if (e.batch_id) item.batch_id = e.batch_id;
   if (e.parent_job_id) item.parent_job_id = e.parent_job_id;

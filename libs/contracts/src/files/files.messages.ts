@@ -1,5 +1,6 @@
 import type { AuthContext } from '../users/user.models.js';
 import type { FileType } from './file.enums.js';
+import type { FileMetadata } from './file.models.js';
 
 /** `files.v1.passage.search` */
 export interface SearchPassagesRequest {
@@ -12,17 +13,12 @@ export interface SearchPassagesRequest {
  * `files.v1.file.register`: the gateway streamed the bytes to `key` (sniffed, hashed, within the
  * caller's limit); the files service records them, reads their metadata and indexes their text.
  */
-export interface RegisterFileRequest {
+export interface RegisterFileRequest extends Pick<FileMetadata, 'original_filename' | 'file_type' | 'mime_type' | 'file_size' | 'checksum'> {
   user: AuthContext;
   file_id: string;
   key: string;
   /** Stored name, made by the platform (`<file_id>.<ext>`). */
   filename: string;
-  original_filename: string;
-  file_type: FileType;
-  mime_type: string;
-  file_size: number;
-  checksum: string;
   description?: string;
   subdirectory?: string;
   tags?: string[];
