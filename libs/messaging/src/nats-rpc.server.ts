@@ -4,7 +4,7 @@ import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node'
 import { lastValueFrom } from 'rxjs';
 import { connectNats } from './nats-connection.js';
 import { TurnBatcher } from './turn-batcher.js';
-import { encodeReply, toWireError } from './wire.js';
+import { BATCH_HEADER, encodeReply, toWireError, type WireReply } from './wire.js';
 
 export interface HandledMessage {
   subject: string;
@@ -79,6 +79,7 @@ export class NatsRpcServer extends Server implements CustomTransportStrategy {
       return;
     }
     const ctx = new NatsContext([msg.subject, msg.headers]);
+    if (msg.headers?.has(BATCH_HEADER)) return this.dispatchBatch(pattern, handler, msg, data, ctx, started);
     try {
       const result = await lastValueFrom(this.transformToObservable(await handler(data, ctx)), { defaultValue: undefined });
       this.respond(msg, encodeReply({ d: result ?? null }));
@@ -88,6 +89,28 @@ export class NatsRpcServer extends Server implements CustomTransportStrategy {
       else if (!handler.isEventHandler) this.logger.error(err);
     }
     this.observe(pattern, outcome, started);
+  }
+
+  /** A message of many requests (`NatsClient.requestBatched`): the handler runs for each, side by side; one array of replies, in order. */
+  private async dispatchBatch(pattern: string, handler: MessageHandler, msg: Msg, data: unknown, ctx: NatsContext, started: bigint): Promise<void> {
+    if (!Array.isArray(data)) {
+      this.respond(msg, encodeReply({ e: { code: 'INVALID_INPUT', status: 400, message: 'A batch message must hold a JSON array' } }));
+      this.observe(pattern, 'error', started);
+      return;
+    }
+    const replies = await Promise.all(
+      data.map(async (item): Promise<WireReply> => {
+        try {
+          const result = await lastValueFrom(this.transformToObservable(await handler(item, ctx)), { defaultValue: undefined });
+          this.observe(pattern, 'ok', started);
+          return { d: result ?? null };
+        } catch (err) {
+          this.observe(pattern, 'error', started);
+          return { e: toWireError(err) };
+        }
+      }),
+    );
+    this.respond(msg, `[${replies.map(encodeReply).join(',')}]`);
   }
 
   private respond(msg: Msg, reply: Uint8Array | string): void {

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { AppError } from '@vgp/contracts';
 import { randomUUID } from 'node:crypto';
+import { NatsRpcServer } from './nats-rpc.server.js';
 import { NatsClient } from './nats.client.js';
 import { TurnBatcher } from './turn-batcher.js';
-import { encodeReply } from './wire.js';
+import { BATCH_HEADER, encodeReply } from './wire.js';
 
 // The real NATS of the machine (or TEST_NATS_URL), under a subject prefix of this run's own.
 const NATS_URL = process.env.TEST_NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -70,5 +71,85 @@ describe('NatsClient on the real NATS', () => {
     expect(err).toBeInstanceOf(AppError);
     expect(err).toMatchObject({ code: 'SERVICE_UNAVAILABLE', status: 503 });
     expect(Date.now() - started).toBeLessThan(1000);
+  });
+});
+
+describe('Batched requests through NatsRpcServer on the real NATS', () => {
+  const prefix = `b${randomUUID().slice(0, 8)}.`;
+  let server: NatsRpcServer;
+  let nc: NatsConnection;
+  let watcher: NatsConnection;
+  let client: NatsClient;
+  const messages: number[] = [];
+
+  beforeAll(async () => {
+    server = new NatsRpcServer({ servers: NATS_URL, queue: 'batch-test', subjectPrefix: prefix });
+    server.addHandler('double', async (n: unknown) => {
+      if (typeof n !== 'number') throw AppError.validation([{ field: 'n', message: 'n must be a number', code: 'INVALID_TYPE' }]);
+      if (n < 0) throw new AppError('QUOTA_EXCEEDED', 429, `no ${n}`, { n });
+      await new Promise((r) => setTimeout(r, n % 3));
+      return n * 2;
+    });
+    server.addHandler('length', async (s: unknown) => String(s).length);
+    await new Promise<void>((resolve, reject) => server.listen((err?: unknown) => (err ? reject(err) : resolve())));
+    // A plain subscriber beside the queue group sees every message sent on the subject.
+    watcher = await connect({ servers: NATS_URL });
+    const count = (_e: unknown, m: Msg) => {
+      messages.push(m.headers?.has(BATCH_HEADER) ? Number(m.headers.get(BATCH_HEADER)) : 1);
+    };
+    watcher.subscribe(`${prefix}double`, { callback: count });
+    watcher.subscribe(`${prefix}length`, { callback: count });
+    await watcher.flush();
+    nc = await connect({ servers: NATS_URL, noAsyncTraces: true });
+    client = new NatsClient(nc, { subjectPrefix: prefix, timeoutMs: 2000 });
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await watcher?.close();
+    if (!nc.isClosed()) await nc.close();
+  });
+
+  it('sends the requests of one turn as one message and settles each with its own answer or error', async () => {
+    messages.length = 0;
+    const inputs = [...Array.from({ length: 60 }, (_, i) => i), -1, 'x', 7, -2];
+    const settled = await Promise.allSettled(inputs.map((n) => client.requestBatched<number>('double', n, { requestId: `req_${String(n)}` })));
+    expect(messages).toEqual([inputs.length]);
+    settled.forEach((s, i) => {
+      const n = inputs[i];
+      if (typeof n === 'number' && n >= 0) expect(s).toEqual({ status: 'fulfilled', value: n * 2 });
+      else expect(s.status).toBe('rejected');
+    });
+    const quota = (settled[60] as PromiseRejectedResult).reason as AppError;
+    expect(quota).toBeInstanceOf(AppError);
+    expect(quota).toMatchObject({ code: 'QUOTA_EXCEEDED', status: 429, details: { n: -1 } });
+    expect(((settled[61] as PromiseRejectedResult).reason as AppError).field_errors).toEqual([{ field: 'n', message: 'n must be a number', code: 'INVALID_TYPE' }]);
+  });
+
+  it('gives the requests of later turns messages of their own', async () => {
+    messages.length = 0;
+    const first = client.requestBatched<number>('double', 1);
+    await new Promise((r) => setImmediate(r));
+    const second = Promise.all([client.requestBatched<number>('double', 2), client.requestBatched<number>('double', 3)]);
+    expect(await first).toBe(2);
+    expect(await second).toEqual([4, 6]);
+    expect(messages).toEqual([1, 2]);
+  });
+
+  it('splits a turn whose requests would make too large a message', async () => {
+    messages.length = 0;
+    const big = 'x'.repeat(100_000);
+    const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => client.requestBatched<number>('length', big + i)));
+    expect(answers).toEqual(Array.from({ length: 6 }, () => 100_001));
+    // 256 KiB at most per message: two requests of 100 kB each.
+    expect(messages).toEqual([2, 2, 2]);
+    const many = await Promise.all(Array.from({ length: 450 }, (_, i) => client.requestBatched<number>('length', i)));
+    expect(many[449]).toBe(3);
+    expect(messages.slice(3)).toEqual([200, 200, 50]);
+  });
+
+  it('answers every request of a batch 503 when nobody serves the subject', async () => {
+    const settled = await Promise.allSettled([client.requestBatched('nobody-here', 1), client.requestBatched('nobody-here', 2)]);
+    for (const s of settled) expect((s as PromiseRejectedResult).reason).toMatchObject({ code: 'SERVICE_UNAVAILABLE', status: 503 });
   });
 });

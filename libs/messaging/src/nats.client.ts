@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import { type Msg, type MsgHdrs, headers as natsHeaders, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { AppError } from '@vgp/contracts';
 import { TurnBatcher } from './turn-batcher.js';
-import type { WireReply } from './wire.js';
+import { BATCH_HEADER, type WireReply } from './wire.js';
 
 export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
 export const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');
@@ -10,6 +10,23 @@ export const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');
 export interface MessagingOptions {
   subjectPrefix: string;
   timeoutMs: number;
+}
+
+/** Most requests, and most bytes, in one batch message. */
+const BATCH_MAX_ITEMS = 200;
+const BATCH_MAX_BYTES = 256 * 1024;
+
+interface PendingBatch {
+  items: PendingRequest[];
+  bytes: number;
+}
+
+interface PendingRequest {
+  data: string;
+  requestId?: string;
+  timeoutMs?: number;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
 }
 
 /** Told of every request's outcome (the observability lib turns it into a histogram). */
@@ -26,6 +43,8 @@ export class NatsClient implements OnApplicationShutdown {
   private readonly logger = new Logger('NatsClient');
   private observer?: RequestObserver;
   private readonly writes = new TurnBatcher((err) => this.logger.warn(`NATS write failed: ${(err as Error).message}`));
+  /** The batch of each subject still taking requests this turn. */
+  private readonly batches = new Map<string, PendingBatch>();
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
@@ -45,37 +64,104 @@ export class NatsClient implements OnApplicationShutdown {
    * the same AppError (code and status); no responder or no answer in time is 503.
    */
   async request<T>(subject: string, payload: unknown, opts: RequestOptions = {}): Promise<T> {
-    const service = subject.split('.')[0];
     let h: MsgHdrs | undefined;
     if (opts.requestId) {
       h = natsHeaders();
       h.set('x-request-id', opts.requestId);
     }
-    let reply: WireReply<T>;
     const started = performance.now();
+    let reply: WireReply<T>;
     try {
       const data = JSON.stringify(payload ?? null);
-      const timeout = opts.timeoutMs ?? this.options.timeoutMs;
-      const msg = await new Promise<Msg>((resolve, reject) => {
-        this.writes.run(() => {
-          try {
-            this.nc.request(this.options.subjectPrefix + subject, data, { timeout, headers: h }).then(resolve, reject);
-          } catch (err) {
-            // A closed or draining connection may refuse at once: the caller still gets its answer (503).
-            reject(err);
-          }
-        });
-      });
+      const msg = await new Promise<Msg>((resolve, reject) => this.writes.run(() => this.send(subject, data, opts.timeoutMs, h).then(resolve, reject)));
       reply = msg.json<WireReply<T>>();
     } catch (err) {
-      this.observer?.(subject, 'unavailable', (performance.now() - started) / 1000);
-      if (err instanceof AppError) throw err;
-      this.logger.warn(`Request ${subject} failed: ${(err as Error).message}`);
-      throw AppError.unavailable(service);
+      throw this.unavailable(subject, err, started);
     }
+    return this.answer(subject, reply, started);
+  }
+
+  /**
+   * The same as `request`, for a subject whose handler takes many requests at once: the requests
+   * to `subject` made during one event-loop turn travel as one message (a JSON array, header
+   * `${BATCH_HEADER}`) and come back as one array of replies, each settling its own promise. The
+   * server runs the handler once per item, so the answers are the ones `request` would give; what
+   * is saved is a NATS message, its routing and its parsing per request.
+   */
+  requestBatched<T>(subject: string, payload: unknown, opts: RequestOptions = {}): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const data = JSON.stringify(payload ?? null);
+      let batch = this.batches.get(subject);
+      // A full batch leaves as it is (it is already on its way); the next requests start another.
+      if (!batch || batch.items.length >= BATCH_MAX_ITEMS || batch.bytes + data.length > this.batchMaxBytes()) {
+        const fresh: PendingBatch = { items: [], bytes: 2 };
+        this.batches.set(subject, fresh);
+        this.writes.run(() => this.sendBatch(subject, fresh));
+        batch = fresh;
+      }
+      batch.items.push({ data, requestId: opts.requestId, timeoutMs: opts.timeoutMs, resolve: resolve as (v: unknown) => void, reject });
+      batch.bytes += data.length + 1;
+    });
+  }
+
+  /** Well under the server's largest message (1 MB by default), so a batch never fails for its size. */
+  private batchMaxBytes(): number {
+    return Math.min(BATCH_MAX_BYTES, Math.floor((this.nc.info?.max_payload ?? 1024 * 1024) / 2));
+  }
+
+  private sendBatch(subject: string, batch: PendingBatch): void {
+    if (this.batches.get(subject) === batch) this.batches.delete(subject);
+    const items = batch.items;
+    const started = performance.now();
+    const h = natsHeaders();
+    h.set(BATCH_HEADER, String(items.length));
+    const ids = items.map((b) => b.requestId).filter(Boolean);
+    if (ids.length) h.set('x-request-id', ids.join(','));
+    const timeout = Math.max(...items.map((b) => b.timeoutMs ?? this.options.timeoutMs));
+    const fail = (err: unknown) => {
+      const e = this.unavailable(subject, err, started, items.length);
+      for (const b of items) b.reject(e);
+    };
+    this.send(subject, `[${items.map((b) => b.data).join(',')}]`, timeout, h).then((msg) => {
+      let replies: WireReply[];
+      try {
+        const body = msg.json<WireReply[] | WireReply>();
+        // A server that refuses the whole message answers one reply (an error), not an array.
+        replies = Array.isArray(body) ? body : items.map(() => body);
+        if (replies.length !== items.length) throw new Error(`${replies.length} replies to ${items.length} requests`);
+      } catch (err) {
+        return fail(err);
+      }
+      items.forEach((b, i) => {
+        try {
+          b.resolve(this.answer(subject, replies[i], started));
+        } catch (err) {
+          b.reject(err);
+        }
+      });
+    }, fail);
+  }
+
+  /** One NATS request; a closed or draining connection may refuse at once (the caller still gets its 503). */
+  private send(subject: string, data: string, timeoutMs: number | undefined, headers: MsgHdrs | undefined): Promise<Msg> {
+    try {
+      return this.nc.request(this.options.subjectPrefix + subject, data, { timeout: timeoutMs ?? this.options.timeoutMs, headers });
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  private answer<T>(subject: string, reply: WireReply<T>, started: number): T {
     this.observer?.(subject, reply.e ? 'error' : 'ok', (performance.now() - started) / 1000);
     if (reply.e) throw AppError.fromWire(reply.e);
     return reply.d as T;
+  }
+
+  private unavailable(subject: string, err: unknown, started: number, requests = 1): AppError {
+    for (let i = 0; i < requests; i++) this.observer?.(subject, 'unavailable', (performance.now() - started) / 1000);
+    if (err instanceof AppError) return err;
+    this.logger.warn(`Request ${subject} failed: ${(err as Error).message}`);
+    return AppError.unavailable(subject.split('.')[0]);
   }
 
   /** Fire-and-forget event (at most once). */

@@ -1,5 +1,8 @@
 import { AppError, ErrorCode, type WireError } from '@vgp/contracts';
 
+/** Header of a message that carries many requests for one subject (a JSON array; the reply is an array too); its value is their count. */
+export const BATCH_HEADER = 'vgp-batch';
+
 /** A reply on the wire: `{ d }` on success, `{ e }` on failure. */
 export type WireReply<T = unknown> = { d: T; e?: undefined } | { e: WireError; d?: undefined };
 
