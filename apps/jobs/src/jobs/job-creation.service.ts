@@ -133,7 +133,12 @@ export class JobCreationService {
     if (job.idempotency_key) return this.createKeyed(req.user, job, cost);
     return new Promise<JobCreatedView>((resolve, reject) => {
       this.pending.push({ req, job, cost, resolve, reject });
-      if (!this.flushing) void this.flush();
+      // Started at the end of the turn, so every create that arrived in it (a batch message holds
+      // many) shares the first transaction instead of waiting for the next.
+      if (!this.flushing) {
+        this.flushing = true;
+        setImmediate(() => void this.flush());
+      }
     });
   }
 
@@ -241,7 +246,6 @@ export class JobCreationService {
   }
 
   private async flush(): Promise<void> {
-    this.flushing = true;
     try {
       while (this.pending.length) {
         const group = this.pending.splice(0, this.config.JOB_CREATE_BATCH_MAX);

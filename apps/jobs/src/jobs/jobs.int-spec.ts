@@ -141,6 +141,33 @@ describe('jobs service over NATS (real PostgreSQL and NATS)', () => {
     expect(await fails(create(daily))).toMatchObject({ code: 'QUOTA_EXCEEDED', details: { quota: 'max_daily_jobs', limit: 2, current: 2 } });
   });
 
+  it('decides each create of one group in order, user by user, and stores exactly the accepted ones', async () => {
+    // One message, one transaction: 5 creates against 3 active, 2 against a daily limit of 1, and
+    // a file_processing job (no quota), interleaved.
+    const a = user('group-a');
+    const b = user('group-b', UserRole.USER, { max_daily_jobs: 1 });
+    const c = user('group-c');
+    const send = (u: AuthContext, extra: Record<string, unknown> = {}) =>
+      client.requestBatched<JobCreatedView>(JobsSubjects.create, { user: u, configuration, priority: JobPriority.NORMAL, ...extra }).then(
+        (v) => v,
+        (e: AppError) => e,
+      );
+    const results = await Promise.all([send(a), send(b), send(a), send(c, { job_type: 'file_processing', configuration: { file_id: 'f1' } }), send(a), send(b), send(a), send(a)]);
+    const ok = results.map((r) => !(r instanceof AppError));
+    expect(ok).toEqual([true, true, true, true, true, false, false, false]);
+    expect(results[5]).toMatchObject({ code: 'QUOTA_EXCEEDED', status: 429, details: { quota: 'max_daily_jobs', limit: 1, current: 1 } });
+    expect(results[6]).toMatchObject({ code: 'QUOTA_EXCEEDED', status: 429, details: { quota: 'max_concurrent_jobs', limit: 3, current: 3 } });
+    const { rows } = await db.query(`SELECT user_id, count(*)::int AS n FROM jobs.jobs WHERE user_id LIKE 'group-%' GROUP BY user_id ORDER BY user_id`);
+    expect(rows).toEqual([
+      { user_id: 'group-a', n: 3 },
+      { user_id: 'group-b', n: 1 },
+      { user_id: 'group-c', n: 1 },
+    ]);
+    const ids = results.filter((r): r is JobCreatedView => !(r instanceof AppError)).map((r) => r.job_id);
+    const logs = await db.query(`SELECT count(*)::int AS n FROM jobs.job_logs WHERE job_id = ANY($1::uuid[])`, [ids]);
+    expect(logs.rows[0].n).toBe(5);
+  });
+
   it('checks models and premium quality at submission', async () => {
     expect(await fails(create(user('alice'), { configuration: { ...configuration, model: 'gpt-99' } }))).toMatchObject({
       code: 'VALIDATION_ERROR',
