@@ -5,7 +5,6 @@ import {
   AppError,
   type AuthContext,
   type CreateJobRequest,
-  CreateVideoJobDto,
   ExtraErrorCode,
   FieldErrorCode,
   type JobCreatedView,
@@ -18,7 +17,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AuthService } from '../auth/auth.service.js';
 import { replyWithError } from '../http/all-exceptions.filter.js';
 import { successEnvelope } from '../http/envelope.interceptor.js';
-import { validateBody } from '../http/validation.pipe.js';
+import { createJobBody } from './create-body.js';
 import { JobEventsHub } from './job-events.hub.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -40,7 +39,7 @@ export const STATUS_PATH = '/api/v1/videos/jobs/:job_id/status';
  * Fastify routes instead of through Nest's guard/pipe/interceptor chain, which cost more than
  * everything else a poll does. They run the same code the chain would: the root hooks (request
  * id, rate limit, metrics), `AuthService.authenticate` (token, caller, account status), the DTO
- * through `validateBody` (the rules of `ApiValidationPipe`), and the envelope of every other
+ * through `createJobBody` (the rules of `ApiValidationPipe`), and the envelope of every other
  * route, success or error.
  */
 @Injectable()
@@ -64,9 +63,10 @@ export class HotJobRoutes implements OnModuleInit {
     // The multipart parser is registered for the upload routes; here, as for any non-JSON body, 415.
     if (typeof req.isMultipart === 'function' && req.isMultipart()) throw new AppError(ExtraErrorCode.UNSUPPORTED_MEDIA_TYPE, 415, 'This route accepts application/json bodies only');
     if (!user.permissions.can_generate_videos) throw AppError.forbidden('Your account may not generate videos');
-    const body = await validateBody(CreateVideoJobDto, req.body);
+    const body = await createJobBody(req.body);
     const payload: CreateJobRequest = { user, configuration: body.configuration, priority: body.priority, idempotency_key: idempotencyKey(req.headers['idempotency-key']) };
-    const created = await this.nats.request<JobCreatedView>(JobsSubjects.create, payload, { requestId: req.id });
+    // The creates of one event-loop turn travel to the jobs service as one message.
+    const created = await this.nats.requestBatched<JobCreatedView>(JobsSubjects.create, payload, { requestId: req.id });
     // Seed the status cache: the first polls of a new job need no round trip.
     if (created.status === JobStatus.QUEUED && !payload.idempotency_key) {
       this.hub.remember(user.user_id, 0, { job_id: created.job_id, status: created.status, progress: created.progress, created_at: created.created_at, updated_at: created.created_at });
