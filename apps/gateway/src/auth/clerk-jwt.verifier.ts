@@ -28,6 +28,13 @@ export interface ClerkJwtVerifierOptions {
 const SUBJECT = /^[A-Za-z0-9_-]{1,128}$/;
 const CACHE_MAX = 10_000;
 
+/**
+ * Where a verified token is remembered: its last 32 characters (the end of its signature), so a
+ * lookup hashes 32 characters, not the whole token (about 900, hashed afresh on every request:
+ * each request's header is a new string). The entry keeps the whole token and a hit must equal it.
+ */
+const cacheKey = (token: string) => (token.length > 32 ? token.slice(-32) : token);
+
 const unauthorized = () => new AppError(ErrorCode.UNAUTHORIZED, 401, 'The bearer token is not valid');
 
 /**
@@ -64,7 +71,7 @@ export class ClerkJwtVerifier extends TokenVerifier {
   private readonly logger = new Logger('ClerkJwtVerifier');
   private readonly keys: JWTVerifyGetKey;
   private readonly remote?: ReturnType<typeof createRemoteJWKSet>;
-  private readonly verified = new Map<string, VerifiedClaims>();
+  private readonly verified = new Map<string, { token: string; claims: VerifiedClaims }>();
 
   constructor(private readonly o: ClerkJwtVerifierOptions) {
     super();
@@ -90,10 +97,11 @@ export class ClerkJwtVerifier extends TokenVerifier {
   }
 
   override peek(token: string): VerifiedClaims | undefined {
-    const hit = this.verified.get(token);
-    if (!hit) return undefined;
-    if ((hit.exp ?? 0) + this.o.clockSkewSeconds > Date.now() / 1000) return hit;
-    this.verified.delete(token);
+    const key = cacheKey(token);
+    const hit = this.verified.get(key);
+    if (!hit || hit.token !== token) return undefined;
+    if ((hit.claims.exp ?? 0) + this.o.clockSkewSeconds > Date.now() / 1000) return hit.claims;
+    this.verified.delete(key);
     return undefined;
   }
 
@@ -102,7 +110,7 @@ export class ClerkJwtVerifier extends TokenVerifier {
     if (hit) return hit;
     const claims = await this.verifyUncached(token);
     if (this.verified.size >= CACHE_MAX) this.verified.delete(this.verified.keys().next().value as string);
-    this.verified.set(token, claims);
+    this.verified.set(cacheKey(token), { token, claims });
     return claims;
   }
 
