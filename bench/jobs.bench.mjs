@@ -25,14 +25,37 @@ const USERS = Number(process.env.BENCH_USERS ?? 2000);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const pct = (arr, p) => {
   const s = [...arr].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
 };
 const ms = (v) => `${v.toFixed(1)} ms`;
 
-function cannon(opts) {
-  return new Promise((resolve, reject) => {
-    autocannon({ connections: CONNECTIONS, duration: DURATION, ...opts }, (err, res) => (err ? reject(err) : resolve(res)));
-  });
+/**
+ * Closed-loop load: `connections` autocannon instances of one connection each. Connection i sends
+ * its own fixed list of requests in turn (`requestsFor(i)`, default: a GET of `url`), all built
+ * once before the run, as autocannon builds a single request; per-request rebuilding (setupRequest)
+ * would bill the load generator's work to the target alone. Latencies of every response are kept
+ * (in ms, not rounded) for the percentiles.
+ */
+async function cannon({ url, requestsFor, headers, connections = CONNECTIONS, duration = DURATION }) {
+  const latencies = [];
+  const runs = await Promise.all(
+    Array.from({ length: connections }, (_, i) =>
+      new Promise((resolve, reject) => {
+        const instance = autocannon({ url, headers, connections: 1, duration, requests: requestsFor?.(i) }, (err, res) => (err ? reject(err) : resolve(res)));
+        instance.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
+      }),
+    ),
+  );
+  latencies.sort((a, b) => a - b);
+  const sum = (k) => runs.reduce((s, r) => s + r[k], 0);
+  return {
+    duration: Math.max(...runs.map((r) => r.duration)),
+    '2xx': sum('2xx'),
+    non2xx: sum('non2xx'),
+    errors: sum('errors'),
+    timeouts: sum('timeouts'),
+    latency: { p50: pct(latencies, 50), p99: pct(latencies, 99) },
+  };
 }
 // CPU time (user + system, ms) of a process, and of every PostgreSQL process, from /proc.
 const cpuMs = (pid) => {
@@ -159,21 +182,14 @@ try {
     const ps = spawn('top', ['-b', '-n1', '-d0.5', ...services.flatMap((s) => ['-p', String(s.proc.pid)])]);
     ps.stdout.on('data', (d) => console.log(String(d).split('\n').filter((l) => /node|postgres|PID/.test(l)).join('\n')));
   }, 3000);
-  let n = 0;
-  const createRun = (
-    await paired({
-      url: api,
-      requests: [
-        {
-          method: 'POST',
-          path: '/api/v1/videos/generate',
-          headers: { 'content-type': 'application/json' },
-          body,
-          setupRequest: (req) => ({ ...req, headers: { ...req.headers, authorization: `Bearer ${tokens[n++ % tokens.length]}` } }),
-        },
-      ],
-    })
-  );
+  // Connection i creates for users i, i + 50, i + 100, …: a user's jobs never race each other.
+  const createRun = await paired({
+    url: api,
+    requestsFor: (c) =>
+      tokens
+        .filter((_, u) => u % CONNECTIONS === c)
+        .map((t) => ({ method: 'POST', path: '/api/v1/videos/generate', headers: { 'content-type': 'application/json', authorization: `Bearer ${t}` }, body })),
+  });
   results.bareCreate = createRun.base;
   results.create = createRun.target;
   clearInterval(drain);
@@ -190,11 +206,10 @@ try {
     if (r.status !== 201) throw new Error(`create failed: ${JSON.stringify(j)}`);
     ids.push(j.data.job_id);
   }
-  let k = 0;
   const statusRun = await paired({
     url: api,
     headers: { authorization: `Bearer ${owner}` },
-    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/api/v1/videos/jobs/${ids[k++ % ids.length]}/status` }) }],
+    requestsFor: (c) => ids.map((_, i) => ({ method: 'GET', path: `/api/v1/videos/jobs/${ids[(c + i) % ids.length]}/status` })),
   });
   results.bareStatus = statusRun.base;
   results.status = statusRun.target;
