@@ -95,7 +95,7 @@ describe('jobs service over NATS (real PostgreSQL and NATS)', () => {
 
   it('applied its migrations to its own schema', async () => {
     const { rows } = await db.query(`SELECT name FROM jobs.migrations ORDER BY id`);
-    expect(rows.map((r) => r.name)).toEqual(['CreateJobs1764000000000', 'JobScheduling1764100000000', 'JobEstimatesIndex1764200000000']);
+    expect(rows.map((r) => r.name)).toEqual(['CreateJobs1764000000000', 'JobScheduling1764100000000', 'JobEstimatesIndex1764200000000', 'LeanWriteIndexes1764300000000']);
   });
 
   it('creates a durable queued job with an estimate and returns it in the spec shapes', async () => {

@@ -348,12 +348,13 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
     this.ticking = true;
     try {
       while ((await this.reap()) === 100);
-      // Retries whose wait ended since the last tick (another replica may have scheduled them).
+      // Retries whose wait ended since the last tick (another replica may have scheduled them); a
+      // job that never waited (run_after = created_at) was announced when it was created. Planned
+      // per tick: a generic plan cached while the table was small would scan it whole every tick.
       const now = new Date();
       const due = await this.db.query<{ id: string; priority: string }>(
-        `SELECT id, priority FROM jobs.jobs WHERE status = 'queued' AND run_after > $1 AND run_after <= $2 LIMIT 100`,
+        `SELECT id, priority FROM jobs.jobs WHERE status = 'queued' AND run_after > created_at AND run_after > $1 AND run_after <= $2 LIMIT 100`,
         [this.lastTick, now],
-        'due_retries',
       );
       this.lastTick = now;
       for (const d of due) this.nats.publish(JobsEvents.queued, { job_id: d.id, priority: d.priority });
