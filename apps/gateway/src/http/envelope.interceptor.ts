@@ -10,6 +10,14 @@ export function successEnvelope<T>(data: T, message: string, requestId: string):
   return { status: 'success', message, data, timestamp: new Date().toISOString(), request_id: requestId };
 }
 
+/**
+ * `JSON.stringify(successEnvelope(data, message, requestId))` for data already serialised
+ * (`dataJson`): a cached answer is not serialised again on every request.
+ */
+export function successEnvelopeJson(dataJson: string, message: string, requestId: string): string {
+  return `{"status":"success","message":${JSON.stringify(message)},"data":${dataJson},"timestamp":"${new Date().toISOString()}","request_id":${JSON.stringify(requestId)}}`;
+}
+
 /** Wraps what a route returns in the spec's `APIResponse` envelope. */
 @Injectable()
 export class EnvelopeInterceptor implements NestInterceptor {

@@ -10,13 +10,14 @@ import {
   type JobCreatedView,
   JobStatus,
   type JobStatusMeta,
+  type JobStatusView,
   JobsSubjects,
 } from '@vgp/contracts';
 import { NatsClient } from '@vgp/messaging';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AuthService } from '../auth/auth.service.js';
 import { replyWithError } from '../http/all-exceptions.filter.js';
-import { successEnvelope } from '../http/envelope.interceptor.js';
+import { successEnvelope, successEnvelopeJson } from '../http/envelope.interceptor.js';
 import { createJobBody } from './create-body.js';
 import { JobEventsHub } from './job-events.hub.js';
 
@@ -77,15 +78,24 @@ export class HotJobRoutes implements OnModuleInit {
   private async status(req: FastifyRequest<{ Params: { job_id: string } }>, reply: FastifyReply): Promise<void> {
     const user: AuthContext = await this.auth.authenticate(req.headers.authorization, req.method, req.id);
     const jobId = req.params.job_id;
-    let view = this.hub.cachedStatus(user, jobId);
+    const cached = this.hub.cachedStatus(user, jobId);
+    if (cached?.json !== undefined) {
+      void reply.type(JSON_TYPE).send(successEnvelopeJson(cached.json, statusMessage(cached.view), req.id));
+      return;
+    }
+    let view = cached?.view;
     if (!view) {
       const meta = await this.nats.request<JobStatusMeta>(JobsSubjects.status, { user, job_id: jobId, meta: true }, { requestId: req.id });
       this.hub.remember(meta.user_id, meta.seq, meta.view);
       view = meta.view;
     }
-    void reply.send(successEnvelope(view, view.status === JobStatus.COMPLETED ? 'Job completed successfully' : 'Job status retrieved', req.id));
+    void reply.send(successEnvelope(view, statusMessage(view), req.id));
   }
 }
+
+/** What Fastify sends objects as; a string sent with it goes out as it is. */
+const JSON_TYPE = 'application/json; charset=utf-8';
+const statusMessage = (view: JobStatusView) => (view.status === JobStatus.COMPLETED ? 'Job completed successfully' : 'Job status retrieved');
 
 const bearer = [{ bearer: [] }];
 const createdResponse = { description: 'Created: the job, queued, in the envelope' };

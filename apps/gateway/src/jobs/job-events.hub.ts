@@ -8,6 +8,14 @@ interface CacheEntry {
   seq: number;
   view: JobStatusView;
   expires: number;
+  /** The view serialised, once asked for (not for processing jobs: their processing time moves). */
+  json?: string;
+}
+
+/** A cached status: the view, and its JSON when it does not change with time. */
+export interface CachedStatus {
+  view: JobStatusView;
+  json?: string;
 }
 
 /** How long a cached status is trusted without an event: bounds staleness should an event be lost. */
@@ -84,7 +92,7 @@ export class JobEventsHub implements OnModuleInit, OnModuleDestroy {
   }
 
   /** The cached status if the caller may see it; undefined means ask the jobs service. */
-  cachedStatus(user: AuthContext, jobId: string): JobStatusView | undefined {
+  cachedStatus(user: AuthContext, jobId: string): CachedStatus | undefined {
     const e = this.cache.get(jobId);
     if (!e) return undefined;
     if (e.expires < Date.now()) {
@@ -92,7 +100,9 @@ export class JobEventsHub implements OnModuleInit, OnModuleDestroy {
       return undefined;
     }
     if (e.userId !== user.user_id && !user.permissions.can_view_all_jobs) return undefined;
-    return withLiveTime(e.view);
+    if (e.view.status === JobStatus.PROCESSING && e.view.started_at) return { view: withLiveTime(e.view) };
+    e.json ??= JSON.stringify(e.view);
+    return e;
   }
 
   remember(userId: string, seq: number, view: JobStatusView): void {
@@ -123,7 +133,7 @@ export function statusFromEvent(ev: JobEvent): JobStatusView {
 
 /** A processing job's processing time is measured up to now, not up to its last event. */
 function withLiveTime(view: JobStatusView): JobStatusView {
-  if (view.status !== JobStatus.PROCESSING || !view.started_at) return view;
+  if (!view.started_at) return view;
   const secs = Math.round((Date.now() - Date.parse(view.started_at)) / 100) / 10;
   return { ...view, progress: { ...view.progress, processing_time_seconds: secs } };
 }
