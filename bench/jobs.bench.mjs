@@ -66,17 +66,22 @@ const cpuMs = (pid) => {
     return 0;
   }
 };
-const postgresCpuMs = () =>
-  readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .filter((d) => {
-      try {
-        return readFileSync(`/proc/${d}/comm`, 'utf8').startsWith('postgres');
-      } catch {
-        return false;
-      }
-    })
-    .reduce((s, d) => s + cpuMs(d), 0);
+/** CPU of every PostgreSQL process, by pid (a backend that exits takes its time with it). */
+const postgresCpu = () =>
+  new Map(
+    readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .filter((d) => {
+        try {
+          return readFileSync(`/proc/${d}/comm`, 'utf8').startsWith('postgres');
+        } catch {
+          return false;
+        }
+      })
+      .map((d) => [d, cpuMs(d)]),
+  );
+/** PostgreSQL CPU spent between two readings: by process alive at the end (new ones from zero). */
+const postgresDelta = (before, after) => [...after].reduce((s, [pid, ms]) => s + ms - (before.get(pid) ?? 0), 0);
 /** CPU per process group, so the time of a target's slices can be split by where it went. */
 function cpuSnapshot() {
   const own = process.cpuUsage();
@@ -85,7 +90,7 @@ function cpuSnapshot() {
     jobs: cpuMs(procs.jobs),
     users: cpuMs(procs.users),
     'nats-server': cpuMs(nats.pid),
-    postgres: postgresCpuMs(),
+    postgres: postgresCpu(),
     'load generator': (own.user + own.system) / 1000,
   };
 }
@@ -121,7 +126,7 @@ async function paired(targetOpts) {
     const before = cpuSnapshot();
     target.push(await cannon(targetOpts));
     const after = cpuSnapshot();
-    for (const k of Object.keys(after)) cpu[k] = (cpu[k] ?? 0) + after[k] - before[k];
+    for (const k of Object.keys(after)) cpu[k] = (cpu[k] ?? 0) + (k === 'postgres' ? postgresDelta(before[k], after[k]) : after[k] - before[k]);
   }
   const t = summary(target);
   // Microseconds of CPU per successful request, by process.
