@@ -40,6 +40,8 @@ interface NewJob {
   parent_job_id: string | null;
   idempotency_key: string | null;
   request_hash: string | null;
+  /** Place in its owner's queue (claims go by priority, then this, then age); set when stored. */
+  fair_rank?: number;
 }
 
 /** What a request adds to the user's use: top-level active jobs and videos today. */
@@ -191,6 +193,7 @@ export class JobCreationService {
       const usage = (await this.usage(c, [req.user.user_id])).get(req.user.user_id) ?? { active: 0, today: 0 };
       const err = this.quotaError(req.user, usage, cost);
       if (err) throw err;
+      children.forEach((child, i) => (child.fair_rank = usage.active + 1 + i));
       const rows = await this.insert(c, [parent, ...children]);
       return { prior: undefined, rows };
     });
@@ -219,6 +222,7 @@ export class JobCreationService {
         const usage = (await this.usage(c, [user.user_id])).get(user.user_id) ?? { active: 0, today: 0 };
         const err = this.quotaError(user, usage, cost);
         if (err) throw err;
+        job.fair_rank = usage.active + 1;
       }
       const [row] = await this.insert(c, [job]);
       return { row, created: true };
@@ -277,6 +281,7 @@ export class JobCreationService {
             refused.set(p, err);
             continue;
           }
+          p.job.fair_rank = u.active + 1;
           usage.set(p.job.user_id, { active: u.active + p.cost.active, today: u.today + p.cost.daily });
         }
         accepted.push(p);
@@ -365,15 +370,16 @@ export class JobCreationService {
       parent: j.parent_job_id,
       key: j.idempotency_key,
       hash: j.request_hash,
+      fair: j.fair_rank ?? 1,
     }));
     const { rows: stored } = await c.query<{ n: number }>({
       name: 'jobs_insert_json',
       text: `WITH ins AS (
                INSERT INTO jobs.jobs (id, user_id, job_type, priority, priority_rank, configuration, status, progress, created_at, updated_at,
-                                      batch_id, parent_job_id, max_retries, run_after, idempotency_key, request_hash)
-               SELECT t.id, t.user_id, t.job_type, t.priority, t.rank, t.conf, 'queued', t.progress, $2, $2, t.batch, t.parent, $3, $2, t.key, t.hash
+                                      batch_id, parent_job_id, max_retries, run_after, idempotency_key, request_hash, fair_rank)
+               SELECT t.id, t.user_id, t.job_type, t.priority, t.rank, t.conf, 'queued', t.progress, $2, $2, t.batch, t.parent, $3, $2, t.key, t.hash, t.fair
                FROM jsonb_to_recordset($1::jsonb)
-                    AS t(id uuid, user_id text, job_type text, priority text, rank smallint, conf jsonb, progress jsonb, batch uuid, parent uuid, key text, hash text)
+                    AS t(id uuid, user_id text, job_type text, priority text, rank smallint, conf jsonb, progress jsonb, batch uuid, parent uuid, key text, hash text, fair int)
                RETURNING id, priority),
              logs AS (INSERT INTO jobs.job_logs (job_id, level, message, details, created_at)
                SELECT id, 'info', 'Job queued with priority ' || priority, NULL, $2 FROM ins)

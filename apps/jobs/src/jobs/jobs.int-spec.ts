@@ -95,7 +95,7 @@ describe('jobs service over NATS (real PostgreSQL and NATS)', () => {
 
   it('applied its migrations to its own schema', async () => {
     const { rows } = await db.query(`SELECT name FROM jobs.migrations ORDER BY id`);
-    expect(rows.map((r) => r.name)).toEqual(['CreateJobs1764000000000', 'JobScheduling1764100000000', 'JobEstimatesIndex1764200000000', 'LeanWriteIndexes1764300000000']);
+    expect(rows.map((r) => r.name)).toEqual(['CreateJobs1764000000000', 'JobScheduling1764100000000', 'JobEstimatesIndex1764200000000', 'LeanWriteIndexes1764300000000', 'FairClaimOrder1764400000000']);
   });
 
   it('creates a durable queued job with an estimate and returns it in the spec shapes', async () => {
@@ -202,6 +202,20 @@ describe('jobs service over NATS (real PostgreSQL and NATS)', () => {
     expect(order.slice(3, 6).sort()).toEqual([g[1].job_id, g[2].job_id, g[3].job_id].sort());
     expect(order[6]).toBe(low.job_id);
     expect((await claim()).job).toBeNull();
+  });
+
+  it('serves a user with one job before the second job of users with 600 queued ahead of it', async () => {
+    // 500 + 100 queued batch children, all older than the lonely job: more than the claim's window.
+    const items = Array.from({ length: 50 }, () => ({ configuration }));
+    for (let b = 0; b < 10; b++) await client.request<BatchCreatedView>(JobsSubjects.createBatch, { user: roomy('heavy-1'), jobs: items });
+    for (let b = 0; b < 2; b++) await client.request<BatchCreatedView>(JobsSubjects.createBatch, { user: roomy('heavy-2'), jobs: items });
+    const lonely = await create(roomy('lonely'));
+    const owners: string[] = [];
+    for (let i = 0; i < 4; i++) owners.push((await claim(`f${i}`)).job?.user_id ?? 'none');
+    // Every user's first job before anyone's second: heavy-1's and heavy-2's oldest, then lonely's.
+    expect(owners.slice(0, 3).sort()).toEqual(['heavy-1', 'heavy-2', 'lonely']);
+    const { rows } = await db.query(`SELECT status FROM jobs.jobs WHERE id = $1`, [lonely.job_id]);
+    expect(rows[0].status).toBe('processing');
   });
 
   it('runs a job: lease, monotonic progress, events with seq, completion exactly once', async () => {

@@ -81,9 +81,10 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
   }
 
   /**
-   * Next job for a worker: highest priority first; within it, users with the fewest jobs
-   * processing first (round robin between users), then oldest. Among the first 500 claimable
-   * rows in priority/age order, which keeps the claim an index scan however long the queue.
+   * Next job for a worker: highest priority first; within it, the job earliest in its owner's
+   * queue (`fair_rank`: every user's first job before anyone's second, however long one user's
+   * queue), then the user with the fewest jobs processing, then the oldest. Among the first 500
+   * claimable rows in that order, which keeps the claim an index scan however long the queue.
    */
   async claim(req: ClaimRequest): Promise<ClaimResponse> {
     if (!req || typeof req.worker_id !== 'string' || !req.worker_id || req.worker_id.length > 200) throw badInput('worker_id is required');
@@ -95,11 +96,11 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
         text: `WITH cand AS (
                  SELECT id FROM jobs.jobs
                  WHERE status = 'queued' AND run_after <= now() AND job_type = ANY($2::text[]) AND NOT is_deleted
-                 ORDER BY priority_rank DESC, created_at, id LIMIT 500
+                 ORDER BY priority_rank DESC, fair_rank, created_at, id LIMIT 500
                ), pick AS (
                  SELECT j.id FROM jobs.jobs j JOIN cand USING (id)
                  WHERE j.status = 'queued'
-                 ORDER BY j.priority_rank DESC,
+                 ORDER BY j.priority_rank DESC, j.fair_rank,
                           (SELECT count(*) FROM jobs.jobs p WHERE p.user_id = j.user_id AND p.status = 'processing'),
                           j.created_at, j.id
                  LIMIT 1 FOR UPDATE OF j SKIP LOCKED
