@@ -189,8 +189,16 @@ async function ranges(url, token) {
 
 const infra = await createTestInfra('benchfiles');
 const nats = await PrivateNatsServer.start();
-// MALLOC_TRIM_THRESHOLD_ as the Docker image sets it (see the Dockerfile): the services run as in production.
-const env = { ...infra.env, NATS_URL: nats.url, LOG_LEVEL: 'error', RPC_TIMEOUT_MS: '5000', RATE_LIMIT_ENABLED: 'false', MALLOC_TRIM_THRESHOLD_: '67108864' };
+// MALLOC_TRIM_THRESHOLD_ and NODE_OPTIONS as the Docker image sets them (see the Dockerfile): the services run as in production.
+const env = {
+  ...infra.env,
+  NATS_URL: nats.url,
+  LOG_LEVEL: 'error',
+  RPC_TIMEOUT_MS: '5000',
+  RATE_LIMIT_ENABLED: 'false',
+  MALLOC_TRIM_THRESHOLD_: '67108864',
+  NODE_OPTIONS: '--max-semi-space-size=32',
+};
 const services = [];
 let bare;
 const src = join(infra.storageDir, 'bench-source.gz');

@@ -149,7 +149,8 @@ async function bareFastify() {
 
 const infra = await createTestInfra('benchjobs');
 const nats = await PrivateNatsServer.start();
-const env = { ...infra.env, NATS_URL: nats.url, LOG_LEVEL: 'error', RPC_TIMEOUT_MS: '5000' };
+// NODE_OPTIONS as the Docker image sets it (see the Dockerfile): the services run as in production.
+const env = { ...infra.env, NATS_URL: nats.url, LOG_LEVEL: 'error', RPC_TIMEOUT_MS: '5000', NODE_OPTIONS: '--max-semi-space-size=32' };
 const services = [];
 const results = {};
 let bare;

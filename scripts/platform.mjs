@@ -38,6 +38,8 @@ const env = {
   STORAGE_DIR: process.env.STORAGE_DIR ?? resolve(ROOT, 'var', 'storage'),
   // As in the Docker image: glibc keeps freed heap for the next upload instead of faulting it in again.
   MALLOC_TRIM_THRESHOLD_: process.env.MALLOC_TRIM_THRESHOLD_ ?? '67108864',
+  // As in the Docker image: a young generation of up to 2 x 32 MiB (yours, if NODE_OPTIONS sets one, wins).
+  NODE_OPTIONS: `--max-semi-space-size=32 ${process.env.NODE_OPTIONS ?? ''}`.trim(),
 };
 const children = [];
 let stopping = false;
