@@ -46,7 +46,6 @@ async function cannon({ url, requestsFor, headers, connections = CONNECTIONS, du
       }),
     ),
   );
-  latencies.sort((a, b) => a - b);
   const sum = (k) => runs.reduce((s, r) => s + r[k], 0);
   return {
     duration: Math.max(...runs.map((r) => r.duration)),

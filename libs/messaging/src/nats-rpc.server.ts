@@ -81,14 +81,18 @@ export class NatsRpcServer extends Server implements CustomTransportStrategy {
     const ctx = new NatsContext([msg.subject, msg.headers]);
     if (msg.headers?.has(BATCH_HEADER)) return this.dispatchBatch(pattern, handler, msg, data, ctx, started);
     try {
-      const result = await lastValueFrom(this.transformToObservable(await handler(data, ctx)), { defaultValue: undefined });
-      this.respond(msg, encodeReply({ d: result ?? null }));
+      this.respond(msg, encodeReply({ d: await this.run(handler, data, ctx) }));
     } catch (err) {
       outcome = 'error';
       if (msg.reply) this.respond(msg, encodeReply({ e: toWireError(err) }));
       else if (!handler.isEventHandler) this.logger.error(err);
     }
     this.observe(pattern, outcome, started);
+  }
+
+  /** The handler's answer to one request (null when it returns nothing). */
+  private async run(handler: MessageHandler, data: unknown, ctx: NatsContext): Promise<unknown> {
+    return (await lastValueFrom(this.transformToObservable(await handler(data, ctx)), { defaultValue: undefined })) ?? null;
   }
 
   /** A message of many requests (`NatsClient.requestBatched`): the handler runs for each, side by side; one array of replies, in order. */
@@ -101,9 +105,9 @@ export class NatsRpcServer extends Server implements CustomTransportStrategy {
     const replies = await Promise.all(
       data.map(async (item): Promise<WireReply> => {
         try {
-          const result = await lastValueFrom(this.transformToObservable(await handler(item, ctx)), { defaultValue: undefined });
+          const d = await this.run(handler, item, ctx);
           this.observe(pattern, 'ok', started);
-          return { d: result ?? null };
+          return { d };
         } catch (err) {
           this.observe(pattern, 'error', started);
           return { e: toWireError(err) };
