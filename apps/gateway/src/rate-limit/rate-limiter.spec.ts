@@ -60,8 +60,30 @@ describe('RateLimiter', () => {
     const ds = [];
     for (let i = 0; i < 4; i++) ds.push(await rl.consume('u:c', 3));
     expect(ds.map((d) => d.allowed)).toEqual([true, true, true, false]);
-    expect(ds[3].resetAt).toBe(Math.floor(now / 60_000) * 60_000 + 60_000);
+    // The window is the key's: it started at most 60 s ago and resets 60 s after it started.
+    expect(ds[3].resetAt).toBe(rl.windowStart('u:c', now) + 60_000);
+    expect(ds[3].resetAt).toBeGreaterThan(now);
+    expect(ds[3].resetAt).toBeLessThanOrEqual(now + 60_000);
+    now = ds[3].resetAt - 1;
+    expect(await rl.consume('u:c', 3)).toMatchObject({ allowed: false, remaining: 0 });
     now = ds[3].resetAt;
-    expect(await rl.consume('u:c', 3)).toMatchObject({ allowed: true, remaining: 2 });
+    expect(await rl.consume('u:c', 3)).toMatchObject({ allowed: true, remaining: 2, resetAt: ds[3].resetAt + 60_000 });
+  });
+
+  it("spreads callers' window turnovers over the window instead of aligning them", () => {
+    const rl = new RateLimiter(sharedStore().reserve, { windowSeconds: 60 });
+    const now = 1_764_590_000_000;
+    const phases = Array.from({ length: 1000 }, (_, i) => rl.windowStart(`user:user_${i}`, now) % 60_000);
+    // Ten 6-second buckets of the minute each hold about a tenth of 1 000 callers.
+    const buckets = Array.from({ length: 10 }, (_, b) => phases.filter((p) => Math.floor(p / 6000) === b).length);
+    expect(Math.min(...buckets)).toBeGreaterThan(60);
+    expect(Math.max(...buckets)).toBeLessThan(140);
+    // The same key has the same windows on every replica and at every moment of a window.
+    const other = new RateLimiter(sharedStore().reserve, { windowSeconds: 60 });
+    const start = rl.windowStart('user:x', now);
+    expect(other.windowStart('user:x', now)).toBe(start);
+    expect(rl.windowStart('user:x', start)).toBe(start);
+    expect(rl.windowStart('user:x', start + 59_999)).toBe(start);
+    expect(rl.windowStart('user:x', start + 60_000)).toBe(start + 60_000);
   });
 });

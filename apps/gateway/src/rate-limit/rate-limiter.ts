@@ -63,11 +63,10 @@ export class RateLimiter {
   /** Counts one request of `key`; synchronous unless this replica must reserve first. */
   consume(key: string, limit: number): RateDecision | Promise<RateDecision> {
     const now = this.now();
-    const start = Math.floor(now / this.windowMs) * this.windowMs;
-    if (now - this.lastPrune > this.windowMs) this.prune(start);
+    if (now - this.lastPrune > this.windowMs) this.prune(now);
     let b = this.buckets.get(key);
-    if (!b || b.start !== start || b.limit !== limit) {
-      b = { start, limit, tokens: 0, knownUsed: 0, served: 0, exhausted: false, local: false, waiting: 0 };
+    if (!b || now >= b.start + this.windowMs || now < b.start || b.limit !== limit) {
+      b = { start: this.windowStart(key, now), limit, tokens: 0, knownUsed: 0, served: 0, exhausted: false, local: false, waiting: 0 };
       this.buckets.set(key, b);
     }
     const fast = this.take(key, b);
@@ -146,9 +145,27 @@ export class RateLimiter {
     return b.pending;
   }
 
-  private prune(currentStart: number): void {
-    this.lastPrune = this.now();
-    for (const [k, b] of this.buckets) if (b.start < currentStart && !b.pending) this.buckets.delete(k);
+  /**
+   * The start of `key`'s window at `now`. Each key's windows are offset by a fixed share of the
+   * window (a hash of the key), so callers' windows do not all turn over at the same instant:
+   * with aligned windows every active caller needed a new reservation in the same second, once a
+   * minute. Every replica computes the same offset, so they share the key's windows in the store.
+   */
+  windowStart(key: string, now: number): number {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+    // FNV-1a, then murmur3's finaliser: keys that differ in their last characters spread evenly.
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    h ^= h >>> 16;
+    // Whole seconds, so resets fall on the second that X-RateLimit-Reset names.
+    const phase = ((h >>> 0) % Math.max(1, Math.floor(this.windowMs / 1000))) * 1000;
+    return Math.floor((now - phase) / this.windowMs) * this.windowMs + phase;
+  }
+
+  private prune(now: number): void {
+    this.lastPrune = now;
+    for (const [k, b] of this.buckets) if (b.start + this.windowMs <= now && !b.pending) this.buckets.delete(k);
   }
 
   /** Buckets held in memory (for tests and metrics). */

@@ -4,16 +4,37 @@ import { AppError, type RateLimitReserveReply, type RateLimitReserveRequest } fr
 import type { DataSource } from 'typeorm';
 
 const SWEEP_MS = 60_000;
+// Reservations of one event-loop turn share a statement, up to this many rows.
+const GROUP_MAX = 500;
+
+interface Pending {
+  req: RateLimitReserveRequest;
+  resolve: (r: RateLimitReserveReply) => void;
+  reject: (err: unknown) => void;
+}
+
+/** The reply of a reservation that found `before` already used in its window. */
+export function grant(req: Pick<RateLimitReserveRequest, 'n' | 'limit'>, before: number): RateLimitReserveReply {
+  const used = before + req.n;
+  const granted = Math.max(0, Math.min(req.n, req.limit - before));
+  return { granted, used: Math.min(used, Math.max(req.limit, before + granted)) };
+}
 
 /**
  * The shared side of the gateway's rate limits: one counter per key and fixed window. A replica
  * reserves `n` at once; the row lock serialises replicas, so the grants of one window never add
- * up to more than its limit.
+ * up to more than its limit. The reservations that arrive in one event-loop turn (a gateway sends
+ * them as one batched message) are stored by one statement: one row per key and window with the
+ * sum of their requests, locked in key order (two users replicas never wait on each other in
+ * opposite orders); each reservation is then answered as if they had run one after another, in
+ * the order they arrived.
  */
 @Injectable()
 export class RateLimitStore implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('RateLimitStore');
   private timer?: NodeJS.Timeout;
+  private pending: Pending[] = [];
+  private flushing = false;
 
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
@@ -26,23 +47,68 @@ export class RateLimitStore implements OnModuleInit, OnModuleDestroy {
     clearInterval(this.timer);
   }
 
-  async reserve(req: RateLimitReserveRequest): Promise<RateLimitReserveReply> {
+  reserve(req: RateLimitReserveRequest): Promise<RateLimitReserveReply> {
     const ok =
       typeof req?.key === 'string' && req.key.length <= 200 &&
       Number.isSafeInteger(req.window_start) && Number.isInteger(req.window_seconds) && req.window_seconds > 0 &&
       Number.isInteger(req.n) && req.n > 0 && req.n <= 100_000 && Number.isInteger(req.limit) && req.limit > 0;
-    if (!ok) throw AppError.validation([{ field: 'reservation', code: 'INVALID_VALUE', message: 'Invalid rate-limit reservation' }]);
-    const rows: Array<{ used: number }> = await this.db.query(
+    if (!ok) return Promise.reject(AppError.validation([{ field: 'reservation', code: 'INVALID_VALUE', message: 'Invalid rate-limit reservation' }]));
+    return new Promise((resolve, reject) => {
+      this.pending.push({ req, resolve, reject });
+      if (!this.flushing) {
+        this.flushing = true;
+        setImmediate(() => void this.flush());
+      }
+    });
+  }
+
+  private async flush(): Promise<void> {
+    try {
+      while (this.pending.length) {
+        const group = this.pending.splice(0, GROUP_MAX);
+        try {
+          await this.store(group);
+        } catch (err) {
+          for (const p of group) p.reject(err);
+        }
+      }
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  private async store(group: Pending[]): Promise<void> {
+    // One row per key and window, with what its reservations ask for together.
+    const rows = new Map<string, { key: string; start: number; seconds: number; n: number; items: Pending[] }>();
+    for (const p of group) {
+      const id = `${p.req.window_start}:${p.req.key}`;
+      const row = rows.get(id);
+      if (row) {
+        row.n += p.req.n;
+        row.items.push(p);
+      } else rows.set(id, { key: p.req.key, start: p.req.window_start, seconds: p.req.window_seconds, n: p.req.n, items: [p] });
+    }
+    const list = [...rows.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.start - b.start));
+    const stored: Array<{ key: string; window_start: string; used: number }> = await this.db.query(
       `INSERT INTO users.rate_limit_windows AS w (key, window_start, used, expires_at)
-       VALUES ($1, $2::bigint, $3::int, to_timestamp(($2::bigint + $4::int * 1000) / 1000.0))
+       SELECT t.key, t.start, t.n, to_timestamp((t.start + t.seconds * 1000) / 1000.0)
+       FROM unnest($1::text[], $2::bigint[], $3::int[], $4::int[]) WITH ORDINALITY AS t(key, start, n, seconds, i)
+       ORDER BY t.i
        ON CONFLICT (key, window_start) DO UPDATE SET used = w.used + EXCLUDED.used
-       RETURNING used`,
-      [req.key, req.window_start, req.n, req.window_seconds],
+       RETURNING w.key, w.window_start, w.used`,
+      [list.map((r) => r.key), list.map((r) => r.start), list.map((r) => r.n), list.map((r) => r.seconds)],
     );
-    const used = rows[0].used;
-    const before = used - req.n;
-    const granted = Math.max(0, Math.min(req.n, req.limit - before));
-    return { granted, used: Math.min(used, Math.max(req.limit, before + granted)) };
+    for (const r of stored) {
+      const row = rows.get(`${r.window_start}:${r.key}`);
+      if (!row) continue;
+      rows.delete(`${r.window_start}:${r.key}`);
+      let before = r.used - row.n;
+      for (const p of row.items) {
+        p.resolve(grant(p.req, before));
+        before += p.req.n;
+      }
+    }
+    if (rows.size) throw new Error(`${rows.size} rate-limit windows were not stored`);
   }
 
   private async sweep(): Promise<void> {

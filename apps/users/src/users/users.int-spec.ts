@@ -145,4 +145,41 @@ describe('users service over NATS (real PostgreSQL and NATS)', () => {
     expect(other).toEqual({ granted: 5, used: 5 });
     expect(await errorOf(client.request(UsersSubjects.reserveRateLimit, { key: 'u:x', window_start, window_seconds: 60, n: 0, limit: 1 }))).toBe('422 VALIDATION_ERROR');
   });
+
+  it('answers batched reservations as if they had run one after another, in order', async () => {
+    const window_start = Date.now();
+    const reserve = (key: string, n: number, limit: number, start = window_start) =>
+      client.requestBatched<RateLimitReserveReply>(UsersSubjects.reserveRateLimit, { key, window_start: start, window_seconds: 60, n, limit });
+    // One message: the same key several times (one row, summed), other keys, another window, and a bad item.
+    const replies = await Promise.allSettled([
+      reserve('u:batch-a', 4, 10),
+      reserve('u:batch-b', 2, 10),
+      reserve('u:batch-a', 4, 10),
+      reserve('u:batch-a', 4, 10),
+      reserve('u:batch-a', 1, 10, window_start + 60_000),
+      reserve('u:batch-c', 0, 10),
+      reserve('u:batch-a', 4, 10),
+    ]);
+    expect(replies.map((r) => (r.status === 'fulfilled' ? r.value : 'rejected'))).toEqual([
+      { granted: 4, used: 4 },
+      { granted: 2, used: 2 },
+      { granted: 4, used: 8 },
+      { granted: 2, used: 10 },
+      { granted: 1, used: 1 },
+      'rejected',
+      // Asked-for beyond the limit still counts as used (the same as one request at a time).
+      { granted: 0, used: 12 },
+    ]);
+    // The next message continues from the stored counts.
+    expect(await reserve('u:batch-b', 9, 10)).toEqual({ granted: 8, used: 10 });
+    // Many keys at once, from two clients racing: every key's grants still add up to its limit.
+    const keys = Array.from({ length: 300 }, (_, i) => `u:many-${i}`);
+    const other = new NatsClient(nc, { subjectPrefix: infra.subjectPrefix, timeoutMs: 3000 });
+    const grants = await Promise.all(
+      [client, other].flatMap((c) => keys.flatMap((key) => [1, 2, 3].map(() => c.requestBatched<RateLimitReserveReply>(UsersSubjects.reserveRateLimit, { key, window_start, window_seconds: 60, n: 2, limit: 5 }).then((r) => [key, r.granted] as const)))),
+    );
+    const total = new Map<string, number>();
+    for (const [key, g] of grants) total.set(key, (total.get(key) ?? 0) + g);
+    expect([...new Set(total.values())]).toEqual([5]);
+  });
 });
