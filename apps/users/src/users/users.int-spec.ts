@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import pg from 'pg';
 import {
   AppError,
   type AuthContext,
@@ -63,6 +64,32 @@ describe('users service over NATS (real PostgreSQL and NATS)', () => {
     expect((await resolve({ sub: 'user_pending', email: 'p@example.com', email_verified: false })).context.status).toBe('pending_verification');
     expect((await resolve({ sub: 'user_pending', email_verified: true })).context.status).toBe('active');
     expect((await resolve({ sub: 'user_noname' })).profile.full_name).toBe('user_noname');
+  });
+
+  it('writes nothing when a repeated sign-in changes nothing, and stamps last_sign_in_at every 5 minutes', async () => {
+    const db = new pg.Client({ connectionString: infra.databaseUrl });
+    await db.connect();
+    try {
+      const version = async () => (await db.query(`SELECT xmin::text AS v, last_sign_in_at FROM users.users WHERE id = 'user_steady'`)).rows[0];
+      const claims = { sub: 'user_steady', name: 'Steady', email: 'steady@example.com', email_verified: true };
+      const first = await resolve(claims);
+      const v1 = await version();
+      // The same claims, or fewer: the same stored row version (no update, no WAL, no commit flush).
+      expect(await resolve(claims)).toEqual(first);
+      expect(await resolve({ sub: 'user_steady' })).toEqual(first);
+      expect((await version()).v).toBe(v1.v);
+      // A changed claim is stored at once.
+      expect((await resolve({ ...claims, name: 'Steady Eddie' })).profile.full_name).toBe('Steady Eddie');
+      const v2 = await version();
+      expect(v2.v).not.toBe(v1.v);
+      // A last sign-in older than 5 minutes is stamped again.
+      await db.query(`UPDATE users.users SET last_sign_in_at = now() - interval '6 minutes' WHERE id = 'user_steady'`);
+      const stale = (await version()).last_sign_in_at as Date;
+      const again = await resolve({ ...claims, name: 'Steady Eddie' });
+      expect(Date.parse(again.profile.last_sign_in_at as string)).toBeGreaterThan(stale.getTime() + 5 * 60_000);
+    } finally {
+      await db.end();
+    }
   });
 
   it('refuses claims without a usable subject', async () => {

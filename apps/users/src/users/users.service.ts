@@ -40,6 +40,8 @@ export function isAdmin(user: AuthContext | undefined): boolean {
   return !!user && (user.role === UserRole.ADMIN || !!user.permissions?.permissions?.includes('users:manage'));
 }
 
+// `last_sign_in_at` is stamped again when older than this (not on every refresh of a gateway's cache).
+const SIGN_IN_STAMP_MS = 5 * 60_000;
 const clip = (v: string | undefined | null, max: number) => (typeof v === 'string' && v.trim() ? v.trim().slice(0, max) : null);
 
 /** The profile fields of a new or updated user, from token claims or a Clerk webhook. */
@@ -67,7 +69,7 @@ export class UsersService {
    */
   async resolve(claims: ResolveClaims): Promise<ResolveUserReply> {
     if (!claims || typeof claims.sub !== 'string' || !USER_ID.test(claims.sub)) throw new AppError(ErrorCode.UNAUTHORIZED, 401, 'The bearer token is not valid');
-    const row = await this.upsertProfile({
+    const fields: ProfileFields = {
       id: claims.sub,
       username: claims.username,
       full_name: claims.name,
@@ -75,8 +77,33 @@ export class UsersService {
       image_url: claims.image_url,
       email_verified: claims.email_verified,
       role: claims.role,
-    }, { signIn: true });
+    };
+    // Gateways ask again every AUTH_CONTEXT_CACHE_MS per active caller: most answers need no write.
+    const row = (await this.unchangedBy(fields)) ?? (await this.upsertProfile(fields, { signIn: true }));
     return { context: toContext(row), profile: toProfile(row) };
+  }
+
+  /**
+   * The stored user when a sign-in with these fields would change nothing: same profile fields
+   * (or none given), no verification to apply, `last_sign_in_at` less than SIGN_IN_STAMP_MS old,
+   * or a deleted user (never revived by a token). Read-only, so the common case writes nothing.
+   */
+  private async unchangedBy(f: ProfileFields): Promise<UserRow | undefined> {
+    const rows: UserRow[] = await this.db.query(`SELECT ${USER_COLUMNS} FROM users.users WHERE id = $1`, [f.id]);
+    const row = rows[0];
+    if (!row) return undefined;
+    if (row.deleted_at) return row;
+    const same = (given: string | boolean | null, stored: string | boolean | null) => given === null || given === stored;
+    const verified = typeof f.email_verified === 'boolean' ? f.email_verified : null;
+    const unchanged =
+      same(clip(f.username, 100), row.username) &&
+      same(clip(f.full_name, 200), row.full_name) &&
+      same(clip(f.email, 320), row.email) &&
+      same(clip(f.image_url, 2000), row.image_url) &&
+      same(verified, row.email_verified) &&
+      !(row.status === UserStatus.PENDING_VERIFICATION && verified === true);
+    const stamped = row.last_sign_in_at !== null && Date.now() - row.last_sign_in_at.getTime() < SIGN_IN_STAMP_MS;
+    return unchanged && stamped ? row : undefined;
   }
 
   /** Insert or refresh a profile; only the given fields change an existing row. */
