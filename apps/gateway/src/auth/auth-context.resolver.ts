@@ -122,7 +122,8 @@ export class AuthContextResolver implements OnModuleInit, OnModuleDestroy {
     let reply: ResolveUserReply;
     try {
       const { exp: _exp, ...rest } = claims;
-      reply = await this.nats.request<ResolveUserReply>(UsersSubjects.resolve, { claims: rest }, { requestId });
+      // Resolves of one event-loop turn (first sight and refreshes of many callers) share a message.
+      reply = await this.nats.requestBatched<ResolveUserReply>(UsersSubjects.resolve, { claims: rest }, { requestId });
     } catch (err) {
       if (!(this.config.AUTH_USERS_OPTIONAL && err instanceof AppError && err.code === ErrorCode.SERVICE_UNAVAILABLE)) throw err;
       if (!this.warnedFallback) this.logger.warn('The users service does not answer: callers are built from their token (AUTH_USERS_OPTIONAL)');

@@ -92,6 +92,18 @@ describe('users service over NATS (real PostgreSQL and NATS)', () => {
     }
   });
 
+  it('answers many resolves of one message each with its own user, new and known alike', async () => {
+    const ids = Array.from({ length: 40 }, (_, i) => `user_many_${i}`);
+    const batch = (name: (id: string) => string) =>
+      Promise.all(ids.map((id) => client.requestBatched<ResolveUserReply>(UsersSubjects.resolve, { claims: { sub: id, name: name(id), email_verified: true } })));
+    // Half are known before the message arrives, half are new.
+    await Promise.all(ids.slice(0, 20).map((id) => resolve({ sub: id, name: `Old ${id}`, email_verified: true })));
+    const first = await batch((id) => `Old ${id}`);
+    expect(first.map((r) => [r.context.user_id, r.profile.full_name])).toEqual(ids.map((id) => [id, `Old ${id}`]));
+    const renamed = await batch((id) => `New ${id}`);
+    expect(renamed.map((r) => [r.profile.id, r.profile.full_name])).toEqual(ids.map((id) => [id, `New ${id}`]));
+  });
+
   it('refuses claims without a usable subject', async () => {
     expect(await errorOf(resolve({ sub: '../x' }))).toBe('401 UNAUTHORIZED');
     expect(await errorOf(resolve({}))).toBe('401 UNAUTHORIZED');

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import DataLoader from 'dataloader';
 import {
   AppError,
   type AuthContext,
@@ -57,6 +58,19 @@ export interface ProfileFields {
 
 @Injectable()
 export class UsersService {
+  /**
+   * Stored users by id, read together: the resolves of one event-loop turn (a gateway sends the
+   * refreshes of many callers as one message) share one query. Nothing is cached across turns.
+   */
+  private readonly storedUsers = new DataLoader<string, UserRow | undefined>(
+    async (ids) => {
+      const rows: UserRow[] = await this.db.query(`SELECT ${USER_COLUMNS} FROM users.users WHERE id = ANY($1::text[])`, [ids]);
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      return ids.map((id) => byId.get(id));
+    },
+    { cache: false, maxBatchSize: 500, batchScheduleFn: (run) => setImmediate(run) },
+  );
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     private readonly nats: NatsClient,
@@ -89,8 +103,7 @@ export class UsersService {
    * or a deleted user (never revived by a token). Read-only, so the common case writes nothing.
    */
   private async unchangedBy(f: ProfileFields): Promise<UserRow | undefined> {
-    const rows: UserRow[] = await this.db.query(`SELECT ${USER_COLUMNS} FROM users.users WHERE id = $1`, [f.id]);
-    const row = rows[0];
+    const row = await this.storedUsers.load(f.id);
     if (!row) return undefined;
     if (row.deleted_at) return row;
     const same = (given: string | boolean | null, stored: string | boolean | null) => given === null || given === stored;
