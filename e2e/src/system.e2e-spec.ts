@@ -83,10 +83,17 @@ describe('system health and metrics, end to end', () => {
     expect(m.message_bus_metrics.messages_out).toBeGreaterThan(0);
   });
 
-  it('reads one replica of two gone as degraded, then none as unhealthy', async () => {
+  it('reads a scale-down as healthy, one replica of two gone without a word as degraded, then none as unhealthy', async () => {
+    // A replica stopped gracefully (SIGTERM: a scale-down) announces it: one of one, healthy.
     extra = await spawnService('users', p.env);
     await waitFor(async () => (await health()).components.users.details.instances === 2, { timeoutMs: 10_000, intervalMs: 300, what: 'two users replicas' });
     await extra.stop();
+    const scaledDown = await health();
+    expect(scaledDown.components.users).toMatchObject({ status: 'healthy', details: { instances: 1, expected_instances: 1 } });
+    // A replica killed outright is missed.
+    extra = await spawnService('users', p.env);
+    await waitFor(async () => (await health()).components.users.details.instances === 2, { timeoutMs: 10_000, intervalMs: 300, what: 'two users replicas again' });
+    await extra.stop('SIGKILL');
     const one = await health();
     expect(one.components.users).toMatchObject({ status: 'degraded', error: '1 of 2 replicas answered', details: { instances: 1, expected_instances: 2 } });
     expect(one.status).toBe('degraded');

@@ -30,6 +30,19 @@ describe('ReplicaTracker', () => {
     expect(t.record(['jobs'], [report('jobs', 'a')], 61_000).get('jobs')).toBe(1);
   });
 
+  it('stops expecting an instance that announced its shutdown, and only that one', () => {
+    const t = new ReplicaTracker(policy);
+    t.record(['jobs'], [report('jobs', 'a'), report('jobs', 'b'), report('jobs', 'c')], 0);
+    t.forget('c', 1000);
+    const expected = t.record(['jobs'], [report('jobs', 'a')], 2000).get('jobs') ?? 0;
+    // c left on purpose; b vanished without a word and is still missed.
+    expect(expected).toBe(2);
+    expect(t.component('jobs', [report('jobs', 'a')], expected, at)).toMatchObject({ status: 'degraded', error: '1 of 2 replicas answered' });
+    t.forget('b', 3000);
+    expect(t.record(['jobs'], [report('jobs', 'a')], 4000).get('jobs')).toBe(1);
+    expect(t.expected('jobs', 4000)).toBe(1);
+  });
+
   it('reads a slow answer or a replica with failing checks as degraded, all failing as unhealthy', () => {
     const t = new ReplicaTracker(policy);
     expect(t.component('users', [report('users', 'a', HealthStatus.HEALTHY, 700)], 1, at)).toMatchObject({ status: 'degraded', error: 'slow: 700 ms' });

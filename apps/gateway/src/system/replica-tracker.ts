@@ -16,33 +16,47 @@ export interface ReplicaPolicy {
 }
 
 /**
- * Remembers how many instances of each service answered each health ping, so that "one replica
- * of two is gone" can be told from "there was only ever one". Expected replicas = the most that
- * answered one ping within the memory window; a scale-down therefore reads degraded until the
- * window has passed.
+ * Remembers which instances of each service answered each health ping, so that "one replica of
+ * two is gone" can be told from "there was only ever one". Expected replicas = the most that
+ * answered one ping within the memory window, not counting instances that announced a graceful
+ * shutdown (`forget`): a scale-down or a rolling update reads healthy at once, while an instance
+ * that vanished without a word reads degraded until the window has passed.
  */
 export class ReplicaTracker {
-  private readonly rounds = new Map<string, { at: number; count: number }[]>();
+  private readonly rounds = new Map<string, { at: number; instances: string[] }[]>();
+  // Instances that said they were stopping, and when.
+  private readonly departed = new Map<string, number>();
 
   constructor(private readonly policy: ReplicaPolicy) {}
 
+  /** An instance shut down on purpose: no longer expected. */
+  forget(instanceId: string, now = Date.now()): void {
+    this.departed.set(instanceId, now);
+  }
+
   /** Records one gathering round and answers how many replicas each service is expected to have. */
   record(services: readonly string[], reports: readonly ReceivedReport[], now = Date.now()): Map<string, number> {
+    for (const [id, at] of this.departed) if (now - at > this.policy.memoryMs) this.departed.delete(id);
     const expected = new Map<string, number>();
     for (const service of services) {
-      const count = new Set(reports.filter((r) => r.report.service === service).map((r) => r.report.instance_id)).size;
+      const instances = [...new Set(reports.filter((r) => r.report.service === service).map((r) => r.report.instance_id))];
       const kept = (this.rounds.get(service) ?? []).filter((r) => now - r.at <= this.policy.memoryMs);
-      kept.push({ at: now, count });
+      kept.push({ at: now, instances });
       this.rounds.set(service, kept);
-      expected.set(service, Math.max(...kept.map((r) => r.count)));
+      expected.set(service, this.most(kept));
     }
     return expected;
   }
 
-  /** The most replicas of `service` seen at once lately (0 when never seen). */
+  /** The most replicas of `service` seen at once lately, less the departed (0 when never seen). */
   expected(service: string, now = Date.now()): number {
-    const kept = (this.rounds.get(service) ?? []).filter((r) => now - r.at <= this.policy.memoryMs);
-    return kept.length ? Math.max(...kept.map((r) => r.count)) : 0;
+    return this.most((this.rounds.get(service) ?? []).filter((r) => now - r.at <= this.policy.memoryMs));
+  }
+
+  private most(rounds: readonly { instances: string[] }[]): number {
+    let most = 0;
+    for (const r of rounds) most = Math.max(most, r.instances.filter((id) => !this.departed.has(id)).length);
+    return most;
   }
 
   /** One service's component from the reports of its instances. */

@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { type ComponentHealth, HealthStatus, type JobStatsView, JobsSubjects, ServiceName, type SystemHealth } from '@vgp/contracts';
+import { type ComponentHealth, HealthStatus, type InstanceStoppingEvent, type JobStatsView, JobsSubjects, ServiceName, type SystemHealth, SystemSubjects } from '@vgp/contracts';
+import type { Subscription } from '@nats-io/transport-node';
 import { NatsClient } from '@vgp/messaging';
 import { HealthDetailsRegistry, timed, worstStatus } from '@vgp/observability';
 import { TokenVerifier } from '../auth/token-verifier.js';
@@ -32,6 +33,7 @@ export class SystemHealthService implements OnApplicationBootstrap, OnApplicatio
   private timer?: NodeJS.Timeout;
   private cached?: { at: number; value: Promise<SystemHealth> };
   private gathering?: Promise<Gathered>;
+  private stopping?: Subscription;
 
   constructor(
     private readonly config: GatewayConfig,
@@ -48,12 +50,18 @@ export class SystemHealthService implements OnApplicationBootstrap, OnApplicatio
   }
 
   onApplicationBootstrap(): void {
+    this.stopping = this.nats.subscribe<InstanceStoppingEvent>(SystemSubjects.instanceStopping, (e) => {
+      if (typeof e?.instance_id === 'string') this.tracker.forget(e.instance_id);
+      // The next /system/health gathers afresh instead of serving an answer that still counts it.
+      this.cached = undefined;
+    });
     this.timer = setInterval(() => void this.gather().catch((e: Error) => this.logger.warn(`Background health ping failed: ${e.message}`)), BACKGROUND_PING_MS);
     this.timer.unref();
   }
 
   onApplicationShutdown(): void {
     clearInterval(this.timer);
+    this.stopping?.unsubscribe();
   }
 
   /** Every instance's report, gathered once for concurrent callers. */
