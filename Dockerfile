@@ -40,7 +40,7 @@ FROM ${NODE_IMAGE} AS runtime
 ARG APP
 RUN test -n "$APP" || (echo "--build-arg APP=<app> is required" >&2; exit 1) \
  && if [ "$APP" = "render-worker" ] || [ "$APP" = "files" ]; then \
-      apt-get update && apt-get install -y --no-install-recommends ffmpeg espeak-ng fonts-dejavu-core poppler-utils \
+      apt-get update && apt-get install -y --no-install-recommends ffmpeg espeak-ng fonts-dejavu-core fonts-wqy-microhei fonts-symbola poppler-utils \
       && rm -rf /var/lib/apt/lists/*; \
     fi
 WORKDIR /app

@@ -17,8 +17,8 @@ const TOOLS = {
   pdftotext: 'poppler-utils',
   chromium: 'chromium',
 };
-// Slide fonts: DejaVu, and WenQuanYi Micro Hei for Chinese, Japanese and Korean text.
-const ALWAYS = ['fonts-dejavu-core', 'fonts-wqy-microhei'];
+// Slide fonts: DejaVu, WenQuanYi Micro Hei for Chinese, Japanese and Korean text, Symbola for emoji.
+const ALWAYS = ['fonts-dejavu-core', 'fonts-wqy-microhei', 'fonts-symbola'];
 
 const has = (bin) => spawnSync('sh', ['-c', `command -v ${bin} || test -x /usr/sbin/${bin} || test -x /usr/bin/${bin}`]).status === 0;
 const installed = (pkg) => spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' }).stdout?.includes('install ok installed');

@@ -33,6 +33,21 @@ describe('rasterizer fonts', () => {
     }
   });
 
+  it('has the emoji font installed (npm run setup installs fonts-symbola) and loads it only for slides with emoji', () => {
+    expect(existsSync('/usr/share/fonts/truetype/ancient-scripts/Symbola_hint.ttf')).toBe(true);
+    expect(fontOptionsFor(line('Pizza 🍕'))?.fontDirs).toEqual(['/usr/share/fonts/truetype/dejavu', '/usr/share/fonts/truetype/ancient-scripts']);
+    expect(fontOptionsFor(line('勾股定理 📐'))?.fontDirs).toEqual(['/usr/share/fonts/truetype/dejavu', '/usr/share/fonts/truetype/wqy', '/usr/share/fonts/truetype/ancient-scripts']);
+  });
+
+  it('draws emoji, each its own glyph, not nothing', () => {
+    const dejavuOnly = fontOptionsFor(line('x'));
+    const blank = pixels(line(' '));
+    // DejaVu alone draws no emoji at all (the same empty slide for both).
+    expect(pixels(line('🍕📐'), dejavuOnly).equals(pixels(line('🔺✅'), dejavuOnly))).toBe(true);
+    expect(pixels(line('🍕📐')).equals(blank)).toBe(false);
+    expect(pixels(line('🍕📐')).equals(pixels(line('🔺✅')))).toBe(false);
+  });
+
   it('rasterises a mixed Latin and CJK slide to PNG', async () => {
     const png = await rasterize(line('a² + b² = c² 勾股定理'), 200);
     expect(png.subarray(1, 4).toString()).toBe('PNG');

@@ -1,5 +1,6 @@
 import { renderAsync, type ResvgRenderOptions } from '@resvg/resvg-js';
 import { existsSync } from 'node:fs';
+import { EMOJI_FONT_DIR } from './emoji-font.js';
 
 const DEJAVU = '/usr/share/fonts/truetype/dejavu';
 // WenQuanYi Micro Hei (Debian's fonts-wqy-microhei): Chinese, Japanese kana and Korean Hangul.
@@ -11,16 +12,21 @@ const FONT_OPTIONS: ResvgRenderOptions['font'] = existsSync(DEJAVU)
   : { loadSystemFonts: true };
 
 // Loading the CJK font doubles a slide's rasterising time (about +20 ms), so only slides that
-// need it load it; resvg falls back to it glyph by glyph from DejaVu.
-const CJK_FONT_OPTIONS: ResvgRenderOptions['font'] =
-  FONT_OPTIONS.fontDirs && existsSync(WQY) ? { ...FONT_OPTIONS, fontDirs: [...FONT_OPTIONS.fontDirs, WQY] } : FONT_OPTIONS;
+// need it load it, and the emoji font likewise; resvg falls back to them glyph by glyph from DejaVu.
+const withDirs = (dirs: string[]): ResvgRenderOptions['font'] => {
+  const extra = dirs.filter((d) => existsSync(d));
+  return FONT_OPTIONS.fontDirs && extra.length ? { ...FONT_OPTIONS, fontDirs: [...FONT_OPTIONS.fontDirs, ...extra] } : FONT_OPTIONS;
+};
+const OPTIONS_BY_NEED = [FONT_OPTIONS, withDirs([WQY]), withDirs([EMOJI_FONT_DIR]), withDirs([WQY, EMOJI_FONT_DIR])];
 
 /** Hangul Jamo, CJK radicals to Yi, Hangul syllables, compatibility ideographs, full-width forms. */
 const CJK = /[\u1100-\u11FF\u2E80-\uA4CF\uAC00-\uD7AF\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFFEF]/u;
+/** Emoji and pictographs, which DejaVu mostly lacks. */
+const PICTOGRAPH = /\p{Extended_Pictographic}/u;
 
 /** The fonts a slide's SVG needs. */
 export function fontOptionsFor(svg: string): ResvgRenderOptions['font'] {
-  return CJK.test(svg) ? CJK_FONT_OPTIONS : FONT_OPTIONS;
+  return OPTIONS_BY_NEED[(CJK.test(svg) ? 1 : 0) + (PICTOGRAPH.test(svg) ? 2 : 0)];
 }
 
 /** Rasterises SVG to PNG at `width` pixels wide, off the main thread (libuv pool). */

@@ -3,6 +3,7 @@ import { Resvg } from '@resvg/resvg-js';
 import { chunkSentence, escapeXml, isRtl, splitSentences, stripMarkup } from '../text.util.js';
 import { renderFormula } from './formula.js';
 import { buildSlideSvg, textWidth, wrapText } from './slide-svg.js';
+import { fontOptionsFor } from './rasterizer.js';
 import { resolveTheme } from './slide-theme.js';
 
 const { theme } = resolveTheme(undefined, {});
@@ -37,8 +38,33 @@ describe('slides', () => {
     expect(svg).toMatch(/<text x="1164\.0" [^>]*text-anchor="end" direction="rtl">שלום<\/text>/);
   });
 
-  it('drops emoji from slide text (no font has them; subtitles keep them)', () => {
-    expect(wrapText('Pizza 🍕 fractions 👩‍👩‍👧 🇫🇷!', 2000, 30, 1)).toEqual(['Pizza fractions !']);
+  it('keeps the emoji the emoji font draws and leaves off the rest (subtitles keep them all)', () => {
+    // Pizza and the family's members are in Symbola; flag letters, joiners and skin tones are left
+    // off; 🥲 (Unicode 13) is not in the font.
+    expect(wrapText('Pizza 🍕 fractions 👩‍👩‍👧 🇫🇷 👍🏽 🥲!', 2000, 30, 1)).toEqual(['Pizza 🍕 fractions 👩👩👧 👍 !']);
+  });
+
+  it('sets the text of a line with emoji in the slide font and each emoji in the emoji font, side by side', () => {
+    const slide = (heading: string, t = theme) => buildSlideSvg({ scene: { heading, narration: ['x'], bullets: [] }, sceneIndex: 0, sceneCount: 1, title: 'T', revealed: 0 }, t);
+    const svg = slide('Pizza 🍕 <time>');
+    expect(svg).toMatch(/<text y="120\.0" font-family="DejaVu Sans" [^>]*font-weight="bold"[^>]*text-anchor="start" xml:space="preserve"><tspan x="80\.0">Pizza <\/tspan><tspan x="(\d+\.\d)" font-family="Symbola" font-weight="normal">🍕<\/tspan><tspan x="(\d+\.\d)"> &lt;time&gt;<\/tspan><\/text>/);
+    // Rasterised, the text before the emoji is exactly the text without it: same font, same place.
+    const left = (svg: string) => {
+      const img = new Resvg(svg, { font: fontOptionsFor(svg) }).render();
+      const rows: Buffer[] = [];
+      for (let y = 40; y < 160; y++) rows.push(Buffer.from(img.pixels.subarray((y * img.width) * 4, (y * img.width + 220) * 4)));
+      return Buffer.concat(rows);
+    };
+    expect(left(svg).equals(left(slide('Pizza')))).toBe(true);
+    expect(left(svg).equals(left(slide('Pasta')))).toBe(false);
+    // Right-to-left and CJK lines are not set in pieces: their emoji are left off.
+    expect(slide('שלום 🍕 עולם')).toContain('direction="rtl">שלום עולם</text>');
+    expect(slide('勾股定理 📐')).toContain('>勾股定理 </text>');
+    // A centred heading is centred as a whole.
+    const centred = slide('🍕 Pizza', resolveTheme('minimal').theme);
+    const first = Number(centred.match(/<tspan x="(\d+\.\d)" font-family="Symbola"/)?.[1]);
+    expect(first).toBeGreaterThan(500);
+    expect(first).toBeLessThan(640);
   });
 
   it('renders LaTeX with MathJax and shows broken LaTeX as plain text', () => {

@@ -1,11 +1,14 @@
 import type { Diagram, Scene } from '../script.model.js';
 import { escapeXml, isRtl } from '../text.util.js';
+import { advance, EMOJI_FONT_FAMILY, emojiFontHas } from './emoji-font.js';
 import { renderFormula } from './formula.js';
 import type { SlideTheme } from './slide-theme.js';
 
 /** Slides are laid out on a 1280x720 canvas and rasterised at the output size. */
 export const CANVAS = { width: 1280, height: 720 } as const;
 
+/** Chinese, Japanese and Korean text, which the CJK font draws. */
+const CJK_TEXT = /[\u1100-\u11FF\u2E80-\uA4CF\uAC00-\uD7AF\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFFEF]/u;
 const WIDE = /[\u1100-\u115F\u2E80-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]|\p{Extended_Pictographic}/u;
 
 /** Approximate advance of one character in em (DejaVu Sans metrics, rounded up). */
@@ -71,13 +74,55 @@ export function wrapText(text: string, max: number, size: number, maxLines: numb
   return lines;
 }
 
-// Astral emoji (and their joiners/selectors): no installed font has them, and one missing glyph
-// makes resvg drop the fallback font for its whole run. Subtitles keep them.
-const EMOJI = /[\u{1F000}-\u{1FAFF}\u{1F1E6}-\u{1F1FF}\u{E0020}-\u{E007F}]|\uFE0F|\u200D/gu;
+// Astral emoji are drawn by the emoji font (Symbola, loaded for slides that have them) when it has
+// them; those it lacks are left off, as are joiners, variation selectors, skin tones, flag letters
+// and tags (a family emoji shows its members side by side). Subtitles keep everything.
+const EMOJI = /[\u{1F000}-\u{1FAFF}]/u;
+const EMOJI_ALL = /[\u{1F000}-\u{1FAFF}]/gu;
+const EMOJI_PARTS = /[\u{1F1E6}-\u{1F1FF}\u{1F3FB}-\u{1F3FF}\u{E0020}-\u{E007F}]|\uFE0F|\u200D/gu;
+
+// Emoji and pictographs (© and ® are DejaVu's).
+const PICTOGRAPH = /\p{Extended_Pictographic}/u;
+const isEmojiGlyph = (ch: string) => ch.codePointAt(0)! > 0xff && PICTOGRAPH.test(ch) && emojiFontHas(ch);
+
+/**
+ * A left-to-right line with emoji as positioned pieces: the text in the slide font and each emoji
+ * in the emoji font, each piece at its own x measured from the fonts' advances. resvg shapes a
+ * piece of text that has a glyph its font lacks entirely with the fallback font, so one emoji in
+ * a line set the whole line in Symbola. Undefined when the line needs no pieces or cannot have
+ * them (right-to-left lines, CJK text, a font not installed): the caller writes it whole.
+ */
+export function emojiPieces(line: string, o: { x: number; size: number; font: string; bold?: boolean; anchor?: 'start' | 'middle' | 'end' }): string | undefined {
+  const chars = [...line];
+  if (!chars.some(isEmojiGlyph) || isRtl(line) || CJK_TEXT.test(line)) return undefined;
+  const pieces: { text: string; emoji: boolean; width: number }[] = [];
+  for (const ch of chars) {
+    const emoji = isEmojiGlyph(ch);
+    const last = pieces[pieces.length - 1];
+    if (last && last.emoji === emoji && !emoji) last.text += ch;
+    else pieces.push({ text: ch, emoji, width: 0 });
+  }
+  for (const p of pieces) {
+    const w = p.emoji ? advance(p.text, EMOJI_FONT_FAMILY, false, o.size) : advance(p.text, o.font, !!o.bold, o.size);
+    if (w === undefined) return undefined;
+    p.width = w;
+  }
+  const total = pieces.reduce((s, p) => s + p.width, 0);
+  let x = o.anchor === 'middle' ? o.x - total / 2 : o.anchor === 'end' ? o.x - total : o.x;
+  return pieces
+    .map((p) => {
+      const span = `<tspan x="${x.toFixed(1)}"${p.emoji ? ` font-family="${EMOJI_FONT_FAMILY}" font-weight="normal"` : ''}>${escapeXml(p.text)}</tspan>`;
+      x += p.width;
+      return span;
+    })
+    .join('');
+}
 
 /** Text as the slide shows it. */
 export function displayText(s: string): string {
-  return s.replace(EMOJI, '').replace(/\s{2,}/g, ' ').trim();
+  let out = s.replace(EMOJI_PARTS, '');
+  if (EMOJI.test(out)) out = [...out].filter((ch) => !EMOJI.test(ch) || emojiFontHas(ch)).join('');
+  return out.replace(/\s{2,}/g, ' ').trim();
 }
 
 interface TextOpts {
@@ -102,7 +147,13 @@ function textBlock(lines: string[], o: TextOpts): string {
       const startAnchored = (o.anchor ?? 'start') === 'start';
       const anchor = rtl && startAnchored ? 'end' : (o.anchor ?? 'start');
       const x = rtl && startAnchored ? (o.right ?? o.x) : o.x;
-      return `<text x="${x.toFixed(1)}" y="${(o.y + i * lh).toFixed(1)}" font-family="${o.font}" font-size="${o.size.toFixed(1)}"${o.bold ? ' font-weight="bold"' : ''} fill="${o.fill}" text-anchor="${anchor}"${rtl ? ' direction="rtl"' : ''}>${escapeXml(line)}</text>`;
+      const y = (o.y + i * lh).toFixed(1);
+      const attrs = `font-family="${o.font}" font-size="${o.size.toFixed(1)}"${o.bold ? ' font-weight="bold"' : ''} fill="${o.fill}"`;
+      const pieces = emojiPieces(line, o);
+      if (pieces) return `<text y="${y}" ${attrs} text-anchor="start" xml:space="preserve">${pieces}</text>`;
+      // Lines that cannot be set in pieces show no emoji (one would set the whole line in Symbola).
+      const whole = line.replace(EMOJI_ALL, '').replace(/\s{2,}/g, ' ');
+      return `<text x="${x.toFixed(1)}" y="${y}" ${attrs} text-anchor="${anchor}"${rtl ? ' direction="rtl"' : ''}>${escapeXml(whole)}</text>`;
     })
     .join('');
 }
