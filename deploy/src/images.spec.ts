@@ -62,7 +62,7 @@ describe('Dockerfile', () => {
     expect(user).toBeGreaterThan(lines.findIndex((l) => /^FROM .* AS runtime/.test(l)));
     expect(user).toBeLessThan(lines.findIndex((l) => /^CMD /.test(l)));
     // Media tools only where they are used.
-    expect(df).toMatch(/"\$APP" = "render-worker" \] \|\| \[ "\$APP" = "files" \].*\n.*ffmpeg espeak-ng fonts-dejavu-core poppler-utils/);
+    expect(df).toMatch(/"\$APP" = "render-worker" \] \|\| \[ "\$APP" = "files" \].*\n.*ffmpeg espeak-ng fonts-dejavu-core fonts-wqy-microhei fonts-symbola poppler-utils/);
     expect(df).toMatch(/HEALTHCHECK .*\n.*\/health\/ready/);
   });
 
