@@ -63,8 +63,20 @@ describe('NatsClient on the real NATS', () => {
     expect(seen.slice(-200)).toEqual(Array.from({ length: 200 }, (_, i) => i));
   });
 
+  it('answers 503 when a server takes the request and never replies, after the timeout', async () => {
+    server.subscribe(`${prefix}silent`, { callback: () => undefined });
+    await server.flush();
+    const started = Date.now();
+    await expect(client.request('silent', {}, { timeoutMs: 300 })).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE', status: 503 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    // A late reply to a request that gave up goes nowhere, and the next requests are unaffected.
+    expect(await client.request<number>('echo', 21)).toBe(42);
+  });
+
   it('answers 503 at once when nobody serves the subject, and after the connection is closed', async () => {
+    const asked = Date.now();
     await expect(client.request('nobody-here', {})).rejects.toMatchObject({ code: 'SERVICE_UNAVAILABLE', status: 503 });
+    expect(Date.now() - asked).toBeLessThan(1000);
     await nc.close();
     const started = Date.now();
     const err = await client.request('echo', 1).catch((e: unknown) => e);

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { type Msg, type MsgHdrs, headers as natsHeaders, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { createInbox, type Msg, type MsgHdrs, headers as natsHeaders, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { AppError } from '@vgp/contracts';
 import { TurnBatcher } from './turn-batcher.js';
 import { BATCH_HEADER, type WireReply } from './wire.js';
@@ -45,6 +45,10 @@ export class NatsClient implements OnApplicationShutdown {
   private readonly writes = new TurnBatcher((err) => this.logger.warn(`NATS write failed: ${(err as Error).message}`));
   /** The batch of each subject still taking requests this turn. */
   private readonly batches = new Map<string, PendingBatch>();
+  /** Requests waiting for their reply, by the token ending their reply subject. */
+  private readonly awaiting = new Map<string, { resolve: (m: Msg) => void; reject: (err: unknown) => void; timer: NodeJS.Timeout }>();
+  private replySeq = 0;
+  private replies?: { prefix: string; sub: Subscription };
 
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
@@ -142,13 +146,61 @@ export class NatsClient implements OnApplicationShutdown {
     }, fail);
   }
 
-  /** One NATS request; a closed or draining connection may refuse at once (the caller still gets its 503). */
+  /**
+   * One NATS request, answered on this client's own reply subscription (`<inbox>.*`, one token per
+   * request): nats-core's `request` builds an Error, stack trace included, to cancel every request
+   * it has already answered. A closed or draining connection refuses at once; nobody serving the
+   * subject is known at once from the server's no-responders status (the caller gets its 503 either way).
+   */
   private send(subject: string, data: string, timeoutMs: number | undefined, headers: MsgHdrs | undefined): Promise<Msg> {
-    try {
-      return this.nc.request(this.options.subjectPrefix + subject, data, { timeout: timeoutMs ?? this.options.timeoutMs, headers });
-    } catch (err) {
-      return Promise.reject(err);
+    return new Promise<Msg>((resolve, reject) => {
+      try {
+        const token = (++this.replySeq).toString(36);
+        const ms = timeoutMs ?? this.options.timeoutMs;
+        const timer = setTimeout(() => {
+          this.awaiting.delete(token);
+          reject(new Error(`no reply within ${ms} ms`));
+        }, ms);
+        this.awaiting.set(token, { resolve, reject, timer });
+        try {
+          this.nc.publish(this.options.subjectPrefix + subject, data, { reply: this.replyPrefix() + token, headers });
+        } catch (err) {
+          clearTimeout(timer);
+          this.awaiting.delete(token);
+          throw err;
+        }
+      } catch (err) {
+        reject(err);
+      }
+    });
+  }
+
+  /** This client's reply subscription (made at the first request; the client restores it after a reconnect). */
+  private replyPrefix(): string {
+    if (!this.replies || this.replies.sub.isClosed()) {
+      const prefix = `${createInbox()}.`;
+      const sub = this.nc.subscribe(`${prefix}*`, { callback: (err, msg) => (err ? this.failAwaiting(err) : this.onReply(prefix, msg)) });
+      this.replies = { prefix, sub };
     }
+    return this.replies.prefix;
+  }
+
+  private onReply(prefix: string, msg: Msg): void {
+    const token = msg.subject.slice(prefix.length);
+    const w = this.awaiting.get(token);
+    if (!w) return;
+    this.awaiting.delete(token);
+    clearTimeout(w.timer);
+    if (msg.data.length === 0 && msg.headers?.code === 503) w.reject(new Error('no responders'));
+    else w.resolve(msg);
+  }
+
+  private failAwaiting(err: Error): void {
+    for (const w of this.awaiting.values()) {
+      clearTimeout(w.timer);
+      w.reject(err);
+    }
+    this.awaiting.clear();
   }
 
   private answer<T>(subject: string, reply: WireReply<T>, started: number): T {
@@ -209,6 +261,7 @@ export class NatsClient implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     this.writes.flush();
     if (!this.nc.isClosed()) await this.nc.drain().catch(() => undefined);
+    this.failAwaiting(new Error('connection closed'));
   }
 }
 
