@@ -88,7 +88,7 @@ function upload(api, token, path, filename) {
 /** Downloads a URL to /dev/null with curl; answers how many bytes arrived and the transfer's ms. */
 function download(url, token) {
   return new Promise((resolve, reject) => {
-    const curl = spawn('curl', ['-s', '-f', '-o', '/dev/null', '-w', '%{size_download} %{time_total}', '-H', `authorization: Bearer ${token}`, url]);
+    const curl = spawn('curl', ['-s', '-f', '-o', '/dev/null', '-w', '%{size_download} %{time_total}', ...(token ? ['-H', `authorization: Bearer ${token}`] : []), url]);
     const out = [];
     curl.stdout.on('data', (c) => out.push(c));
     curl.on('error', reject);
@@ -106,13 +106,20 @@ async function timed(fn) {
   return performance.now() - t;
 }
 
-/** The baseline server for ranges: plain Node, the same file, the same range, no auth, no NATS. */
+/**
+ * The baseline server for ranges, and a reference for whole downloads: plain Node, the same file,
+ * no auth, no NATS (`fs.createReadStream(...).pipe(res)`).
+ */
 async function bareRangeServer(path) {
   const port = await freePort();
   const src = `
     const http = require('node:http'); const fs = require('node:fs');
     http.createServer((req, res) => {
       const m = /bytes=(\\d+)-(\\d+)/.exec(req.headers.range || '');
+      if (!m) {
+        res.writeHead(200, { 'content-type': 'application/gzip', 'content-length': ${SIZE} });
+        return fs.createReadStream(${JSON.stringify(path)}, { highWaterMark: 262144 }).pipe(res);
+      }
       const start = Number(m[1]), end = Number(m[2]);
       res.writeHead(206, { 'content-type': 'application/gzip', 'content-length': end - start + 1, 'content-range': 'bytes ' + start + '-' + end + '/' + ${SIZE} });
       fs.createReadStream(${JSON.stringify(path)}, { start, end, highWaterMark: 262144 }).pipe(res);
@@ -219,10 +226,13 @@ try {
   const warm = await upload(api, token, small, 'warm.gz');
   await download(`${api}/files/${warm.id}/download`, token);
 
+  bare = await bareRangeServer(src);
+  await download(bare.url);
   const cpMs = [];
   const cpSyncMs = [];
   const upMs = [];
   const downMs = [];
+  const bareDownMs = [];
   let last;
   for (let i = 0; i < RUNS; i++) {
     const dst = join(infra.storageDir, `bench-copy-${i}.gz`);
@@ -241,7 +251,11 @@ try {
     const got = await download(`${api}/files/${last.id}/download`, token);
     if (got.bytes !== SIZE) throw new Error(`downloaded ${got.bytes} bytes`);
     downMs.push(got.ms);
+    const plain = await download(bare.url);
+    if (plain.bytes !== SIZE) throw new Error(`downloaded ${plain.bytes} bytes from the bare server`);
+    bareDownMs.push(plain.ms);
   }
+  const bareDown = mbps(SIZE, median(bareDownMs));
   const cp = mbps(SIZE, median(cpMs));
   const cpSync = mbps(SIZE, median(cpSyncMs));
   const up = mbps(SIZE, median(upMs));
@@ -253,7 +267,6 @@ try {
   const down10 = await peakRss(gateway.proc.pid, () => download(`${api}/files/${up10.result.id}/download`, token));
   const down100 = await peakRss(gateway.proc.pid, () => download(`${api}/files/${up100.result.id}/download`, token));
 
-  bare = await bareRangeServer(src);
   const base = await ranges(bare.url);
   const ranged = await ranges(`${api}/files/${last.id}/download`, token);
 
@@ -264,6 +277,7 @@ try {
   console.log(`  cp + fsync of the copy (baseline)         ${cpSync.toFixed(0).padStart(5)} MB/s`);
   console.log(`  upload via gateway (fsynced before 201)   ${up.toFixed(0).padStart(5)} MB/s   ${pct(up, cp)} of cp, ${pct(up, cpSync)} of cp + fsync   (target >= 50%)`);
   console.log(`  download via gateway                      ${down.toFixed(0).padStart(5)} MB/s   ${pct(down, cp)} of cp   (target >= 50%)`);
+  console.log(`  download from a bare Node server (ref.)   ${bareDown.toFixed(0).padStart(5)} MB/s   ${pct(bareDown, cp)} of cp; the gateway does ${pct(down, bareDown)} of it`);
   console.log(`\nGateway peak RSS: idle ${mib(rssIdle)}; upload 10 MB ${mib(up10.peak)}, 100 MB ${mib(up100.peak)}; download 10 MB ${mib(down10.peak)}, 100 MB ${mib(down100.peak)}`);
   console.log(`  growth from 10 MB to 100 MB: upload ${mib(up100.peak - up10.peak)}, download ${mib(down100.peak - down10.peak)} (flat: no growth with file size)`);
   const row = (name, r) => `  ${name.padEnd(22)} ${r.rps.toFixed(0).padStart(6)} req/s  p50 ${r.p50.toFixed(1).padStart(6)} ms  p99 ${r.p99.toFixed(1).padStart(6)} ms  failed ${r.failed}`;
