@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import opentype from 'opentype.js';
+import opentype, { type Font, type Glyph } from 'opentype.js';
 
 /** Symbola (Debian's fonts-symbola): monochrome emoji and symbols, drawn in the text's colour. */
 export const EMOJI_FONT_DIR = '/usr/share/fonts/truetype/ancient-scripts';
@@ -8,10 +8,10 @@ const EMOJI_FONT_FILE = `${EMOJI_FONT_DIR}/Symbola_hint.ttf`;
 const DEJAVU_DIR = '/usr/share/fonts/truetype/dejavu';
 const DEJAVU_FILES: Record<string, string> = { 'DejaVu Sans': 'DejaVuSans', 'DejaVu Serif': 'DejaVuSerif', 'DejaVu Sans Mono': 'DejaVuSansMono' };
 
-const fonts = new Map<string, opentype.Font | null>();
+const fonts = new Map<string, Font | null>();
 
 /** A font file parsed once (its character map and advances); null when it is not installed. */
-function load(file: string): opentype.Font | null {
+function load(file: string): Font | null {
   let font = fonts.get(file);
   if (font === undefined) {
     if (existsSync(file)) {
@@ -39,7 +39,7 @@ export function advance(text: string, family: string, bold: boolean, size: numbe
   if (!font) return undefined;
   // Glyph by glyph (opentype.js's shaper does not support every substitution DejaVu has), with kerning.
   let w = 0;
-  let prev: opentype.Glyph | undefined;
+  let prev: Glyph | undefined;
   for (const ch of text) {
     const g = font.charToGlyph(ch);
     w += g.advanceWidth ?? 0;
@@ -49,7 +49,7 @@ export function advance(text: string, family: string, bold: boolean, size: numbe
   return (w * size) / font.unitsPerEm;
 }
 
-function kerning(font: opentype.Font, a: opentype.Glyph, b: opentype.Glyph): number {
+function kerning(font: Font, a: Glyph, b: Glyph): number {
   try {
     return font.getKerningValue(a, b) || 0;
   } catch {

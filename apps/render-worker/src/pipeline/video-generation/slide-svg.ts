@@ -79,11 +79,11 @@ export function wrapText(text: string, max: number, size: number, maxLines: numb
 // and tags (a family emoji shows its members side by side). Subtitles keep everything.
 const EMOJI = /[\u{1F000}-\u{1FAFF}]/u;
 const EMOJI_ALL = /[\u{1F000}-\u{1FAFF}]/gu;
-const EMOJI_PARTS = /[\u{1F1E6}-\u{1F1FF}\u{1F3FB}-\u{1F3FF}\u{E0020}-\u{E007F}]|\uFE0F|\u200D/gu;
+const EMOJI_PARTS = /[\u{1F1E6}-\u{1F1FF}]|[\u{1F3FB}-\u{1F3FF}]|[\u{E0020}-\u{E007F}]|\uFE0F|\u200D/gu;
 
 // Emoji and pictographs (© and ® are DejaVu's).
 const PICTOGRAPH = /\p{Extended_Pictographic}/u;
-const isEmojiGlyph = (ch: string) => ch.codePointAt(0)! > 0xff && PICTOGRAPH.test(ch) && emojiFontHas(ch);
+const isEmojiGlyph = (ch: string) => (ch.codePointAt(0) ?? 0) > 0xff && PICTOGRAPH.test(ch) && emojiFontHas(ch);
 
 /**
  * A left-to-right line with emoji as positioned pieces: the text in the slide font and each emoji
