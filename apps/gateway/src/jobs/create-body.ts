@@ -137,10 +137,6 @@ function fastConfiguration(source: unknown): JobConfigurationDto | undefined {
         if (!QUALITIES.has(v)) return undefined;
         cfg.quality = v as VideoQuality;
         break;
-      case 'use_rag':
-        if (typeof v !== 'boolean') return undefined;
-        cfg.use_rag = v;
-        break;
       case 'custom_config': {
         const copy = copyObject(v, 0);
         if (copy === undefined) return undefined;
@@ -157,13 +153,11 @@ function fastConfiguration(source: unknown): JobConfigurationDto | undefined {
         cfg.style_preferences = copy;
         break;
       }
+      case 'use_rag':
       case 'enable_subtitles':
-        if (typeof v !== 'boolean') return undefined;
-        cfg.enable_subtitles = v;
-        break;
       case 'enable_thumbnails':
         if (typeof v !== 'boolean') return undefined;
-        cfg.enable_thumbnails = v;
+        cfg[key] = v;
         break;
       case 'output_format':
         if (!FORMATS.has(v)) return undefined;
