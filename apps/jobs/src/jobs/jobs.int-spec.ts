@@ -168,6 +168,28 @@ describe('jobs service over NATS (real PostgreSQL and NATS)', () => {
     expect(logs.rows[0].n).toBe(5);
   });
 
+  it('stores a group whose users and texts need escaping, and refuses a NUL character alone, with a 422', async () => {
+    const odd = [user(`quote'd-${Date.now()}`), user(`back\\slash-${Date.now()}`), user(`dollar$$-${Date.now()}`), user(`ünï 勾 ${Date.now()}`)];
+    const texts = { ...configuration, topic: `It's "quoted" \\ back\\slash $1 $$ E'x'`, context: 'Ünïcode 勾股定理 😀 \n\t' };
+    const send = (u: AuthContext, conf: Record<string, unknown>) =>
+      client.requestBatched<JobCreatedView>(JobsSubjects.create, { user: u, configuration: conf, priority: JobPriority.NORMAL }).then(
+        (v) => v,
+        (e: AppError) => e,
+      );
+    const results = await Promise.all([
+      ...odd.map((u) => send(u, texts)),
+      send(odd[0], { ...configuration, topic: 'nul \u0000 inside' }),
+      send(odd[1], { ...configuration, custom_config: { deep: ['\u0000'] } }),
+    ]);
+    expect(results.slice(0, 4).every((r) => !(r instanceof AppError))).toBe(true);
+    expect(results[4]).toMatchObject({ code: 'VALIDATION_ERROR', status: 422, field_errors: [{ field: 'configuration.topic', code: 'INVALID_VALUE' }] });
+    expect(results[5]).toMatchObject({ code: 'VALIDATION_ERROR', status: 422, field_errors: [{ field: 'configuration.custom_config.deep[0]', code: 'INVALID_VALUE' }] });
+    for (const [i, u] of odd.entries()) {
+      const job = await jobOf(u, (results[i] as JobCreatedView).job_id);
+      expect([job.user_id, job.configuration.topic, job.configuration.context]).toEqual([u.user_id, texts.topic, texts.context]);
+    }
+  });
+
   it('checks models and premium quality at submission', async () => {
     expect(await fails(create(user('alice'), { configuration: { ...configuration, model: 'gpt-99' } }))).toMatchObject({
       code: 'VALIDATION_ERROR',
