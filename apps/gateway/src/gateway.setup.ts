@@ -8,8 +8,10 @@ import { CreateVideoJobDto, ServiceName } from '@vgp/contracts';
 import { GatewayConfig } from './gateway.config.js';
 import { AllExceptionsFilter } from './http/all-exceptions.filter.js';
 import { EnvelopeInterceptor } from './http/envelope.interceptor.js';
+import { installNulCheckedJsonParser } from './http/nul-input.js';
 import { ApiValidationPipe } from './http/validation.pipe.js';
 import { documentHotJobRoutes } from './jobs/hot-job-routes.js';
+import { CLERK_WEBHOOK_ROUTE } from './users/clerk-webhook.controller.js';
 
 export const API_PREFIX = 'api/v1';
 
@@ -41,6 +43,9 @@ export function configureGateway(app: NestFastifyApplication, config: GatewayCon
   const fastify = app.getHttpAdapter().getInstance();
   // JSON only: a text/plain body would reach the DTOs as a string.
   fastify.removeContentTypeParser('text/plain');
+  // A NUL character (U+0000) in a JSON body is 422 naming the field; Clerk's signed events are
+  // kept as sent (their handler drops NULs from the text it forwards).
+  installNulCheckedJsonParser(fastify, new Set([CLERK_WEBHOOK_ROUTE]));
   fastify.addHook('onRequest', (req, reply, done) => {
     void reply.header('X-Request-Id', req.id);
     done();

@@ -4,6 +4,7 @@ export * from './common/app-error.js';
 export * from './common/pagination.dto.js';
 export * from './common/validators.js';
 export * from './common/field-errors.js';
+export * from './common/nul.js';
 export * from './jobs/job.enums.js';
 export * from './jobs/job.models.js';
 export * from './jobs/job.dto.js';

@@ -1,10 +1,23 @@
 import { Logger } from '@nestjs/common';
 import { type CustomTransportStrategy, type MessageHandler, NatsContext, Server } from '@nestjs/microservices';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
+import { nulError } from '@vgp/contracts';
 import { lastValueFrom } from 'rxjs';
 import { connectNats } from './nats-connection.js';
 import { TurnBatcher } from './turn-batcher.js';
 import { BATCH_HEADER, encodeReply, toWireError, type WireReply } from './wire.js';
+
+/**
+ * Whether JSON bytes may hold a NUL character: the escape `\\u0000` (JSON never carries the raw
+ * byte). A backslash search, so a message without one costs one native scan; an escaped backslash
+ * followed by `u0000` is a false alarm the walk then clears.
+ */
+export function mayHoldNul(bytes: Uint8Array): boolean {
+  for (let i = bytes.indexOf(0x5c); i !== -1 && i + 5 < bytes.length; i = bytes.indexOf(0x5c, i + 1)) {
+    if (bytes[i + 1] === 0x75 && bytes[i + 2] === 0x30 && bytes[i + 3] === 0x30 && bytes[i + 4] === 0x30 && bytes[i + 5] === 0x30) return true;
+  }
+  return false;
+}
 
 export interface HandledMessage {
   subject: string;
@@ -79,8 +92,12 @@ export class NatsRpcServer extends Server implements CustomTransportStrategy {
       return;
     }
     const ctx = new NatsContext([msg.subject, msg.headers]);
-    if (msg.headers?.has(BATCH_HEADER)) return this.dispatchBatch(pattern, handler, msg, data, ctx, started);
+    // PostgreSQL stores no NUL character: a request holding one is answered 422 naming where, before its handler runs.
+    const refuseNul = !!msg.reply && !handler.isEventHandler && mayHoldNul(msg.data);
+    if (msg.headers?.has(BATCH_HEADER)) return this.dispatchBatch(pattern, handler, msg, data, ctx, started, refuseNul);
     try {
+      const nul = refuseNul ? nulError(data, 'payload') : null;
+      if (nul) throw nul;
       this.respond(msg, encodeReply({ d: await this.run(handler, data, ctx) }));
     } catch (err) {
       outcome = 'error';
@@ -96,7 +113,7 @@ export class NatsRpcServer extends Server implements CustomTransportStrategy {
   }
 
   /** A message of many requests (`NatsClient.requestBatched`): the handler runs for each, side by side; one array of replies, in order. */
-  private async dispatchBatch(pattern: string, handler: MessageHandler, msg: Msg, data: unknown, ctx: NatsContext, started: bigint): Promise<void> {
+  private async dispatchBatch(pattern: string, handler: MessageHandler, msg: Msg, data: unknown, ctx: NatsContext, started: bigint, refuseNul: boolean): Promise<void> {
     if (!Array.isArray(data)) {
       this.respond(msg, encodeReply({ e: { code: 'INVALID_INPUT', status: 400, message: 'A batch message must hold a JSON array' } }));
       this.observe(pattern, 'error', started);
@@ -105,6 +122,9 @@ export class NatsRpcServer extends Server implements CustomTransportStrategy {
     const replies = await Promise.all(
       data.map(async (item): Promise<WireReply> => {
         try {
+          // Only the requests holding a NUL character are refused, never the whole message.
+          const nul = refuseNul ? nulError(item, 'payload') : null;
+          if (nul) throw nul;
           const d = await this.run(handler, item, ctx);
           this.observe(pattern, 'ok', started);
           return { d };

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { connect, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { AppError } from '@vgp/contracts';
 import { randomUUID } from 'node:crypto';
-import { NatsRpcServer } from './nats-rpc.server.js';
+import { mayHoldNul, NatsRpcServer } from './nats-rpc.server.js';
 import { NatsClient } from './nats.client.js';
 import { TurnBatcher } from './turn-batcher.js';
 import { BATCH_HEADER, encodeReply } from './wire.js';
@@ -103,6 +103,7 @@ describe('Batched requests through NatsRpcServer on the real NATS', () => {
       return n * 2;
     });
     server.addHandler('length', async (s: unknown) => String(s).length);
+    server.addHandler('echo', async (v: unknown) => v);
     await new Promise<void>((resolve, reject) => server.listen((err?: unknown) => (err ? reject(err) : resolve())));
     // A plain subscriber beside the queue group sees every message sent on the subject.
     watcher = await connect({ servers: NATS_URL });
@@ -163,5 +164,33 @@ describe('Batched requests through NatsRpcServer on the real NATS', () => {
   it('answers every request of a batch 503 when nobody serves the subject', async () => {
     const settled = await Promise.allSettled([client.requestBatched('nobody-here', 1), client.requestBatched('nobody-here', 2)]);
     for (const s of settled) expect((s as PromiseRejectedResult).reason).toMatchObject({ code: 'SERVICE_UNAVAILABLE', status: 503 });
+  });
+
+  it('answers a request holding a NUL character 422 naming where, without running its handler, and refuses only those of a batch', async () => {
+    const nul = (v: unknown) => client.request('echo', v).catch((e: AppError) => e);
+    expect(await nul({ changes: { tags: ['ok', 'a\0'] } })).toMatchObject({
+      code: 'VALIDATION_ERROR',
+      status: 422,
+      field_errors: [{ field: 'changes.tags[1]', code: 'INVALID_VALUE', message: 'Text must not contain NUL characters (U+0000)' }],
+    });
+    expect(await nul({ 'k\0': 1 })).toMatchObject({ status: 422, field_errors: [{ field: 'payload' }] });
+    // The escape as text is no NUL.
+    expect(await client.request('echo', { t: '\\u0000 and \\\\u0000' })).toEqual({ t: '\\u0000 and \\\\u0000' });
+    const settled = await Promise.allSettled(['a', 'b\0', 'c'].map((v) => client.requestBatched<number>('length', v)));
+    expect(settled.map((s) => (s.status === 'fulfilled' ? s.value : (s.reason as AppError).status))).toEqual([1, 422, 1]);
+  });
+});
+
+describe('mayHoldNul', () => {
+  const bytes = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
+
+  it('finds the JSON escape of a NUL character anywhere, and nothing in messages without one', () => {
+    expect(mayHoldNul(bytes({ a: 'x\0' }))).toBe(true);
+    expect(mayHoldNul(bytes(['\0']))).toBe(true);
+    expect(mayHoldNul(bytes({ a: 'quote " back \\ slash', b: 'line\nbreak \u0001', n: 1 }))).toBe(false);
+    expect(mayHoldNul(bytes({ a: 'ends with a backslash \\' }))).toBe(false);
+    expect(mayHoldNul(new Uint8Array(0))).toBe(false);
+    // An escaped backslash before "u0000" is a false alarm the walk clears, never a miss.
+    expect(mayHoldNul(bytes({ a: '\\u0000' }))).toBe(true);
   });
 });

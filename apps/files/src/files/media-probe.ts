@@ -23,8 +23,9 @@ function frameRate(r: string | undefined): number | undefined {
 
 /**
  * What can be read from a file's content: image dimensions, audio/video duration and codecs
- * (ffprobe), the page count of a PDF (pdfinfo). A tool that fails or runs too long just leaves
- * its fields out.
+ * (ffprobe), the page count and title of a PDF (pdfinfo; a NUL character, which PostgreSQL
+ * cannot store, is dropped from the title). A tool that fails or runs too long just leaves its
+ * fields out.
  */
 export async function probeMedia(path: string, fileType: FileType, mime: string, timeoutMs: number): Promise<Record<string, any>> {
   if (mime === 'application/pdf') {
@@ -32,7 +33,7 @@ export async function probeMedia(path: string, fileType: FileType, mime: string,
       const { stdout } = await run('pdfinfo', [path], { timeout: timeoutMs, maxBuffer: 1024 * 1024 });
       const pages = /^Pages:\s+(\d+)/m.exec(stdout);
       const title = /^Title:\s+(.+)$/m.exec(stdout);
-      return { ...(pages ? { page_count: Number(pages[1]) } : {}), ...(title ? { title: title[1].trim().slice(0, 200) } : {}) };
+      return { ...(pages ? { page_count: Number(pages[1]) } : {}), ...(title ? { title: title[1].replace(/\0/g, '').trim().slice(0, 200) } : {}) };
     } catch {
       return {};
     }

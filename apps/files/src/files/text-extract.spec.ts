@@ -25,6 +25,12 @@ describe('chunkText', () => {
     expect(chunks.every((c) => !/\s$/.test(c) && !c.startsWith(' '))).toBe(true);
   });
 
+  it('reads NUL characters as spaces, so a document holding binary bytes is still indexed', () => {
+    const chunks = chunkText('Right\0triangles\0\0have\n\n\0\0\n\na hypotenuse.\0');
+    expect(chunks).toEqual(['Right triangles have\n\na hypotenuse.']);
+    expect(chunks.join('')).not.toContain('\0');
+  });
+
   it('gives nothing for blank text', () => {
     expect(chunkText(' \n\n \t ')).toEqual([]);
   });

@@ -53,10 +53,12 @@ export async function extractText(path: string, mime: string, maxChars: number, 
 
 /**
  * Passages of about `target` characters, cut at paragraph, then sentence, then word boundaries,
- * so a retrieved passage reads as a whole.
+ * so a retrieved passage reads as a whole. NUL characters (U+0000: binary bytes in a document,
+ * which PostgreSQL cannot store in text and which would fail the whole file) count as spaces.
  */
 export function chunkText(text: string, target = 800): string[] {
   const paragraphs = text
+    .replace(/\0+/g, ' ')
     .replace(/\r\n?/g, '\n')
     .replace(/\f/g, '\n\n')
     .split(/\n\s*\n/)

@@ -56,6 +56,13 @@ describe('ClerkJwtVerifier against a local JWKS file', () => {
     expect(await codeOf(v.verify(await mintToken('skew', 'user', { expiresIn: -30 })))).toBe('401 TOKEN_EXPIRED');
   });
 
+  it('drops NUL characters from profile claims (PostgreSQL cannot store them), and refuses a subject holding one', async () => {
+    const v = verifier();
+    const claims = await v.verify(await mintToken('user_nul', 'user', { claims: { name: 'Ada\0 L', email: '\0a@example.com', username: '\0', image_url: 'https://img.example/\0a.png' } }));
+    expect(claims).toMatchObject({ sub: 'user_nul', name: 'Ada L', email: 'a@example.com', username: undefined, image_url: 'https://img.example/a.png' });
+    expect(await codeOf(v.verify(await mintToken('x', 'user', { claims: { sub: 'a\0b' } })))).toBe('401 UNAUTHORIZED');
+  });
+
   it('refuses a subject that is not an id and a token without exp', async () => {
     const v = verifier();
     expect(await codeOf(v.verify(await mintToken('x', 'user', { claims: { sub: '../../etc' } })))).toBe('401 UNAUTHORIZED');

@@ -11,6 +11,8 @@ import {
   type FileMetadata,
   FilesSubjects,
   type FileType,
+  findNul,
+  nulFieldError,
   type RegisterFileRequest,
   type RejectedUpload,
   toFieldErrors,
@@ -201,8 +203,15 @@ export class UploadService {
         plain[name] = values.length === 1 ? values[0] : values;
       }
     }
+    // A NUL character (U+0000) cannot be stored: named per field (`tags[1]`), before the other rules.
+    const errors: FieldError[] = [];
+    for (const [name, value] of Object.entries(plain)) {
+      const nul = findNul(value, name);
+      if (nul !== null) errors.push(nulFieldError(nul));
+    }
+    const named = new Set(errors.map((e) => e.field.replace(/\[\d+\]$/, '')));
     const dto = plainToInstance(UploadFieldsDto, plain);
-    const errors = toFieldErrors(validateSync(dto, { whitelist: true, forbidNonWhitelisted: true }));
+    errors.push(...toFieldErrors(validateSync(dto, { whitelist: true, forbidNonWhitelisted: true })).filter((e) => !named.has(e.field.replace(/\[\d+\]$/, ''))));
     if (errors.length) throw AppError.validation(errors);
     return dto;
   }

@@ -1,6 +1,6 @@
 import { Controller, HttpCode, Logger, Post, Req } from '@nestjs/common';
 import { ApiExcludeEndpoint } from '@nestjs/swagger';
-import { AppError, type ApplyWebhookReply, ErrorCode, UsersSubjects } from '@vgp/contracts';
+import { AppError, type ApplyWebhookReply, ErrorCode, NUL_ESCAPE, UsersSubjects, withoutNul } from '@vgp/contracts';
 import { NatsClient } from '@vgp/messaging';
 import { Webhook } from 'svix';
 import { Public } from '../auth/auth.decorators.js';
@@ -52,6 +52,9 @@ export class ClerkWebhookController {
     if (typeof event?.type !== 'string' || typeof event.data !== 'object' || event.data === null) {
       throw AppError.validation([{ field: 'type', code: 'INVALID_VALUE', message: 'A Clerk event has a type and data' }]);
     }
-    return this.nats.request<ApplyWebhookReply>(UsersSubjects.applyWebhook, { svix_id: one(h['svix-id']), type: event.type, data: event.data }, { requestId: req.id });
+    // Clerk's account is the authority: a NUL character (U+0000), which PostgreSQL cannot store, is
+    // dropped from the event's text rather than the event refused (and redelivered forever).
+    const data = raw.includes(NUL_ESCAPE) ? withoutNul(event.data) : event.data;
+    return this.nats.request<ApplyWebhookReply>(UsersSubjects.applyWebhook, { svix_id: one(h['svix-id']), type: withoutNul(event.type), data }, { requestId: req.id });
   }
 }

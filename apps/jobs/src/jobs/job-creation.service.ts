@@ -8,6 +8,7 @@ import {
   ErrorCode,
   FieldErrorCode,
   type FieldError,
+  findNul,
   type JobConfiguration,
   type JobCreatedView,
   JobPriority,
@@ -15,6 +16,8 @@ import {
   JobsEvents,
   JobStatus,
   JobType,
+  nulError,
+  nulFieldError,
   PRIORITY_RANK,
   VideoQuality,
 } from '@vgp/contracts';
@@ -96,34 +99,6 @@ function canonical(v: unknown): string {
 
 export const requestHash = (kind: string, body: unknown) => createHash('sha256').update(`${kind}:${canonical(body)}`).digest('hex');
 
-/** Where a NUL character (U+0000) sits in a JSON value, key or string, or null: PostgreSQL stores neither in jsonb nor in text. */
-export function nulPath(v: unknown, path: string): string | null {
-  if (typeof v === 'string') return v.includes('\0') ? path : null;
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) {
-      const found = nulPath(v[i], `${path}[${i}]`);
-      if (found) return found;
-    }
-    return null;
-  }
-  if (v && typeof v === 'object') {
-    for (const [k, item] of Object.entries(v)) {
-      if (k.includes('\0')) return path;
-      const found = nulPath(item, `${path}.${k}`);
-      if (found) return found;
-    }
-  }
-  return null;
-}
-
-const nulError = (field: string): FieldError => ({ field, message: 'Text must not contain NUL characters (U+0000)', code: FieldErrorCode.INVALID_VALUE });
-
-/** 422 when the value holds a NUL character: one such create must not fail the transaction it shares with others. */
-function refuseNul(v: unknown, path: string): void {
-  const nul = nulPath(v, path);
-  if (nul) throw AppError.validation([nulError(nul)]);
-}
-
 export function utcDayStart(now = new Date()): Date {
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
 }
@@ -163,7 +138,11 @@ export class JobCreationService {
     if (jobType === JobType.VIDEO_GENERATION) this.checkVideoRequest(req.user, [{ configuration: req.configuration, path: 'configuration' }]);
     else if (!req.configuration || typeof req.configuration !== 'object') {
       throw AppError.validation([{ field: 'configuration', message: 'configuration must be an object', code: FieldErrorCode.INVALID_TYPE }]);
-    } else refuseNul(req.configuration, 'configuration');
+    } else {
+      // One such create must not fail the transaction it shares with others.
+      const nul = nulError(req.configuration, 'configuration', 'configuration');
+      if (nul) throw nul;
+    }
     const job: NewJob = {
       id: randomUUID(),
       user_id: req.user.user_id,
@@ -467,8 +446,9 @@ export class JobCreationService {
         errors.push({ field: path, message: 'configuration must be an object', code: FieldErrorCode.INVALID_TYPE });
         continue;
       }
-      const nul = nulPath(configuration, path);
-      if (nul) errors.push(nulError(nul));
+      // PostgreSQL stores no NUL: one such create must not fail the transaction it shares with others.
+      const nul = findNul(configuration, path);
+      if (nul !== null) errors.push(nulFieldError(nul || path));
       if (configuration.model !== undefined && !this.models.has(configuration.model)) {
         errors.push({
           field: `${path}.model`,
