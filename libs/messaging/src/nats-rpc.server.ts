@@ -4,7 +4,7 @@ import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node'
 import { nulError } from '@vgp/contracts';
 import { lastValueFrom } from 'rxjs';
 import { connectNats } from './nats-connection.js';
-import { TurnBatcher } from './turn-batcher.js';
+import { type TurnBatcher, turnBatcherOf } from './turn-batcher.js';
 import { BATCH_HEADER, encodeReply, toWireError, type WireReply } from './wire.js';
 
 /**
@@ -33,6 +33,11 @@ export interface NatsRpcServerOptions {
   /** Subjects every instance receives (no queue group), e.g. broadcast cancellations or health pings. */
   broadcast?: readonly string[];
   onHandled?: (m: HandledMessage) => void;
+  /**
+   * The process's connection (its `NatsClient`'s), shared instead of opening another: replies and
+   * the publishes of the same turn then leave in one socket write. Its owner closes it.
+   */
+  connection?: () => NatsConnection | undefined;
 }
 
 /**
@@ -46,7 +51,9 @@ export class NatsRpcServer extends Server implements CustomTransportStrategy {
   private nc?: NatsConnection;
   private readonly subs: Subscription[] = [];
   private readonly inflight = new Set<Promise<void>>();
-  private readonly replies = new TurnBatcher((err) => this.logger.warn(`Reply failed: ${(err as Error).message}`));
+  private replies?: TurnBatcher;
+  /** Whether the connection is this server's own (closed with it). */
+  private owned = false;
 
   constructor(private readonly options: NatsRpcServerOptions) {
     super();
@@ -54,12 +61,16 @@ export class NatsRpcServer extends Server implements CustomTransportStrategy {
 
   async listen(callback: (...args: unknown[]) => void): Promise<void> {
     try {
-      this.nc = await connectNats({ servers: this.options.servers, name: `${this.options.queue}-server` }, this.logger);
+      const shared = this.options.connection?.();
+      this.owned = !shared;
+      this.nc = shared ?? (await connectNats({ servers: this.options.servers, name: `${this.options.queue}-server` }, this.logger));
+      const nc = this.nc;
+      this.replies = turnBatcherOf(nc, (err) => this.logger.warn(`NATS write failed: ${(err as Error).message}`));
       const prefix = this.options.subjectPrefix ?? '';
       const broadcast = new Set(this.options.broadcast ?? []);
       for (const [pattern, handler] of this.messageHandlers) {
         const queue = broadcast.has(pattern) ? undefined : this.options.queue;
-        const sub = this.nc.subscribe(prefix + pattern, {
+        const sub = nc.subscribe(prefix + pattern, {
           queue,
           callback: (err, msg) => {
             if (err) {
@@ -138,7 +149,7 @@ export class NatsRpcServer extends Server implements CustomTransportStrategy {
   }
 
   private respond(msg: Msg, reply: Uint8Array | string): void {
-    if (msg.reply) this.replies.run(() => msg.respond(reply));
+    if (msg.reply) this.replies?.run(() => msg.respond(reply));
   }
 
   private observe(subject: string, outcome: 'ok' | 'error', started: bigint): void {
@@ -150,8 +161,8 @@ export class NatsRpcServer extends Server implements CustomTransportStrategy {
     for (const s of this.subs) s.unsubscribe();
     this.subs.length = 0;
     await Promise.allSettled([...this.inflight]);
-    this.replies.flush();
-    if (this.nc && !this.nc.isClosed()) await this.nc.drain().catch(() => undefined);
+    this.replies?.flush();
+    if (this.nc && this.owned && !this.nc.isClosed()) await this.nc.drain().catch(() => undefined);
   }
 
   on(): never {

@@ -127,6 +127,8 @@ describe('Batched requests through NatsRpcServer on the real NATS', () => {
     messages.length = 0;
     const inputs = [...Array.from({ length: 60 }, (_, i) => i), -1, 'x', 7, -2];
     const settled = await Promise.allSettled(inputs.map((n) => client.requestBatched<number>('double', n, { requestId: `req_${String(n)}` })));
+    // The watcher's copies were routed before the answers; its own round trip makes sure they arrived.
+    await watcher.flush();
     expect(messages).toEqual([inputs.length]);
     settled.forEach((s, i) => {
       const n = inputs[i];
@@ -155,9 +157,11 @@ describe('Batched requests through NatsRpcServer on the real NATS', () => {
     const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => client.requestBatched<number>('length', big + i)));
     expect(answers).toEqual(Array.from({ length: 6 }, () => 100_001));
     // 256 KiB at most per message: two requests of 100 kB each.
+    await watcher.flush();
     expect(messages).toEqual([2, 2, 2]);
     const many = await Promise.all(Array.from({ length: 450 }, (_, i) => client.requestBatched<number>('length', i)));
     expect(many[449]).toBe(3);
+    await watcher.flush();
     expect(messages.slice(3)).toEqual([200, 200, 50]);
   });
 
@@ -194,3 +198,43 @@ describe('mayHoldNul', () => {
     expect(mayHoldNul(bytes({ a: '\\u0000' }))).toBe(true);
   });
 });
+
+describe('NatsRpcServer on its process client connection', () => {
+  it('answers on the shared connection beside the client publishes, and closing it leaves the connection open', async () => {
+    const prefix = `s${randomUUID().slice(0, 8)}.`;
+    const nc = await connect({ servers: NATS_URL, noAsyncTraces: true });
+    const client = new NatsClient(nc, { subjectPrefix: prefix, timeoutMs: 2000 });
+    const server = new NatsRpcServer({ servers: 'nats://127.0.0.1:1', queue: 'shared-test', subjectPrefix: prefix, connection: () => nc });
+    server.addHandler('announce', async (n: unknown) => {
+      client.publish('announced', n);
+      return n;
+    });
+    // The server never dials its own URL (nothing listens there): it uses the given connection.
+    await new Promise<void>((resolve, reject) => server.listen((err?: unknown) => (err ? reject(err) : resolve())));
+    const caller = await connect({ servers: NATS_URL });
+    const seen: number[] = [];
+    caller.subscribe(`${prefix}announced`, {
+      callback: (_e, m) => {
+        seen.push(m.json<number>());
+      },
+    });
+    await caller.flush();
+    const sent = nc.stats().outMsgs;
+    const replies = await Promise.all([1, 2, 3].map((n) => caller.request(`${prefix}announce`, JSON.stringify(n), { timeout: 2000 }).then((m) => m.json<{ d: number }>().d)));
+    expect(replies).toEqual([1, 2, 3]);
+    await waitFor(() => seen.length === 3);
+    expect(nc.stats().outMsgs - sent).toBe(6);
+    await server.close();
+    expect(nc.isClosed()).toBe(false);
+    expect(await client.request('nobody', 1).catch((e: AppError) => e.status)).toBe(503);
+    await caller.close();
+    await nc.close();
+  });
+});
+
+async function waitFor(ok: () => boolean, ms = 2000): Promise<void> {
+  for (const end = Date.now() + ms; !ok(); ) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

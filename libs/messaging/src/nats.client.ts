@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { createInbox, type Msg, type MsgHdrs, headers as natsHeaders, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { AppError } from '@vgp/contracts';
-import { TurnBatcher } from './turn-batcher.js';
+import { type TurnBatcher, turnBatcherOf } from './turn-batcher.js';
 import { BATCH_HEADER, type WireReply } from './wire.js';
 
 export const NATS_CONNECTION = Symbol('NATS_CONNECTION');
@@ -42,7 +42,7 @@ export interface RequestOptions {
 export class NatsClient implements OnApplicationShutdown {
   private readonly logger = new Logger('NatsClient');
   private observer?: RequestObserver;
-  private readonly writes = new TurnBatcher((err) => this.logger.warn(`NATS write failed: ${(err as Error).message}`));
+  private readonly writes: TurnBatcher;
   /** The batch of each subject still taking requests this turn. */
   private readonly batches = new Map<string, PendingBatch>();
   /** Requests waiting for their reply, by the token ending their reply subject. */
@@ -53,7 +53,9 @@ export class NatsClient implements OnApplicationShutdown {
   constructor(
     @Inject(NATS_CONNECTION) private readonly nc: NatsConnection,
     @Inject(MESSAGING_OPTIONS) private readonly options: MessagingOptions,
-  ) {}
+  ) {
+    this.writes = turnBatcherOf(nc, (err) => this.logger.warn(`NATS write failed: ${(err as Error).message}`));
+  }
 
   get connection(): NatsConnection {
     return this.nc;

@@ -28,3 +28,18 @@ export class TurnBatcher {
     }
   };
 }
+
+const byConnection = new WeakMap<object, TurnBatcher>();
+
+/**
+ * The batcher of a connection: every writer on it (requests, publishes, RPC replies) shares it, so
+ * what a turn writes on the connection leaves in one socket write.
+ */
+export function turnBatcherOf(connection: object, onError: (err: unknown) => void): TurnBatcher {
+  let b = byConnection.get(connection);
+  if (!b) {
+    b = new TurnBatcher(onError);
+    byConnection.set(connection, b);
+  }
+  return b;
+}

@@ -2,7 +2,8 @@ import { ConsoleLogger, type ExceptionFilter, type INestApplication, type LogLev
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { BaseConfig, ConfigError, loadConfig } from '@vgp/config';
-import { NatsRpcServer, RpcErrorFilter } from '@vgp/messaging';
+import { NATS_CONNECTION, NatsRpcServer, RpcErrorFilter } from '@vgp/messaging';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { FastifyServerOptions } from 'fastify';
 import { MetricsService } from './metrics.service.js';
 
@@ -47,6 +48,14 @@ export function configureServiceApp(app: NestFastifyApplication, o: ServiceAppOp
         subjectPrefix: config.NATS_SUBJECT_PREFIX,
         broadcast: o.broadcast,
         onHandled: (m) => metrics.natsHandlerDuration.observe({ subject: m.subject, outcome: m.outcome }, m.seconds),
+        // One connection per process: what a turn replies and publishes leaves in one write.
+        connection: () => {
+          try {
+            return app.get<NatsConnection>(NATS_CONNECTION, { strict: false });
+          } catch {
+            return undefined;
+          }
+        },
       }),
     },
     { inheritAppConfig: true },
