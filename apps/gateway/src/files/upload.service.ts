@@ -74,8 +74,18 @@ function ownerDir(userId: string): string {
   return /^[A-Za-z0-9_-]{1,64}$/.test(userId) ? userId : `u${createHash('sha256').update(userId).digest('hex').slice(0, 32)}`;
 }
 
-/** Consumes the rest of a part so the multipart parser moves on. */
-async function drain(part: MultipartFile): Promise<void> {
+/**
+ * Consumes the rest of a part so the multipart parser moves on: busboy finishes (and the parts
+ * iterator ends) only once every file stream has ended, and a file stream that ended while paused
+ * emits its end only when read, even after the whole request has arrived (the request then reads
+ * as destroyed: it ended and was freed). Only a request that went away before its end has nothing
+ * more to give: its part is destroyed instead.
+ */
+export async function drain(req: FastifyRequest, part: MultipartFile): Promise<void> {
+  if (req.raw.destroyed && !req.raw.complete) {
+    part.file.destroy();
+    return;
+  }
   part.file.resume();
   await finished(part.file).catch(() => undefined);
 }
@@ -127,7 +137,7 @@ export class UploadService {
     const original = part.filename;
     const reason = unsafeNameReason(original);
     if (reason) {
-      await drain(part);
+      await drain(req, part);
       throw AppError.validation([{ field: 'filename', message: `filename ${reason}`, code: FieldErrorCode.INVALID_VALUE }], 'The file name is not acceptable');
     }
     const maxBytes = this.limitBytes(user);
@@ -147,8 +157,7 @@ export class UploadService {
       put = await this.storage.put(key, capture, { maxBytes });
     } catch (err) {
       part.file.unpipe(capture);
-      // An aborted request has nothing left to drain.
-      if (!req.raw.destroyed) await drain(part);
+      await drain(req, part);
       if (err instanceof BlobTooLargeError || part.file.truncated) throw this.tooLarge(user, original);
       throw err;
     } finally {
@@ -271,7 +280,7 @@ export class UploadService {
           const e = this.addField(fields, part);
           if (e) fieldErrors.push(e);
         } else if (part.fieldname !== 'file') {
-          await drain(part);
+          await drain(req, part);
           fieldErrors.push({ field: part.fieldname, message: `Unknown file field: ${part.fieldname} (send the file as "file")`, code: FieldErrorCode.UNKNOWN_FIELD });
         } else {
           try {
@@ -313,12 +322,12 @@ export class UploadService {
           continue;
         }
         if (part.fieldname !== 'files' && part.fieldname !== 'file') {
-          await drain(part);
+          await drain(req, part);
           fieldErrors.push({ field: part.fieldname, message: `Unknown file field: ${part.fieldname} (send the files as "files")`, code: FieldErrorCode.UNKNOWN_FIELD });
           continue;
         }
         if (++count > BATCH_UPLOAD_MAX_FILES) {
-          await drain(part);
+          await drain(req, part);
           reject(part.filename, AppError.validation([{ field: 'files', message: `At most ${BATCH_UPLOAD_MAX_FILES} files per batch`, code: FieldErrorCode.TOO_MANY_ITEMS }], `At most ${BATCH_UPLOAD_MAX_FILES} files per batch`));
           continue;
         }
