@@ -162,6 +162,25 @@ describe('NUL characters (U+0000) in client input', () => {
     expect([text.status, text.body.data?.description]).toEqual([200, 'C:\\u0000 is not a NUL']);
   });
 
+  it('refuses JSON bodies nested thousands of levels deep with a 422 on body, not a 500', async () => {
+    // The DTO pipeline recurses once per level: 3 000 levels overflowed the stack (a 500).
+    const deep = (n: number) => '{"a":'.repeat(n) + '1' + '}'.repeat(n);
+    const deepArray = (n: number) => '['.repeat(n) + ']'.repeat(n);
+    const cases: Array<[string, string, string]> = [
+      ['POST', '/videos/generate', `{"configuration":{"topic":"t","context":"c","custom_config":${deep(5000)}}}`],
+      ['POST', '/videos/batch', `{"jobs":[{"configuration":{"topic":"t","context":"c","custom_config":${deep(5000)}}}]}`],
+      ['PATCH', `/videos/${videoId}`, `{"title":${deepArray(5000)}}`],
+      ['PATCH', `/users/${owner}/permissions`, `{"max_file_size_mb":${deepArray(3000)}}`],
+    ];
+    for (const [method, path, rawBody] of cases) {
+      const r = await http(method, `${api}${path}`, { token: method === 'PATCH' && path.startsWith('/users') ? admin : user, rawBody, headers: { 'content-type': 'application/json' } });
+      expect([path, outcome(r)]).toEqual([path, refused('body')]);
+    }
+    // Nesting within the limit still reaches the DTO rules.
+    const fine = await http('POST', `${api}/videos/generate`, { token: user, rawBody: `{"configuration":{"topic":"t","context":"c","custom_config":${deep(40)}}}`, headers: { 'content-type': 'application/json' } });
+    expect([201, 429]).toContain(fine.status);
+  });
+
   it('refuses NUL in query strings and path parameters, after the rate limit counted the request', async () => {
     const cases: Array<[string, string, string]> = [
       ['GET', `/videos?tag=a%00b`, refused('tag')],

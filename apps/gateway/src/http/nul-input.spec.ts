@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AppError } from '@vgp/contracts';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { installNulCheckedJsonParser, nulInRequestTarget } from './nul-input.js';
+import { installNulCheckedJsonParser, MAX_JSON_DEPTH, nestsDeeperThan, nulInRequestTarget } from './nul-input.js';
 
 const fieldOf = (err: AppError | null) => (err ? `${err.status} ${err.field_errors?.map((f) => `${f.field}:${f.code}`).join(',')}` : null);
 
@@ -18,6 +18,20 @@ describe('nulInRequestTarget', () => {
     [{ level: '\0' }, { job_id: '\0' }, '422 level:INVALID_VALUE'],
   ])('%j %j → %s', (query, params, expected) => {
     expect(fieldOf(nulInRequestTarget(query, params))).toBe(expected);
+  });
+});
+
+describe('nestsDeeperThan', () => {
+  const nest = (n: number, inner = '1') => '{"a":'.repeat(n) + inner + '}'.repeat(n);
+  it.each<[number, boolean, string]>([
+    [3, false, nest(3)],
+    [3, true, nest(4)],
+    [2, false, `[${'[]'.repeat(100)}]`],
+    [1, false, `{"s":"${'{['.repeat(50)}","t":"\\\\\\"{{{{"}`],
+    [64, true, nest(64, '[[]]')],
+    [64, false, nest(60, JSON.stringify({ text: '{'.repeat(500) }))],
+  ])('case %#: more than %i levels → %s', (max, expected, text) => {
+    expect(nestsDeeperThan(text, max)).toBe(expected);
   });
 });
 
@@ -76,6 +90,13 @@ describe('the NUL-checked JSON parser', () => {
     expect((await post('/echo', JSON.stringify({ a: 'x'.repeat(2000) }))).statusCode).toBe(413);
     expect((await post('/echo', '{"__proto__": {"x": "\\u0000"}}')).statusCode).toBe(400);
     expect((await post('/echo', '{"constructor": {"prototype": {"x": 1}}}')).statusCode).toBe(400);
+  });
+
+  it(`refuses a body nested more than ${MAX_JSON_DEPTH} levels deep with 422 on body`, async () => {
+    const deep = (n: number) => '{"a":'.repeat(n) + '1' + '}'.repeat(n);
+    expect((await post('/echo', deep(MAX_JSON_DEPTH))).statusCode).toBe(200);
+    const r = await post('/echo', deep(MAX_JSON_DEPTH + 1));
+    expect([r.statusCode, r.json()]).toEqual([422, { code: 'VALIDATION_ERROR', field_errors: [{ field: 'body', code: 'INVALID_VALUE', message: `The body nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep` }] }]);
   });
 
   it('hands the bodies of kept routes over as sent', async () => {
