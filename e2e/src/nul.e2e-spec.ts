@@ -5,6 +5,7 @@ import {
   FilesSubjects,
   JobsSubjects,
   type RecordVideoRequest,
+  SURROGATE_MESSAGE,
   UsersSubjects,
   VideoFormat,
   type VideoMetadata,
@@ -160,6 +161,23 @@ describe('NUL characters (U+0000) in client input', () => {
     // The escape written as text (a backslash, then u0000) is ordinary text.
     const text = await http('PATCH', `${api}/videos/${videoId}`, { token: user, body: { description: 'C:\\u0000 is not a NUL' } });
     expect([text.status, text.body.data?.description]).toEqual([200, 'C:\\u0000 is not a NUL']);
+  });
+
+  it('refuses a lone surrogate half (\\ud800) in JSON bodies like a NUL, with the field\'s path', async () => {
+    const message = (r: HttpResult) => r.body?.error?.field_errors?.[0]?.message;
+    const lone = '\\ud800';
+    const cases: Array<[string, string, string, string]> = [
+      ['POST', '/videos/generate', `{"configuration":{"topic":"a ${lone} b","context":"c"}}`, 'configuration.topic'],
+      ['POST', '/videos/batch', `{"jobs":[{"configuration":{"topic":"t","context":"c"}},{"configuration":{"topic":"t","context":"\\udfff"}}]}`, 'jobs[1].configuration.context'],
+      ['PATCH', `/videos/${videoId}`, `{"tags":["ok","x${lone}"]}`, 'tags[1]'],
+    ];
+    for (const [method, path, rawBody, field] of cases) {
+      const r = await http(method, `${api}${path}`, { token: user, rawBody, headers: { 'content-type': 'application/json' } });
+      expect([path, outcome(r), message(r)]).toEqual([path, refused(field), SURROGATE_MESSAGE]);
+    }
+    // A pair written as escapes is one character, and welcome.
+    const pair = await http('POST', `${api}/videos/generate`, { token: user, rawBody: '{"configuration":{"topic":"Pythagoras \\ud83d\\udcd0","context":"c"}}', headers: { 'content-type': 'application/json' } });
+    expect([201, 429]).toContain(pair.status);
   });
 
   it('refuses JSON bodies nested thousands of levels deep with a 422 on body, not a 500', async () => {

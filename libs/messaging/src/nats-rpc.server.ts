@@ -1,20 +1,27 @@
 import { Logger } from '@nestjs/common';
 import { type CustomTransportStrategy, type MessageHandler, NatsContext, Server } from '@nestjs/microservices';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
-import { nulError } from '@vgp/contracts';
+import { unstorableError } from '@vgp/contracts';
 import { lastValueFrom } from 'rxjs';
 import { connectNats } from './nats-connection.js';
 import { type TurnBatcher, turnBatcherOf } from './turn-batcher.js';
 import { BATCH_HEADER, encodeReply, toWireError, type WireReply } from './wire.js';
 
 /**
- * Whether JSON bytes may hold a NUL character: the escape `\\u0000` (JSON never carries the raw
- * byte). A backslash search, so a message without one costs one native scan; an escaped backslash
- * followed by `u0000` is a false alarm the walk then clears.
+ * Whether JSON bytes may hold text PostgreSQL cannot store: a NUL character (the escape
+ * `\\u0000`; JSON never carries the raw byte) or a lone surrogate (only an escape `\\uD800`-
+ * `\\uDFFF` can make one). A backslash search, so a message without one costs one native scan;
+ * an escaped backslash followed by `u0000`, or a well-formed surrogate pair, is a false alarm the
+ * walk then clears.
  */
-export function mayHoldNul(bytes: Uint8Array): boolean {
+export function mayHoldUnstorableText(bytes: Uint8Array): boolean {
   for (let i = bytes.indexOf(0x5c); i !== -1 && i + 5 < bytes.length; i = bytes.indexOf(0x5c, i + 1)) {
-    if (bytes[i + 1] === 0x75 && bytes[i + 2] === 0x30 && bytes[i + 3] === 0x30 && bytes[i + 4] === 0x30 && bytes[i + 5] === 0x30) return true;
+    if (bytes[i + 1] !== 0x75) continue;
+    const a = bytes[i + 2];
+    const b = bytes[i + 3];
+    if (a === 0x30 && b === 0x30 && bytes[i + 4] === 0x30 && bytes[i + 5] === 0x30) return true;
+    // d or D, then 8-9, a-f or A-F
+    if ((a === 0x64 || a === 0x44) && ((b >= 0x38 && b <= 0x39) || (b >= 0x61 && b <= 0x66) || (b >= 0x41 && b <= 0x46))) return true;
   }
   return false;
 }
@@ -103,11 +110,11 @@ export class NatsRpcServer extends Server implements CustomTransportStrategy {
       return;
     }
     const ctx = new NatsContext([msg.subject, msg.headers]);
-    // PostgreSQL stores no NUL character: a request holding one is answered 422 naming where, before its handler runs.
-    const refuseNul = !!msg.reply && !handler.isEventHandler && mayHoldNul(msg.data);
+    // PostgreSQL stores no NUL character and no lone surrogate: a request holding one is answered 422 naming where, before its handler runs.
+    const refuseNul = !!msg.reply && !handler.isEventHandler && mayHoldUnstorableText(msg.data);
     if (msg.headers?.has(BATCH_HEADER)) return this.dispatchBatch(pattern, handler, msg, data, ctx, started, refuseNul);
     try {
-      const nul = refuseNul ? nulError(data, 'payload') : null;
+      const nul = refuseNul ? unstorableError(data, 'payload') : null;
       if (nul) throw nul;
       this.respond(msg, encodeReply({ d: await this.run(handler, data, ctx) }));
     } catch (err) {
@@ -133,8 +140,8 @@ export class NatsRpcServer extends Server implements CustomTransportStrategy {
     const replies = await Promise.all(
       data.map(async (item): Promise<WireReply> => {
         try {
-          // Only the requests holding a NUL character are refused, never the whole message.
-          const nul = refuseNul ? nulError(item, 'payload') : null;
+          // Only the requests holding such text are refused, never the whole message.
+          const nul = refuseNul ? unstorableError(item, 'payload') : null;
           if (nul) throw nul;
           const d = await this.run(handler, item, ctx);
           this.observe(pattern, 'ok', started);

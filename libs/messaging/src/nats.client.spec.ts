@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { connect, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { AppError } from '@vgp/contracts';
 import { randomUUID } from 'node:crypto';
-import { mayHoldNul, NatsRpcServer } from './nats-rpc.server.js';
+import { mayHoldUnstorableText, NatsRpcServer } from './nats-rpc.server.js';
 import { NatsClient } from './nats.client.js';
 import { TurnBatcher } from './turn-batcher.js';
 import { BATCH_HEADER, encodeReply } from './wire.js';
@@ -185,17 +185,22 @@ describe('Batched requests through NatsRpcServer on the real NATS', () => {
   });
 });
 
-describe('mayHoldNul', () => {
+describe('mayHoldUnstorableText', () => {
   const bytes = (v: unknown) => new TextEncoder().encode(JSON.stringify(v));
 
-  it('finds the JSON escape of a NUL character anywhere, and nothing in messages without one', () => {
-    expect(mayHoldNul(bytes({ a: 'x\0' }))).toBe(true);
-    expect(mayHoldNul(bytes(['\0']))).toBe(true);
-    expect(mayHoldNul(bytes({ a: 'quote " back \\ slash', b: 'line\nbreak \u0001', n: 1 }))).toBe(false);
-    expect(mayHoldNul(bytes({ a: 'ends with a backslash \\' }))).toBe(false);
-    expect(mayHoldNul(new Uint8Array(0))).toBe(false);
+  it('finds the JSON escape of a NUL character or of a lone surrogate anywhere, and nothing in messages without one', () => {
+    expect(mayHoldUnstorableText(bytes({ a: 'x\0' }))).toBe(true);
+    expect(mayHoldUnstorableText(bytes(['\0']))).toBe(true);
+    expect(mayHoldUnstorableText(bytes({ a: 'quote " back \\ slash', b: 'line\nbreak \u0001', n: 1 }))).toBe(false);
+    expect(mayHoldUnstorableText(bytes({ a: 'ends with a backslash \\' }))).toBe(false);
+    expect(mayHoldUnstorableText(new Uint8Array(0))).toBe(false);
     // An escaped backslash before "u0000" is a false alarm the walk clears, never a miss.
-    expect(mayHoldNul(bytes({ a: '\\u0000' }))).toBe(true);
+    expect(mayHoldUnstorableText(bytes({ a: '\\u0000' }))).toBe(true);
+    // Lone surrogates, written as escapes by JSON.stringify; a pair is escaped only by other encoders.
+    expect(mayHoldUnstorableText(bytes({ a: 'x\ud800' }))).toBe(true);
+    expect(mayHoldUnstorableText(new TextEncoder().encode('{"a":"\\uDFFF"}'))).toBe(true);
+    expect(mayHoldUnstorableText(bytes({ a: 'a pair: \ud83d\ude00' }))).toBe(false);
+    expect(mayHoldUnstorableText(bytes({ a: 'escaped backslash: \\udc00' }))).toBe(true);
   });
 });
 

@@ -1,6 +1,6 @@
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { AppError, FieldErrorCode, findNul, NUL_ESCAPE, nulError, nulFieldError } from '@vgp/contracts';
+import { AppError, FieldErrorCode, findNul, NUL_ESCAPE, nulFieldError, SURROGATE_ESCAPE, unstorableError } from '@vgp/contracts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 /** A NUL character in a path or query string: only its percent-encoding gets past Node's HTTP parser. */
@@ -63,9 +63,9 @@ export function installNulCheckedJsonParser(fastify: FastifyInstance, keepRoutes
     if (nestsDeeperThan(body, MAX_JSON_DEPTH)) {
       return done(AppError.validation([{ field: 'body', message: `The body nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep`, code: FieldErrorCode.INVALID_VALUE }]), undefined);
     }
-    if (body.indexOf(NUL_ESCAPE) === -1 || keepRoutes.has(req.routeOptions.url ?? '')) return parse(req, body, done);
+    if ((body.indexOf(NUL_ESCAPE) === -1 && !SURROGATE_ESCAPE.test(body)) || keepRoutes.has(req.routeOptions.url ?? '')) return parse(req, body, done);
     parse(req, body, (err, value) => {
-      const nul = err ? null : nulError(value, 'body');
+      const nul = err ? null : unstorableError(value, 'body');
       if (nul) return done(nul, undefined);
       done(err, value);
     });

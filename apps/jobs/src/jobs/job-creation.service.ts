@@ -8,7 +8,6 @@ import {
   ErrorCode,
   FieldErrorCode,
   type FieldError,
-  findNul,
   type JobConfiguration,
   type JobCreatedView,
   JobPriority,
@@ -16,9 +15,10 @@ import {
   JobsEvents,
   JobStatus,
   JobType,
-  nulError,
-  nulFieldError,
   PRIORITY_RANK,
+  findUnstorable,
+  unstorableError,
+  unstorableFieldError,
   VideoQuality,
 } from '@vgp/contracts';
 import { NatsClient } from '@vgp/messaging';
@@ -139,8 +139,8 @@ export class JobCreationService {
     else if (!req.configuration || typeof req.configuration !== 'object') {
       throw AppError.validation([{ field: 'configuration', message: 'configuration must be an object', code: FieldErrorCode.INVALID_TYPE }]);
     } else {
-      // One such create must not fail the transaction it shares with others.
-      const nul = nulError(req.configuration, 'configuration', 'configuration');
+      // PostgreSQL stores no NUL and no lone surrogate: one such create must not fail the transaction it shares with others.
+      const nul = unstorableError(req.configuration, 'configuration', 'configuration');
       if (nul) throw nul;
     }
     const job: NewJob = {
@@ -446,9 +446,9 @@ export class JobCreationService {
         errors.push({ field: path, message: 'configuration must be an object', code: FieldErrorCode.INVALID_TYPE });
         continue;
       }
-      // PostgreSQL stores no NUL: one such create must not fail the transaction it shares with others.
-      const nul = findNul(configuration, path);
-      if (nul !== null) errors.push(nulFieldError(nul || path));
+      // PostgreSQL stores no NUL and no lone surrogate: one such create must not fail the transaction it shares with others.
+      const bad = findUnstorable(configuration, path);
+      if (bad !== null) errors.push(unstorableFieldError(bad.path || path, bad.kind));
       if (configuration.model !== undefined && !this.models.has(configuration.model)) {
         errors.push({
           field: `${path}.model`,

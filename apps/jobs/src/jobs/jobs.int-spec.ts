@@ -22,6 +22,7 @@ import {
   type PaginatedResponse,
   type QueueStatusView,
   type QuotaView,
+  SURROGATE_MESSAGE,
   ROLE_DEFAULT_PERMISSIONS,
   UserRole,
   UserStatus,
@@ -168,7 +169,7 @@ describe('jobs service over NATS (real PostgreSQL and NATS)', () => {
     expect(logs.rows[0].n).toBe(5);
   });
 
-  it('stores a group whose users and texts need escaping, and refuses a NUL character alone, with a 422', async () => {
+  it('stores a group whose users and texts need escaping, and refuses a NUL character or a lone surrogate alone, with a 422', async () => {
     const odd = [user(`quote'd-${Date.now()}`), user(`back\\slash-${Date.now()}`), user(`dollar$$-${Date.now()}`), user(`ünï 勾 ${Date.now()}`)];
     const texts = { ...configuration, topic: `It's "quoted" \\ back\\slash $1 $$ E'x'`, context: 'Ünïcode 勾股定理 😀 \n\t' };
     const send = (u: AuthContext, conf: Record<string, unknown>) =>
@@ -180,10 +181,12 @@ describe('jobs service over NATS (real PostgreSQL and NATS)', () => {
       ...odd.map((u) => send(u, texts)),
       send(odd[0], { ...configuration, topic: 'nul \u0000 inside' }),
       send(odd[1], { ...configuration, custom_config: { deep: ['\u0000'] } }),
+      send(odd[2], { ...configuration, topic: 'a lone \ud800 surrogate' }),
     ]);
     expect(results.slice(0, 4).every((r) => !(r instanceof AppError))).toBe(true);
     expect(results[4]).toMatchObject({ code: 'VALIDATION_ERROR', status: 422, field_errors: [{ field: 'configuration.topic', code: 'INVALID_VALUE' }] });
     expect(results[5]).toMatchObject({ code: 'VALIDATION_ERROR', status: 422, field_errors: [{ field: 'configuration.custom_config.deep[0]', code: 'INVALID_VALUE' }] });
+    expect(results[6]).toMatchObject({ code: 'VALIDATION_ERROR', status: 422, field_errors: [{ field: 'configuration.topic', code: 'INVALID_VALUE', message: SURROGATE_MESSAGE }] });
     for (const [i, u] of odd.entries()) {
       const job = await jobOf(u, (results[i] as JobCreatedView).job_id);
       expect([job.user_id, job.configuration.topic, job.configuration.context]).toEqual([u.user_id, texts.topic, texts.context]);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { AppError } from './app-error.js';
-import { findNul, NUL_ESCAPE, NUL_MESSAGE, nulError, withoutNul } from './nul.js';
+import { findNul, findUnstorable, NUL_ESCAPE, NUL_MESSAGE, nulError, SURROGATE_ESCAPE, SURROGATE_MESSAGE, unstorableError, withoutNul } from './nul.js';
 
 describe('findNul', () => {
   it.each<[unknown, string | null]>([
@@ -59,5 +59,27 @@ describe('withoutNul', () => {
     expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
     expect(Object.keys(out)).toEqual(['__proto__']);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
+describe('findUnstorable and unstorableError', () => {
+  it.each<[unknown, { path: string; kind: string } | null]>([
+    [{ topic: 'Pythagoras 📐', notes: ['a', 'b'] }, null],
+    [{ topic: 'lone \ud800 high' }, { path: 'topic', kind: 'surrogate' }],
+    [{ notes: ['ok', 'low \udc00 alone'] }, { path: 'notes[1]', kind: 'surrogate' }],
+    [{ a: { 'k\udbff': 1 } }, { path: 'a', kind: 'surrogate' }],
+    [{ a: 'x\0', b: '\ud800' }, { path: 'a', kind: 'nul' }],
+    [{ a: '\ud800', b: 'x\0' }, { path: 'a', kind: 'surrogate' }],
+    ['\ud83d', { path: '', kind: 'surrogate' }],
+  ])('%j → %j', (value, expected) => {
+    expect(findUnstorable(value)).toEqual(expected);
+  });
+
+  it('names the field, with the message of what was found', () => {
+    expect(unstorableError({ configuration: { topic: 'x\udc00' } }, 'body')?.field_errors).toEqual([{ field: 'configuration.topic', code: 'INVALID_VALUE', message: SURROGATE_MESSAGE }]);
+    expect(unstorableError('\0', 'body')?.field_errors).toEqual([{ field: 'body', code: 'INVALID_VALUE', message: NUL_MESSAGE }]);
+    expect(unstorableError({ ok: 'Pythagoras \ud83d\udcd0' }, 'body')).toBeNull();
+    expect(SURROGATE_ESCAPE.test(JSON.stringify({ a: '\ud800' }))).toBe(true);
+    expect(SURROGATE_ESCAPE.test(JSON.stringify({ a: '📐 \u00e9' }))).toBe(false);
   });
 });

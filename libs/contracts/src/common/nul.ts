@@ -40,6 +40,63 @@ export function findNul(value: unknown, path = ''): string | null {
   return null;
 }
 
+/**
+ * A lone half of a UTF-16 surrogate pair (`\ud800` without its partner) is not Unicode text:
+ * JSON may carry one as an escape, PostgreSQL refuses it in `jsonb` (22P05) and turns it into
+ * U+FFFD in `text`. Refused like a NUL character.
+ */
+export const SURROGATE_MESSAGE = 'Text must be well-formed Unicode (no lone surrogate such as \\ud800)';
+
+/** How JSON writes a surrogate half: `\uD800`-`\uDFFF`, either case (a pair, too, until checked). */
+export const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+
+/** What cannot be stored as text, and where: the first NUL character or lone surrogate, in document order. */
+export interface UnstorableText {
+  /** As `findNul` answers it: '' for the value itself or one of its own keys. */
+  path: string;
+  kind: 'nul' | 'surrogate';
+}
+
+/** `String.prototype.isWellFormed` (Node 20; in TypeScript's lib from es2024). */
+const wellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+
+const unstorable = (s: string): UnstorableText['kind'] | null => (s.includes('\0') ? 'nul' : wellFormed(s) ? null : 'surrogate');
+
+/** Like `findNul`, for NUL characters and lone surrogates both (one walk). */
+export function findUnstorable(value: unknown, path = ''): UnstorableText | null {
+  const stack: Array<{ v: unknown; path: string; key?: UnstorableText['kind'] }> = [{ v: value, path }];
+  while (stack.length) {
+    const { v, path: at, key } = stack.pop() as { v: unknown; path: string; key?: UnstorableText['kind'] };
+    if (key !== undefined) return { path: at, kind: key };
+    if (typeof v === 'string') {
+      const kind = unstorable(v);
+      if (kind) return { path: at, kind };
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], path: `${at}[${i}]` });
+    } else if (v !== null && typeof v === 'object') {
+      const keys = Object.keys(v);
+      for (let i = keys.length - 1; i >= 0; i--) {
+        stack.push({ v: (v as Record<string, unknown>)[keys[i]], path: joinKey(at, keys[i]) });
+        const kind = unstorable(keys[i]);
+        // Popped before the value: a key is reported before what it holds.
+        if (kind) stack.push({ v: undefined, path: at, key: kind });
+      }
+    }
+  }
+  return null;
+}
+
+/** The `field_errors` entry of text in `field` that cannot be stored. */
+export function unstorableFieldError(field: string, kind: UnstorableText['kind']): FieldError {
+  return kind === 'nul' ? nulFieldError(field) : { field, message: SURROGATE_MESSAGE, code: FieldErrorCode.INVALID_VALUE };
+}
+
+/** 422 VALIDATION_ERROR naming where `value` holds a NUL character or a lone surrogate (`root` for itself), or null. */
+export function unstorableError(value: unknown, root: string, path = ''): AppError | null {
+  const found = findUnstorable(value, path);
+  return found === null ? null : AppError.validation([unstorableFieldError(found.path || root, found.kind)]);
+}
+
 /** The `field_errors` entry of a NUL character in `field`. */
 export function nulFieldError(field: string): FieldError {
   return { field, message: NUL_MESSAGE, code: FieldErrorCode.INVALID_VALUE };
