@@ -6,7 +6,7 @@ import { resolveRequestId } from '@vgp/observability';
 import type { FastifyServerOptions } from 'fastify';
 import { CreateVideoJobDto, ServiceName } from '@vgp/contracts';
 import { GatewayConfig } from './gateway.config.js';
-import { AllExceptionsFilter } from './http/all-exceptions.filter.js';
+import { AllExceptionsFilter, replyWithError } from './http/all-exceptions.filter.js';
 import { EnvelopeInterceptor } from './http/envelope.interceptor.js';
 import { installNulCheckedJsonParser } from './http/nul-input.js';
 import { ApiValidationPipe } from './http/validation.pipe.js';
@@ -33,6 +33,12 @@ export function gatewayFastifyOptions(config: GatewayConfig): FastifyServerOptio
     requestIdHeader: false,
     trustProxy: trustProxy(config.TRUST_PROXY),
     routerOptions: { maxParamLength: 200, ignoreTrailingSlash: true },
+    // The router's own refusals (a malformed percent-encoding, a path parameter over 200
+    // characters) leave in the envelope too, instead of Fastify's body echoing the URL.
+    frameworkErrors: (err, req, reply) => {
+      void reply.header('X-Request-Id', req.id);
+      replyWithError(req, reply, err);
+    },
   };
 }
 

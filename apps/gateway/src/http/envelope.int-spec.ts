@@ -68,6 +68,16 @@ describe('gateway envelope and edge errors', () => {
     expectError(await http('DELETE', `${api}/videos/generate`, { token }), 404, 'ROUTE_NOT_FOUND');
   });
 
+  it('answers the router\'s own refusals in the envelope, with the request id, not echoing the URL', async () => {
+    const long = await http('GET', `${api}/jobs/${'a'.repeat(5000)}`, { token });
+    expectError(long, 414, 'INVALID_INPUT');
+    expect(JSON.stringify(long.body)).not.toContain('aaaaaaaaaa');
+    expect(long.headers.get('x-request-id')).toBe(long.body.request_id);
+    const badEscape = await http('GET', `${api}/jobs/%E0%A4%A`, { token });
+    expectError(badEscape, 400, 'INVALID_INPUT');
+    expect(badEscape.headers.get('x-request-id')).toBe(badEscape.body.request_id);
+  });
+
   it('requires a valid bearer token', async () => {
     expectError(await http('POST', `${api}/videos/generate`, { body: valid }), 401, 'UNAUTHORIZED');
     expectError(await http('POST', `${api}/videos/generate`, { body: valid, headers: { authorization: 'Basic abc' } }), 401, 'UNAUTHORIZED');

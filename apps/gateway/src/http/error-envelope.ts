@@ -61,6 +61,10 @@ function fromFastify(err: { code?: string; statusCode?: number; message?: string
       return { code: ErrorCode.INVALID_INPUT, status: 400, message: 'Content-Length does not match the body' };
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return { code: ExtraErrorCode.MALFORMED_JSON, status: 400, message: 'The request body is not valid JSON' };
+    case 'FST_ERR_BAD_URL':
+      return { code: ErrorCode.INVALID_INPUT, status: 400, message: 'The URL is not valid (a malformed percent-encoding)' };
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return { code: ErrorCode.INVALID_INPUT, status: 414, message: 'A path parameter is longer than 200 characters' };
   }
   if (err.statusCode === 400 && /JSON|Unexpected token|Unexpected end/i.test(err.message ?? '')) {
     return { code: ExtraErrorCode.MALFORMED_JSON, status: 400, message: 'The request body is not valid JSON' };
