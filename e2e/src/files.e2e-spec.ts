@@ -218,6 +218,49 @@ describe('files: streamed uploads, type sniffing, limits, signed links', () => {
     expect((await upload([{ name: 'file', filename: 'after.txt', data: 'still fine' }])).status).toBe(201);
   });
 
+  it('answers a multipart body that ends inside a part with 400 at once, keeps nothing, and serves on', async () => {
+    const boundary = '----vgpcut';
+    const head = (name: string, filename: string) => `--${boundary}\r\nContent-Disposition: form-data; name="${name}"; filename="${filename}"\r\nContent-Type: text/plain\r\n\r\n`;
+    /** POSTs `chunks` as one body (its Content-Length the sum), `pauseMs` between them. */
+    const send = (path: string, chunks: string[], pauseMs: number) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const length = chunks.reduce((n, c) => n + Buffer.byteLength(c), 0);
+        const req = request(new URL(`${p.api}/files/${path}`), {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': String(length) },
+        });
+        req.setTimeout(10_000, () => req.destroy(new Error('no answer within 10 s')));
+        req.on('response', (res) => {
+          let text = '';
+          res.on('data', (c: Buffer) => (text += c.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+        });
+        req.on('error', reject);
+        void (async () => {
+          for (const [i, c] of chunks.entries()) {
+            if (i > 0 && pauseMs) await new Promise((r) => setTimeout(r, pauseMs));
+            req.write(c);
+          }
+          req.end();
+        })();
+      });
+    const before = await fileCount();
+    // In one write the parser fails the part before the upload gets it; with a pause, while it reads.
+    for (const pauseMs of [0, 150]) {
+      for (const [path, chunks] of [
+        ['upload', [head('file', 'cut.txt'), 'hello, the body ends here']],
+        ['batch-upload', [`${head('files', 'a.txt')}whole\r\n`, `${head('files', 'b.txt')}cut short`]],
+        ['upload', [`--${boundary}\r\nContent-Dispo`, 'sition: form-da']],
+      ] as Array<[string, string[]]>) {
+        const res = await send(path, chunks, pauseMs);
+        expect([path, pauseMs, res.status, JSON.parse(res.body).error?.code]).toEqual([path, pauseMs, 400, 'INVALID_INPUT']);
+      }
+    }
+    expect(await fileCount()).toBe(before);
+    expect(await readdir(join(p.env.STORAGE_DIR, '.tmp'))).toEqual([]);
+    expect((await upload([{ name: 'file', filename: 'after.txt', data: 'the gateway still serves' }])).status).toBe(201);
+  });
+
   it('keeps multipart to the upload routes and uploads to multipart', async () => {
     const { body, type } = multipart([{ name: 'configuration', data: '{}' }]);
     const json = await http('POST', `${p.api}/videos/generate`, { token, rawBody: body, headers: { 'content-type': type } });

@@ -144,6 +144,10 @@ export class UploadService {
     const fileId = randomUUID();
     const key = `files/${ownerDir(user.user_id)}/${fileId}`;
     const capture = new HeadCapture(SNIFF_BYTES);
+    // Its errors reach the caller through put's pipeline; until put has attached it (after an
+    // await), an error (a part the parser failed, a client gone) must not be an unhandled 'error'
+    // event, which ended the whole gateway process.
+    capture.on('error', () => undefined);
     // A client that goes away mid-upload must not leave a put waiting forever (pipe() does not
     // forward errors): the put fails and removes its temporary file.
     const abort = () => {
@@ -152,6 +156,12 @@ export class UploadService {
     part.file.once('error', (err: Error) => capture.destroy(err));
     req.raw.once('close', abort);
     part.file.pipe(capture);
+    // The parser may have failed this part (a body that ends inside it), or the client gone, before
+    // the part was handed over here (the whole body had arrived): those events are past, and a
+    // put left waiting for them would never end. Their state is read instead.
+    const failed = part.file.errored ?? (part.file.destroyed && !part.file.readableEnded ? new Error('The upload was interrupted') : null);
+    if (failed) capture.destroy(failed);
+    else if (req.raw.destroyed) abort();
     let put;
     try {
       put = await this.storage.put(key, capture, { maxBytes });
@@ -159,6 +169,8 @@ export class UploadService {
       part.file.unpipe(capture);
       await drain(req, part);
       if (err instanceof BlobTooLargeError || part.file.truncated) throw this.tooLarge(user, original);
+      // The parser failed the part: the body is at fault, not the platform.
+      if (part.file.errored) throw new AppError(ErrorCode.INVALID_INPUT, 400, 'The multipart body could not be read');
       throw err;
     } finally {
       req.raw.off('close', abort);
