@@ -177,6 +177,28 @@ describe('jobs, end to end (gateway, jobs service, test workers)', () => {
     await stopWorker(w);
   });
 
+  it('closes a WebSocket that sends a frame over 64 KiB (1009) or drops mid-upgrade, and serves on', async () => {
+    const token = await tokenFor('e2e-ws-abuse');
+    const url = `${p.api.replace('http', 'ws')}/ws`;
+    const ws = new WebSocket(url, { headers: { authorization: `Bearer ${token}` } });
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    const closed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+    ws.on('error', () => undefined);
+    ws.send(Buffer.alloc(65 * 1024, 0x61));
+    expect(await closed).toBe(1009);
+    // A client gone while the gateway authenticates its upgrade.
+    const dropped = new WebSocket(url, { headers: { authorization: `Bearer ${token}` } });
+    dropped.on('error', () => undefined);
+    dropped.once('upgrade', () => undefined);
+    setImmediate(() => dropped.terminate());
+    const again = new WebSocket(url, { headers: { authorization: `Bearer ${token}` } });
+    const pong = new Promise((resolve) => again.on('message', (m) => JSON.parse(String(m)).type === 'pong' && resolve(true)));
+    again.once('open', () => again.send(JSON.stringify({ type: 'ping' })));
+    expect(await pong).toBe(true);
+    again.close();
+    expect((await http('GET', `${p.api}/jobs`, { token })).status).toBe(200);
+  });
+
   it('a worker killed with SIGKILL mid-job: the job is queued again and completes once, elsewhere', async () => {
     const token = await tokenFor('e2e-kill');
     const doomed = startWorker('doomed', 1500);

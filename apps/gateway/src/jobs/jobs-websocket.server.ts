@@ -61,6 +61,8 @@ export class JobsWebSocketServer implements OnApplicationBootstrap, OnApplicatio
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (!PATHS.has(url.pathname.replace(/\/$/, ''))) return;
+    // A client that goes away while it is authenticated: an 'error' without a listener would end the process.
+    socket.on('error', () => socket.destroy());
     let user: AuthContext;
     try {
       const m = BEARER.exec(req.headers.authorization ?? '');
@@ -92,6 +94,9 @@ export class JobsWebSocketServer implements OnApplicationBootstrap, OnApplicatio
       if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
     };
     const ping = setInterval(() => ws.ping(), 30_000);
+    // A protocol violation (an oversized or malformed frame, 1009/1002) closes the connection with
+    // its code; without a listener its 'error' event ended the gateway process.
+    ws.on('error', (err) => this.logger.debug(`WebSocket of ${user.user_id} closed: ${err.message}`));
     ws.on('close', () => {
       clearInterval(ping);
       for (const stop of subs.values()) stop();
