@@ -20,20 +20,30 @@ const joinKey = (parent: string, key: string) => (parent ? `${parent}.${key}` : 
  * none. Walks without recursion, so no nesting depth can overflow the stack.
  */
 export function findNul(value: unknown, path = ''): string | null {
-  const stack: Array<{ v: unknown; path: string; keyOf?: string }> = [{ v: value, path }];
+  return findText(value, path, (s) => (s.includes('\0') ? 'nul' : null))?.path ?? null;
+}
+
+/**
+ * The first string or key (in document order, a key before what it holds) that `bad` names a kind
+ * for, with its path; walks without recursion.
+ */
+function findText<K extends string>(value: unknown, path: string, bad: (s: string) => K | null): { path: string; kind: K } | null {
+  const stack: Array<{ v: unknown; path: string; key?: K }> = [{ v: value, path }];
   while (stack.length) {
-    const { v, path: at, keyOf } = stack.pop() as { v: unknown; path: string; keyOf?: string };
-    if (keyOf !== undefined) return keyOf;
+    const { v, path: at, key } = stack.pop() as { v: unknown; path: string; key?: K };
+    if (key !== undefined) return { path: at, kind: key };
     if (typeof v === 'string') {
-      if (v.includes('\0')) return at;
+      const kind = bad(v);
+      if (kind) return { path: at, kind };
     } else if (Array.isArray(v)) {
       for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], path: `${at}[${i}]` });
     } else if (v !== null && typeof v === 'object') {
       const keys = Object.keys(v);
       for (let i = keys.length - 1; i >= 0; i--) {
         stack.push({ v: (v as Record<string, unknown>)[keys[i]], path: joinKey(at, keys[i]) });
+        const kind = bad(keys[i]);
         // Popped before the value: a key is reported before what it holds.
-        if (keys[i].includes('\0')) stack.push({ v: undefined, path: at, keyOf: at });
+        if (kind) stack.push({ v: undefined, path: at, key: kind });
       }
     }
   }
@@ -64,26 +74,7 @@ const unstorable = (s: string): UnstorableText['kind'] | null => (s.includes('\0
 
 /** Like `findNul`, for NUL characters and lone surrogates both (one walk). */
 export function findUnstorable(value: unknown, path = ''): UnstorableText | null {
-  const stack: Array<{ v: unknown; path: string; key?: UnstorableText['kind'] }> = [{ v: value, path }];
-  while (stack.length) {
-    const { v, path: at, key } = stack.pop() as { v: unknown; path: string; key?: UnstorableText['kind'] };
-    if (key !== undefined) return { path: at, kind: key };
-    if (typeof v === 'string') {
-      const kind = unstorable(v);
-      if (kind) return { path: at, kind };
-    } else if (Array.isArray(v)) {
-      for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], path: `${at}[${i}]` });
-    } else if (v !== null && typeof v === 'object') {
-      const keys = Object.keys(v);
-      for (let i = keys.length - 1; i >= 0; i--) {
-        stack.push({ v: (v as Record<string, unknown>)[keys[i]], path: joinKey(at, keys[i]) });
-        const kind = unstorable(keys[i]);
-        // Popped before the value: a key is reported before what it holds.
-        if (kind) stack.push({ v: undefined, path: at, key: kind });
-      }
-    }
-  }
-  return null;
+  return findText(value, path, unstorable);
 }
 
 /** The `field_errors` entry of text in `field` that cannot be stored. */
