@@ -183,6 +183,19 @@ describe('isolation between users, on every route', () => {
     expect((await fetch(link.replace(fileId, mine))).status).toBe(403);
   });
 
+  it('answers every list past its end with an empty page, and a page beyond the ceiling with a 422 on page', async () => {
+    const lists = [`${api}/jobs`, `${api}/videos`, `${api}/files`, `${api}/users`, `${api}/jobs/${jobId}/logs`];
+    for (const list of lists) {
+      const last = await http('GET', `${list}?page=1000000&items_per_page=100`, { token: list.endsWith('/users') ? admin : alice });
+      expect([list, last.status, last.body.data.items, last.body.data.pagination.page, last.body.data.pagination.has_next]).toEqual([list, 200, [], 1000000, false]);
+      // 99999999999999999999 made an offset PostgreSQL cannot hold: 500 before.
+      for (const page of ['1000001', '99999999999999999999', '1e20']) {
+        const over = await http('GET', `${list}?page=${page}`, { token: list.endsWith('/users') ? admin : alice });
+        expect([list, page, over.status, over.body.error.code, over.body.error.field_errors[0].field]).toEqual([list, page, 422, 'VALIDATION_ERROR', 'page']);
+      }
+    }
+  });
+
   it('lets an admin see and cancel any job (can_view_all_jobs, can_cancel_any_job) and read system metrics; not a user', async () => {
     expect((await http('GET', `${api}/jobs/${jobId}`, { token: admin })).status).toBe(200);
     const all = await http('GET', `${api}/jobs?user_id=iso-alice&items_per_page=100`, { token: admin });

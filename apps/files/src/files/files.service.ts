@@ -27,6 +27,7 @@ import {
   TEXT_EXTRACTABLE_TYPES,
   unsafeNameReason,
   VideoQuality,
+  pageWindow,
 } from '@vgp/contracts';
 import { NatsClient } from '@vgp/messaging';
 import { assertValidKey, BLOB_STORAGE, type BlobStorage, withLocalFile } from '@vgp/storage';
@@ -151,9 +152,10 @@ export class FilesService {
     if (req.file_type) qb.andWhere('f.file_type = :type', { type: req.file_type });
     const order = req.sort_order === 'asc' ? 'ASC' : 'DESC';
     qb.orderBy('f.created_at', order).addOrderBy('f.id', order);
-    qb.skip((req.page - 1) * req.items_per_page).take(req.items_per_page);
+    const { page, per, offset } = pageWindow(req.page, req.items_per_page);
+    qb.skip(offset).take(per);
     const [rows, total] = await qb.getManyAndCount();
-    return paginate(rows.map(toFileMetadata), req.page, req.items_per_page, total);
+    return paginate(rows.map(toFileMetadata), page, per, total);
   }
 
   /** Deletes the record (and its passages), then the bytes. */

@@ -23,6 +23,7 @@ import {
   type QueueStatusView,
   type QuotaView,
   paginate,
+  pageWindow,
 } from '@vgp/contracts';
 import { NatsClient } from '@vgp/messaging';
 import { BatchProgressService } from './batch-progress.service.js';
@@ -35,11 +36,6 @@ import { ListCountCache } from './list-count.cache.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ACTIVE: readonly JobStatus[] = [JobStatus.QUEUED, JobStatus.PROCESSING];
-/** A whole number within bounds, whatever a caller over NATS sent. */
-const bounded = (v: unknown, dflt: number, max: number) => {
-  const n = Math.floor(Number(v));
-  return Number.isFinite(n) ? Math.min(max, Math.max(1, n)) : dflt;
-};
 const SORT_COLUMNS = { created_at: 'created_at', updated_at: 'updated_at', priority: 'priority_rank', status: 'status' } as const;
 
 /** The user's side of jobs: reads, lists, cancellation, retry, deletion, logs, events, quotas. */
@@ -99,8 +95,7 @@ export class JobsService {
     if (q.batch_id) add('batch_id = ?::uuid', q.batch_id);
     if (q.created_after) add('created_at >= ?::timestamptz', q.created_after);
     if (q.created_before) add('created_at < ?::timestamptz', q.created_before);
-    const page = bounded(q.page, 1, 1_000_000);
-    const per = bounded(q.items_per_page, 10, 100);
+    const { page, per } = pageWindow(q.page, q.items_per_page);
     const dir = q.sort_order === 'asc' ? 'ASC' : 'DESC';
     const col = Object.hasOwn(SORT_COLUMNS, q.sort_by) ? SORT_COLUMNS[q.sort_by] : 'created_at';
     const order = col === 'created_at' ? `created_at ${dir}, id ${dir}` : `${col} ${dir}, created_at ${dir}, id ${dir}`;
@@ -237,8 +232,7 @@ export class JobsService {
 
   async logs(req: JobLogsRequest): Promise<PaginatedResponse<JobLogEntry>> {
     const row = await this.findVisible(req.user, req.job_id);
-    const page = bounded(req.page, 1, 1_000_000);
-    const per = bounded(req.items_per_page, 10, 100);
+    const { page, per } = pageWindow(req.page, req.items_per_page);
     const level = req.level && Object.values(JobLogLevel).includes(req.level) ? req.level : null;
     const dir = req.sort_order === 'desc' ? 'DESC' : 'ASC';
     const [count, rows] = await Promise.all([

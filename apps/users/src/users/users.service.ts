@@ -20,6 +20,7 @@ import {
   UsersEvents,
   UserStatus,
   type UserSummary,
+  pageWindow,
 } from '@vgp/contracts';
 import { NatsClient } from '@vgp/messaging';
 import type { DataSource } from 'typeorm';
@@ -199,10 +200,9 @@ export class UsersService {
     if (req.status) where.push(`status = $${params.push(req.status)}`);
     const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const order = req.sort_order === 'asc' ? 'ASC' : 'DESC';
-    const page = Number.isInteger(req.page) && req.page > 0 ? req.page : 1;
-    const per = Number.isInteger(req.items_per_page) ? Math.min(100, Math.max(1, req.items_per_page)) : 10;
+    const { page, per, offset } = pageWindow(req.page, req.items_per_page);
     const [rows, count]: [UserRow[], Array<{ n: string }>] = await Promise.all([
-      this.db.query(`SELECT ${USER_COLUMNS} FROM users.users ${filter} ORDER BY created_at ${order}, id ${order} LIMIT ${per} OFFSET ${(page - 1) * per}`, params),
+      this.db.query(`SELECT ${USER_COLUMNS} FROM users.users ${filter} ORDER BY created_at ${order}, id ${order} LIMIT ${per} OFFSET ${offset}`, params),
       this.db.query(`SELECT count(*) AS n FROM users.users ${filter}`, params),
     ]);
     return paginate(rows.map(toSummary), page, per, Number(count[0].n));

@@ -28,6 +28,7 @@ import {
   VideosEvents,
   type VideoStatsView,
   VideoStatus,
+  pageWindow,
 } from '@vgp/contracts';
 import { NatsClient } from '@vgp/messaging';
 import { assertValidKey } from '@vgp/storage';
@@ -147,9 +148,10 @@ export class VideosService {
     if (req.created_before) qb.andWhere('v.created_at < :before', { before: req.created_before });
     const order = req.sort_order === 'asc' ? 'ASC' : 'DESC';
     qb.orderBy(SORT_COLUMNS[req.sort_by] ?? 'v.created_at', order, order === 'ASC' ? 'NULLS FIRST' : 'NULLS LAST').addOrderBy('v.id', order);
-    qb.skip((req.page - 1) * req.items_per_page).take(req.items_per_page);
+    const { page, per, offset } = pageWindow(req.page, req.items_per_page);
+    qb.skip(offset).take(per);
     const [rows, total] = await qb.getManyAndCount();
-    return paginate(rows.map(toVideoMetadata), req.page, req.items_per_page, total);
+    return paginate(rows.map(toVideoMetadata), page, per, total);
   }
 
   async update(req: UpdateVideoRequest): Promise<VideoMetadata> {
