@@ -7,6 +7,7 @@ import type { FastifyServerOptions } from 'fastify';
 import { CreateVideoJobDto, ServiceName } from '@vgp/contracts';
 import { GatewayConfig } from './gateway.config.js';
 import { AllExceptionsFilter, replyWithError } from './http/all-exceptions.filter.js';
+import { clientErrorHandler } from './http/client-error.js';
 import { EnvelopeInterceptor } from './http/envelope.interceptor.js';
 import { installNulCheckedJsonParser } from './http/nul-input.js';
 import { ApiValidationPipe } from './http/validation.pipe.js';
@@ -39,6 +40,9 @@ export function gatewayFastifyOptions(config: GatewayConfig): FastifyServerOptio
       void reply.header('X-Request-Id', req.id);
       replyWithError(req, reply, err);
     },
+    // What Node's HTTP parser refuses (malformed request line or header, headers over the limit)
+    // is answered in the envelope too.
+    clientErrorHandler,
   };
 }
 

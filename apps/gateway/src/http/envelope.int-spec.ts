@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestInfra, http, type RunningService, startService, type TestInfra, tokenFor } from '@vgp/testing';
+import { connect } from 'node:net';
 import { AppModule } from '../app.module.js';
 import { GatewayConfig } from '../gateway.config.js';
 import { GATEWAY_APP } from '../gateway.setup.js';
@@ -76,6 +77,39 @@ describe('gateway envelope and edge errors', () => {
     const badEscape = await http('GET', `${api}/jobs/%E0%A4%A`, { token });
     expectError(badEscape, 400, 'INVALID_INPUT');
     expect(badEscape.headers.get('x-request-id')).toBe(badEscape.body.request_id);
+  });
+
+  /** What the gateway answers to `raw` written byte for byte on a fresh connection, and whether it closed it. */
+  const rawExchange = (raw: string) =>
+    new Promise<{ head: string; body: any; closed: boolean }>((resolve, reject) => {
+      const { port, hostname } = new URL(gw.url);
+      const sock = connect(Number(port), hostname, () => sock.write(raw));
+      let out = '';
+      sock.on('data', (d) => (out += d));
+      sock.on('error', reject);
+      sock.on('close', () => {
+        const [head, body] = out.split('\r\n\r\n');
+        resolve({ head, body: JSON.parse(body), closed: true });
+      });
+      sock.setTimeout(5000, () => reject(new Error(`no answer: ${out}`)));
+    });
+
+  it.each([
+    ['a request line that is not HTTP', 'HELLO\r\n\r\n', 400],
+    ['a header without a colon', 'GET /api/v1/jobs HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n', 400],
+    // A DELETE body sent without a length: the parser reads its bytes as the next request line.
+    ['a body without Content-Length after a request', 'DELETE /api/v1/jobs/x HTTP/1.1\r\nHost: x\r\n\r\n{"a":1}', 400],
+    ['headers over the limit', `GET /api/v1/jobs HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
+  ])('answers %s in the envelope and closes the connection', async (_what, raw, status) => {
+    const res = await rawExchange(raw);
+    const last = res.head.lastIndexOf('HTTP/1.1 ');
+    const head = res.head.slice(last);
+    expect(head.split('\r\n')[0]).toMatch(new RegExp(`^HTTP/1.1 ${status} `));
+    expect(head).toMatch(/content-type: application\/json/i);
+    expect(res.body).toMatchObject({ status: 'error', error: { code: 'INVALID_INPUT', message: expect.any(String) } });
+    expect(head).toContain(`X-Request-Id: ${res.body.request_id}`);
+    expect(res.body.error.request_id).toBe(res.body.request_id);
+    expect(res.closed).toBe(true);
   });
 
   it('requires a valid bearer token', async () => {
