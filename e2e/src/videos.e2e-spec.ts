@@ -248,6 +248,9 @@ describe('videos: metadata, byte streaming, thumbnails, subtitles, sharing', () 
     const tooLong = await http('PATCH', `${p.api}/videos/${video.id}`, { token: t, body: { title: 'x'.repeat(201), tags: Array.from({ length: 11 }, (_, i) => `t${i}`) } });
     expect(tooLong.status).toBe(422);
     expect(tooLong.body.error.field_errors.map((f: { field: string }) => f.field).sort()).toEqual(['tags', 'title']);
+    // null is no answer to "public or not" (it reached a NOT NULL column: 500 before).
+    const nullPublic = await http('PATCH', `${p.api}/videos/${video.id}`, { token: t, body: { is_public: null } });
+    expect([nullPublic.status, nullPublic.body.error.field_errors[0].field]).toEqual([422, 'is_public']);
 
     const pub = `${p.api}/public/videos/${video.id}`;
     expect((await http('GET', pub)).status).toBe(404);

@@ -160,7 +160,7 @@ export class VideosService {
     if (c.title !== undefined) e.title = clip(c.title, VIDEO_TITLE_MAX);
     if (c.description !== undefined) e.description = clip(c.description, VIDEO_DESCRIPTION_MAX);
     if (c.tags !== undefined) e.tags = [...new Set(c.tags)].slice(0, VIDEO_TAGS_MAX);
-    if (c.is_public !== undefined) e.isPublic = c.is_public;
+    if (typeof c.is_public === 'boolean') e.isPublic = c.is_public;
     e.updatedAt = new Date();
     await this.videos.update({ id: e.id }, { title: e.title, description: e.description, tags: e.tags, isPublic: e.isPublic, updatedAt: e.updatedAt });
     return toVideoMetadata(e);

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsEnum, IsIn, IsInt, IsOptional, IsString, Length, Max, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsEnum, IsIn, IsInt, IsOptional, IsString, Length, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { CreatedRangeQueryDto } from '../common/pagination.dto.js';
 import { SUBTITLE_FORMATS, type SubtitleFormat, THUMBNAIL_SIZES, type ThumbnailSize, VideoFormat, VideoStatus } from './video.enums.js';
 
@@ -33,9 +33,11 @@ export class UpdateVideoDto {
   @Length(1, VIDEO_TAG_MAX_LENGTH, { each: true, message: `every tag must be between 1 and ${VIDEO_TAG_MAX_LENGTH} characters` })
   tags?: string[];
 
+  // Absent leaves it as it is; null is no answer to "public or not" (IsOptional would let it
+  // through to a NOT NULL column: a 500).
   @ApiPropertyOptional()
-  @IsOptional()
-  @IsBoolean({ message: 'is_public must be a boolean' })
+  @ValidateIf((o: UpdateVideoDto) => o.is_public !== undefined)
+  @IsBoolean({ message: 'is_public must be true or false' })
   is_public?: boolean;
 }
 
