@@ -1,18 +1,10 @@
-import { UserRole } from '@vgp/contracts';
+import { profileText, UserRole } from '@vgp/contracts';
 import type { JWTPayload } from 'jose';
 import type { VerifiedClaims } from './token-verifier.js';
 
 const ROLES = new Set<string>(Object.values(UserRole));
 
-/**
- * A profile claim as text: trimmed, at most `max` characters, without NUL characters (U+0000,
- * which PostgreSQL cannot store: the profile is Clerk's, so it is kept without them, not refused).
- */
-function str(v: unknown, max = 500): string | undefined {
-  if (typeof v !== 'string') return undefined;
-  const t = (v.includes('\0') ? v.replace(/\0/g, '') : v).trim();
-  return t !== '' ? t.slice(0, max) : undefined;
-}
+const str = profileText;
 
 function roleOf(p: Record<string, unknown>): UserRole | undefined {
   // Clerk puts public metadata in the session token only through a custom claim; accept the usual names.

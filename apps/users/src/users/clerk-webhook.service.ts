@@ -1,12 +1,16 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { type ApplyWebhookReply, type ApplyWebhookRequest, UserRole } from '@vgp/contracts';
+import { type ApplyWebhookReply, type ApplyWebhookRequest, profileText, UserRole } from '@vgp/contracts';
 import { UsersService } from './users.service.js';
 
 interface ClerkEmail {
-  id?: string;
-  email_address?: string;
-  verification?: { status?: string } | null;
+  id?: unknown;
+  email_address?: unknown;
+  verification?: { status?: unknown } | null;
 }
+
+/** The event's email addresses that are objects with an address (anything else is skipped). */
+const emailsOf = (v: unknown): ClerkEmail[] =>
+  Array.isArray(v) ? v.filter((e): e is ClerkEmail => e !== null && typeof e === 'object' && profileText((e as ClerkEmail).email_address, 320) !== undefined) : [];
 
 const ROLES = new Set<string>(Object.values(UserRole));
 
@@ -25,23 +29,24 @@ export class ClerkWebhookService {
     const data = req?.data ?? {};
     const id = typeof data.id === 'string' ? data.id : undefined;
     if (!id || !/^[A-Za-z0-9_-]{1,128}$/.test(id)) return { applied: false };
-    const updatedAt = typeof data.updated_at === 'number' ? data.updated_at : undefined;
+    // Clerk's milliseconds since the epoch; anything else orders nothing (and fits no bigint).
+    const updatedAt = Number.isSafeInteger(data.updated_at) && data.updated_at >= 0 ? (data.updated_at as number) : undefined;
     switch (req.type) {
       case 'user.created':
       case 'user.updated': {
         const last = await this.users.clerkUpdatedAt(id);
         if (last !== null && updatedAt !== undefined && updatedAt < last) return { applied: false, user_id: id };
-        const emails: ClerkEmail[] = Array.isArray(data.email_addresses) ? data.email_addresses : [];
+        const emails = emailsOf(data.email_addresses);
         const primary = emails.find((e) => e.id === data.primary_email_address_id) ?? emails[0];
-        const name = [data.first_name, data.last_name].filter((s) => typeof s === 'string' && s.trim()).join(' ');
-        const role = data.public_metadata?.role;
+        const name = [profileText(data.first_name, 200), profileText(data.last_name, 200)].filter(Boolean).join(' ');
+        const role = data.public_metadata && typeof data.public_metadata === 'object' ? (data.public_metadata as Record<string, unknown>).role : undefined;
         await this.users.upsertProfile(
           {
             id,
-            username: typeof data.username === 'string' ? data.username : null,
+            username: profileText(data.username, 100) ?? null,
             full_name: name || null,
-            email: primary?.email_address ?? null,
-            image_url: typeof data.image_url === 'string' ? data.image_url : null,
+            email: profileText(primary?.email_address, 320) ?? null,
+            image_url: profileText(data.image_url, 2000) ?? null,
             email_verified: primary ? primary.verification?.status === 'verified' : undefined,
             // Seeds a new user only; an existing user's role is managed here, not in Clerk.
             role: typeof role === 'string' && ROLES.has(role) ? (role as UserRole) : undefined,

@@ -164,6 +164,21 @@ describe('users service over NATS (real PostgreSQL and NATS)', () => {
     expect(await client.request(UsersSubjects.applyWebhook, { svix_id: 'm2', type: 'user.updated', data: data(2000, 'Stale') })).toEqual({ applied: false, user_id: 'user_clerk1' });
     expect(await client.request(UsersSubjects.get, { user: admin, user_id: 'user_clerk1' })).toMatchObject({ full_name: 'Amazing Grace Hopper' });
     expect(await client.request(UsersSubjects.applyWebhook, { svix_id: 'm9', type: 'session.created', data: { id: 'sess_1' } })).toEqual({ applied: false });
+    // Malformed parts of a (signed) event are skipped, never a 500: a null address, an address
+    // that is not text, an updated_at no bigint holds, text far over the column's use.
+    const odd = {
+      id: 'user_clerk2',
+      first_name: 'A'.repeat(5000),
+      last_name: 5,
+      username: { a: 1 },
+      email_addresses: [null, 7, { id: 'e1', email_address: 5 }, { id: 'e2', email_address: ' ada@example.com ' }],
+      primary_email_address_id: 'e1',
+      public_metadata: 'admin',
+    };
+    for (const updated_at of [1e308, 1.5, -1, '2026-01-01']) {
+      expect(await client.request(UsersSubjects.applyWebhook, { svix_id: `o${updated_at}`, type: 'user.updated', data: { ...odd, updated_at } })).toEqual({ applied: true, user_id: 'user_clerk2' });
+    }
+    expect(await client.request(UsersSubjects.get, { user: admin, user_id: 'user_clerk2' })).toMatchObject({ full_name: 'A'.repeat(200), email: 'ada@example.com', role: 'user' });
     expect(await client.request(UsersSubjects.applyWebhook, { svix_id: 'm4', type: 'user.deleted', data: { id: 'user_clerk1', deleted: true } })).toEqual({ applied: true, user_id: 'user_clerk1' });
     const gone = await client.request<UserSummary>(UsersSubjects.get, { user: admin, user_id: 'user_clerk1' });
     expect(gone).toMatchObject({ status: 'inactive', full_name: 'Deleted user' });

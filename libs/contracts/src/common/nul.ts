@@ -110,3 +110,14 @@ export function withoutNul<T>(value: T): T {
   if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [withoutNul(k), withoutNul(v)])) as T;
   return value;
 }
+
+/**
+ * Profile text from the identity provider (token claims, Clerk's events): a trimmed string of at
+ * most `max` characters without NUL characters (the profile is Clerk's, so it is cleaned, not
+ * refused), or undefined for an empty string or anything that is not a string.
+ */
+export function profileText(v: unknown, max = 500): string | undefined {
+  if (typeof v !== 'string') return undefined;
+  const t = withoutNul(v).trim();
+  return t !== '' ? t.slice(0, max) : undefined;
+}
