@@ -213,7 +213,9 @@ export class UploadService {
           if (t.startsWith('[')) {
             try {
               const parsed: unknown = JSON.parse(t);
-              if (Array.isArray(parsed)) return parsed;
+              // A tag is a string: an array or object in its place is reported as such, emptied, so
+              // nothing nested thousands deep reaches the checks (it overflowed their stack: 500).
+              if (Array.isArray(parsed)) return parsed.map((x: unknown) => (x !== null && typeof x === 'object' ? (Array.isArray(x) ? [] : {}) : x));
             } catch {
               // Not JSON: comma-separated.
             }
