@@ -357,6 +357,20 @@ describe('jobs service over NATS (real PostgreSQL and NATS)', () => {
     expect(await fails(jobOf(u, finished.job_id))).toMatchObject({ code: 'JOB_NOT_FOUND' });
   });
 
+  it('never leaves a deleted job active when a retry races the delete', async () => {
+    const u = roomy('racer');
+    for (let i = 0; i < 30; i++) {
+      const j = await create(u);
+      await client.request(JobsSubjects.cancel, { user: u, job_id: j.job_id });
+      // The delete cancels first, then marks deleted; a retry may land between the two, or after.
+      await Promise.allSettled([client.request(JobsSubjects.delete, { user: u, job_id: j.job_id }), client.request(JobsSubjects.retry, { user: u, job_id: j.job_id })]);
+    }
+    const { rows } = await db.query(`SELECT count(*)::int AS n FROM jobs.jobs WHERE user_id = 'racer' AND is_deleted AND status IN ('queued', 'processing')`);
+    expect(rows[0].n).toBe(0);
+    const deleted = await db.query(`SELECT count(*)::int AS n FROM jobs.jobs WHERE user_id = 'racer' AND is_deleted`);
+    expect(deleted.rows[0].n).toBe(30);
+  });
+
   it('runs batches: a parent mirrors its children, names failures, and cancels them with it', async () => {
     const u = roomy('batcher');
     const batch = await client.request<BatchCreatedView>(JobsSubjects.createBatch, {

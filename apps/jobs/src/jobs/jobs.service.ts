@@ -185,7 +185,7 @@ export class JobsService {
           `UPDATE jobs.jobs SET status = 'queued', retry_count = 0, error = NULL, result = NULL, run_after = now(), lease_token = NULL, lease_expires_at = NULL,
                   worker_id = NULL, cancel_requested = false, completed_at = NULL, started_at = NULL, updated_at = now(), event_seq = event_seq + 1,
                   progress = jsonb_build_object('percentage', 0, 'current_stage', NULL, 'stages_completed', '[]'::jsonb, 'estimated_completion', $2::text)
-           WHERE id = $1 AND status IN ('failed', 'cancelled') RETURNING *`,
+           WHERE id = $1 AND status IN ('failed', 'cancelled') AND NOT is_deleted RETURNING *`,
           [id, this.estimates.queuedEstimate(row.configuration?.quality)],
         );
         if (!rows[0]) continue;
@@ -214,10 +214,17 @@ export class JobsService {
     const row = await this.findVisible(user, jobId);
     if (row.user_id !== user.user_id && !user.permissions.can_cancel_any_job) throw AppError.notFound(ErrorCode.JOB_NOT_FOUND, 'job', { job_id: jobId });
     if (ACTIVE.includes(row.status)) await this.cancelRow(row.id, 'Cancelled because it was deleted');
+    // A job retried between that cancel and this statement is active again: it is cancelled here
+    // too, so a deleted job never stays queued (no worker claims a deleted job) holding quota.
     const out = await this.db.tx(async (c) => {
-      const { rows } = await c.query<JobRow>(
-        `UPDATE jobs.jobs SET is_deleted = true, deleted_at = now(), updated_at = now(), event_seq = event_seq + 1
-         WHERE (id = $1 OR parent_job_id = $1) AND NOT is_deleted RETURNING *`,
+      const { rows } = await c.query<JobRow & { was: JobStatus }>(
+        `WITH cur AS (SELECT id, status AS was FROM jobs.jobs WHERE (id = $1 OR parent_job_id = $1) AND NOT is_deleted FOR UPDATE)
+         UPDATE jobs.jobs t SET is_deleted = true, deleted_at = now(), updated_at = now(), event_seq = t.event_seq + 1,
+                status = CASE WHEN cur.was IN ('queued', 'processing') THEN 'cancelled' ELSE t.status END,
+                completed_at = CASE WHEN cur.was IN ('queued', 'processing') THEN now() ELSE t.completed_at END,
+                cancel_requested = t.cancel_requested OR cur.was = 'processing',
+                lease_expires_at = CASE WHEN cur.was IN ('queued', 'processing') THEN NULL ELSE t.lease_expires_at END
+         FROM cur WHERE t.id = cur.id RETURNING t.*, cur.was`,
         [row.id],
       );
       const evs: JobEvent[] = [];
@@ -225,6 +232,7 @@ export class JobsService {
       return { rows, evs };
     });
     this.events.publish(out.evs);
+    for (const r of out.rows) if (r.was === JobStatus.PROCESSING) this.nats.publish(JobsEvents.cancelled, { job_id: r.id });
     const mine = out.rows.find((r) => r.id === row.id);
     if (!mine) throw AppError.notFound(ErrorCode.JOB_NOT_FOUND, 'job', { job_id: jobId });
     return { job_id: row.id, is_deleted: true, deleted_at: (mine.deleted_at ?? new Date()).toISOString() };
