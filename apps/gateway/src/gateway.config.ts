@@ -43,6 +43,16 @@ export class GatewayConfig extends BaseConfig {
   @IsString()
   CLERK_WEBHOOK_SECRET = '';
 
+  /**
+   * Origins whose browser frontends may call the API (CORS), comma-separated
+   * (`https://app.example.com,http://localhost:5173`); `*`: any origin (the API takes bearer
+   * tokens, never cookies, so a browser sends no credential of its own accord); `false`: no CORS
+   * headers (a same-origin frontend, or a proxy in front that adds them).
+   */
+  @ToList() @IsArray()
+  @Matches(/^(\*|false|https?:\/\/[^/\s,*]+)$/, { each: true, message: 'CORS_ORIGINS must be *, false, or origins such as https://app.example.com (scheme and host, no path)' })
+  CORS_ORIGINS: string[] = ['*'];
+
   /** Tolerance on `exp`/`nbf`. */
   @ToInt() @IsInt() @Min(0) @Max(300)
   AUTH_CLOCK_SKEW_SECONDS = 5;

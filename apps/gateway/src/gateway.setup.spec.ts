@@ -18,3 +18,15 @@ describe('TRUST_PROXY', () => {
     expect(() => loadConfig(GatewayConfig, { TRUST_PROXY: 'true' })).toThrow(ConfigError);
   });
 });
+
+describe('CORS_ORIGINS', () => {
+  it('allows any origin by default, a list, or none', () => {
+    expect(loadConfig(GatewayConfig, {}).CORS_ORIGINS).toEqual(['*']);
+    expect(loadConfig(GatewayConfig, { CORS_ORIGINS: 'https://app.example.com, http://localhost:5173' }).CORS_ORIGINS).toEqual(['https://app.example.com', 'http://localhost:5173']);
+    expect(loadConfig(GatewayConfig, { CORS_ORIGINS: 'false' }).CORS_ORIGINS).toEqual(['false']);
+  });
+
+  it.each(['app.example.com', 'https://app.example.com/path', 'https://*.example.com', 'ftp://x'])('refuses %s (an origin is a scheme and a host)', (value) => {
+    expect(() => loadConfig(GatewayConfig, { CORS_ORIGINS: value })).toThrow(ConfigError);
+  });
+});

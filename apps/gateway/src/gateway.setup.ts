@@ -48,6 +48,33 @@ export function gatewayFastifyOptions(config: GatewayConfig): FastifyServerOptio
 
 export const gatewayHttpFilter = () => new AllExceptionsFilter();
 
+/** Request headers a browser frontend may send, and response headers it may read. */
+const CORS_ALLOWED_HEADERS = ['Authorization', 'Content-Type', 'Idempotency-Key', 'Last-Event-ID', 'X-Request-Id', 'Range', 'If-Range', 'If-None-Match', 'If-Modified-Since'];
+const CORS_EXPOSED_HEADERS = [
+  'X-Request-Id', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'Retry-After',
+  'Content-Range', 'Content-Disposition', 'Content-Length', 'Accept-Ranges', 'ETag', 'Last-Modified',
+];
+
+/**
+ * CORS for browser frontends on other origins (`@fastify/cors` through Nest, in the request hook
+ * Nest runs first): preflights are answered before authentication and rate limits, and every
+ * answer to a request with an `Origin`, errors included, carries the headers. A request without
+ * one (servers, probes, the hot polling paths of non-browser clients) gets only `Vary: Origin`.
+ */
+export function enableCors(app: NestFastifyApplication, origins: string[]): void {
+  if (!origins.length || origins.includes('false')) return;
+  const any = origins.includes('*');
+  const listed = new Set(origins);
+  app.enableCors({
+    origin: (origin: string | undefined, cb: (err: Error | null, allow: string | false) => void) =>
+      cb(null, origin === undefined ? false : any ? '*' : listed.has(origin) ? origin : false),
+    methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE'],
+    allowedHeaders: CORS_ALLOWED_HEADERS,
+    exposedHeaders: CORS_EXPOSED_HEADERS,
+    maxAge: 600,
+  });
+}
+
 /** The API's envelope, validation, prefix and OpenAPI document. */
 export function configureGateway(app: NestFastifyApplication, config: GatewayConfig): void {
   const fastify = app.getHttpAdapter().getInstance();
@@ -60,6 +87,7 @@ export function configureGateway(app: NestFastifyApplication, config: GatewayCon
     void reply.header('X-Request-Id', req.id);
     done();
   });
+  enableCors(app, config.CORS_ORIGINS);
   app.setGlobalPrefix(API_PREFIX, {
     exclude: [
       { path: 'health/live', method: RequestMethod.GET },

@@ -112,6 +112,42 @@ describe('gateway envelope and edge errors', () => {
     expect(res.closed).toBe(true);
   });
 
+  it('answers a browser\'s CORS preflight before authentication, and puts CORS headers on every answer, errors included', async () => {
+    const pre = await http('OPTIONS', `${api}/videos/generate`, {
+      headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type, idempotency-key' },
+    });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get('access-control-allow-origin')).toBe('*');
+    expect(pre.headers.get('access-control-allow-methods')).toContain('PATCH');
+    expect(pre.headers.get('access-control-allow-headers')?.toLowerCase()).toContain('idempotency-key');
+    const denied = await http('GET', `${api}/jobs`, { headers: { origin: 'http://localhost:5173' } });
+    expectError(denied, 401, 'UNAUTHORIZED');
+    expect(denied.headers.get('access-control-allow-origin')).toBe('*');
+    expect(denied.headers.get('access-control-expose-headers')).toContain('X-Request-Id');
+    // Clients that are not browsers send no Origin and get no CORS headers.
+    expect((await http('GET', `${api}/jobs`, {})).headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('allows only the configured origins when CORS_ORIGINS lists them', async () => {
+    const listed = await startService({ module: AppModule, ...GATEWAY_APP, env: { ...infra.env, CORS_ORIGINS: 'https://app.example.com' } });
+    try {
+      const ask = (origin: string) => http('OPTIONS', `${listed.url}/api/v1/jobs`, { headers: { origin, 'access-control-request-method': 'GET' } });
+      const ok = await ask('https://app.example.com');
+      expect([ok.status, ok.headers.get('access-control-allow-origin'), ok.headers.get('vary')]).toEqual([204, 'https://app.example.com', 'Origin']);
+      const other = await ask('https://evil.example.com');
+      expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    } finally {
+      await listed.close();
+    }
+    const off = await startService({ module: AppModule, ...GATEWAY_APP, env: { ...infra.env, CORS_ORIGINS: 'false' } });
+    try {
+      const res = await http('GET', `${off.url}/api/v1/jobs`, { headers: { origin: 'https://app.example.com' } });
+      expect([res.status, res.headers.get('access-control-allow-origin')]).toEqual([401, null]);
+    } finally {
+      await off.close();
+    }
+  });
+
   it('requires a valid bearer token', async () => {
     expectError(await http('POST', `${api}/videos/generate`, { body: valid }), 401, 'UNAUTHORIZED');
     expectError(await http('POST', `${api}/videos/generate`, { body: valid, headers: { authorization: 'Basic abc' } }), 401, 'UNAUTHORIZED');
