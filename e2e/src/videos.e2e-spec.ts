@@ -133,10 +133,30 @@ describe('videos: metadata, byte streaming, thumbnails, subtitles, sharing', () 
       duration_formatted: '00:02',
       format: 'mp4',
       status: 'ready',
-      download_url: `http://localhost:3000/api/v1/videos/jobs/${jobId}/download`,
-      thumbnail_urls: [0, 1].map((i) => `http://localhost:3000/api/v1/videos/jobs/${jobId}/thumbnail?size=medium&index=${i}`),
+      download_url: expect.stringMatching(new RegExp(`^http://localhost:3000/api/v1/videos/jobs/${jobId}/download\\?expires=\\d+&signature=[0-9a-f]{64}$`)),
+      thumbnail_urls: [0, 1].map((i) => expect.stringMatching(new RegExp(`^http://localhost:3000/api/v1/videos/jobs/${jobId}/thumbnail\\?size=medium&index=${i}&expires=\\d+&signature=[0-9a-f]{64}$`))),
     });
     expect(res.body.data.subtitle_tracks.map((t: { format: string }) => t.format)).toEqual(['srt', 'vtt']);
+
+    // The links are signed, so that a browser's <video>, <img> and <track>, which send no token,
+    // load a private video's media; one signature opens every media route of the job for an hour.
+    const local = (u: string) => u.replace('http://localhost:3000/api/v1', p.api);
+    const signed = local(res.body.data.download_url);
+    const query = signed.slice(signed.indexOf('?') + 1);
+    expect(Number(/expires=(\d+)/.exec(query)?.[1]) - Date.now() / 1000).toBeGreaterThan(3500);
+    const bytes = await get(signed, { range: 'bytes=0-9' });
+    expect([bytes.status, bytes.headers.get('content-range'), bytes.headers.get('content-type')]).toEqual([206, `bytes 0-9/${mp4.length}`, 'video/mp4']);
+    expect((await get(local(res.body.data.thumbnail_urls[1]))).headers.get('content-type')).toBe('image/jpeg');
+    expect((await get(`${p.api}/videos/jobs/${jobId}/stream?${query}`, { range: 'bytes=5-' })).status).toBe(206);
+    expect((await get(`${p.api}/videos/jobs/${jobId}/subtitles/en?format=vtt&${query}`)).headers.get('content-type')).toMatch(/^text\/vtt/);
+    const flipped = signed.replace(/signature=(.)/, (_m, c: string) => `signature=${c === 'a' ? 'b' : 'a'}`);
+    for (const refused of [flipped, signed.replace(/expires=\d+/, 'expires=1000'), `${p.api}/videos/jobs/${randomUUID()}/download?${query}`]) {
+      const r = await get(refused);
+      expect([refused, r.status]).toEqual([refused, 403]);
+    }
+    // Without a signature the media routes still need a token, and the metadata always does.
+    expect((await get(`${p.api}/videos/jobs/${jobId}/download`)).status).toBe(401);
+    expect((await get(`${p.api}/videos/jobs/${jobId}/metadata?${query}`)).status).toBe(401);
 
     const queued = await http('POST', `${p.api}/videos/generate`, { token, body: { configuration: { topic: 'Triangles', context: 'Right ones' } } });
     expect(queued.status).toBe(201);
@@ -268,44 +288,49 @@ describe('videos: metadata, byte streaming, thumbnails, subtitles, sharing', () 
     expect((await get(`${pub}/thumbnail?size=small`)).headers.get('content-type')).toBe('image/jpeg');
   });
 
-  it('plays and seeks in a real browser: a <video> on the public stream asks for ranges and lands where it was sent', async () => {
+  it('plays and seeks in a real browser: a <video> on a private video\'s signed link and on the public stream asks for ranges and lands where it was sent', async () => {
     expect(existsSync(CHROMIUM) ? CHROMIUM : 'Chromium is missing: run npm run setup').toBe(CHROMIUM);
     expect(longMp4.length).toBeGreaterThan(12 * 1024 * 1024);
-    const { video } = await recordVideo(owner, { bytes: longMp4, seconds: LONG_SECONDS });
-    expect((await http('PATCH', `${p.api}/videos/${video.id}`, { token, body: { is_public: true } })).status).toBe(200);
-    const src = `${p.api}/public/videos/${video.id}/stream`;
+    const { jobId, video } = await recordVideo(owner, { bytes: longMp4, seconds: LONG_SECONDS });
+    // A private video: the element sends no token, the metadata's signed link is enough.
+    const meta = await http('GET', `${p.api}/videos/jobs/${jobId}/metadata`, { token });
+    const signed = String(meta.body.data.download_url).replace('http://localhost:3000/api/v1', p.api).replace('/download?', '/stream?');
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     try {
-      const page = await browser.newPage();
-      const answers: Array<{ status: number; range?: string; contentRange?: string }> = [];
-      page.on('response', (r) => {
-        if (r.url() === src) answers.push({ status: r.status(), range: r.request().headers().range, contentRange: r.headers()['content-range'] });
-      });
-      await page.setContent(`<video muted preload="metadata" src="${src}"></video>`);
-      const seen = await page.evaluate(async (target) => {
-        // Runs in the page; the e2e project is typed for Node, so the element's few members are spelled out.
-        const v = (globalThis as unknown as { document: { querySelector(s: string): VideoElement } }).document.querySelector('video');
-        const once = (event: string) =>
-          new Promise<void>((resolve, reject) => {
-            v.addEventListener(event, () => resolve(), { once: true });
-            v.addEventListener('error', () => reject(new Error(`media error ${v.error?.code}: ${v.error?.message}`)), { once: true });
-          });
-        if (v.readyState < 1) await once('loadedmetadata');
-        const duration = v.duration;
-        const seeked = once('seeked');
-        v.currentTime = target;
-        await seeked;
-        if (v.readyState < 2) await once('loadeddata');
-        return { duration, currentTime: v.currentTime, readyState: v.readyState, width: v.videoWidth };
-      }, LONG_SECONDS - 5);
-      expect(seen.duration).toBeCloseTo(LONG_SECONDS, 0);
-      expect(Math.abs(seen.currentTime - (LONG_SECONDS - 5))).toBeLessThan(0.5);
-      expect(seen.readyState).toBeGreaterThanOrEqual(2);
-      expect(seen.width).toBe(640);
-      // The seek was served by a range that starts deep in the file, answered 206 with its Content-Range.
-      const starts = answers.filter((a) => a.status === 206).map((a) => Number(/^bytes (\d+)-/.exec(a.contentRange ?? '')?.[1] ?? -1));
-      expect(Math.max(...starts)).toBeGreaterThan(longMp4.length / 2);
-      expect(answers.every((a) => a.status === 206 || a.status === 200)).toBe(true);
+      for (const src of [signed, `${p.api}/public/videos/${video.id}/stream`]) {
+        if (!src.includes('signature=')) expect((await http('PATCH', `${p.api}/videos/${video.id}`, { token, body: { is_public: true } })).status).toBe(200);
+        const page = await browser.newPage();
+        const answers: Array<{ status: number; range?: string; contentRange?: string }> = [];
+        page.on('response', (r) => {
+          if (r.url() === src) answers.push({ status: r.status(), range: r.request().headers().range, contentRange: r.headers()['content-range'] });
+        });
+        await page.setContent(`<video muted preload="metadata" src="${src}"></video>`);
+        const seen = await page.evaluate(async (target) => {
+          // Runs in the page; the e2e project is typed for Node, so the element's few members are spelled out.
+          const v = (globalThis as unknown as { document: { querySelector(s: string): VideoElement } }).document.querySelector('video');
+          const once = (event: string) =>
+            new Promise<void>((resolve, reject) => {
+              v.addEventListener(event, () => resolve(), { once: true });
+              v.addEventListener('error', () => reject(new Error(`media error ${v.error?.code}: ${v.error?.message}`)), { once: true });
+            });
+          if (v.readyState < 1) await once('loadedmetadata');
+          const duration = v.duration;
+          const seeked = once('seeked');
+          v.currentTime = target;
+          await seeked;
+          if (v.readyState < 2) await once('loadeddata');
+          return { duration, currentTime: v.currentTime, readyState: v.readyState, width: v.videoWidth };
+        }, LONG_SECONDS - 5);
+        expect(seen.duration).toBeCloseTo(LONG_SECONDS, 0);
+        expect(Math.abs(seen.currentTime - (LONG_SECONDS - 5))).toBeLessThan(0.5);
+        expect(seen.readyState).toBeGreaterThanOrEqual(2);
+        expect(seen.width).toBe(640);
+        // The seek was served by a range that starts deep in the file, answered 206 with its Content-Range.
+        const starts = answers.filter((a) => a.status === 206).map((a) => Number(/^bytes (\d+)-/.exec(a.contentRange ?? '')?.[1] ?? -1));
+        expect(Math.max(...starts)).toBeGreaterThan(longMp4.length / 2);
+        expect(answers.every((a) => a.status === 206 || a.status === 200)).toBe(true);
+        await page.close();
+      }
     } finally {
       await browser.close();
     }

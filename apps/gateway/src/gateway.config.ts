@@ -105,14 +105,14 @@ export class GatewayConfig extends BaseConfig {
   @ToBoolean() @IsBoolean()
   OPENAPI_ENABLED = true;
 
-  /** HMAC-SHA256 key of signed file links (`/files/{id}/secure`). Required (32+ characters) in production. */
+  /** HMAC-SHA256 key of signed links (`/files/{id}/secure`, a video's media). Required (32+ characters) in production. */
   @IsString()
   @ValidateIf((c: GatewayConfig) => c.NODE_ENV === 'production')
   @MinLength(32, { message: 'FILES_SIGNING_SECRET must be set (at least 32 characters) in production' })
   @NotEquals(DEV_FILES_SIGNING_SECRET, { message: 'FILES_SIGNING_SECRET must be set in production' })
   FILES_SIGNING_SECRET = DEV_FILES_SIGNING_SECRET;
 
-  /** Lifetime of a signed file link. */
+  /** Lifetime of a signed link (files and video media). */
   @ToInt() @IsInt() @Min(10) @Max(7 * 24 * 3600)
   FILES_LINK_TTL_SECONDS = 3600;
 

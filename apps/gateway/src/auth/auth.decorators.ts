@@ -2,7 +2,7 @@ import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { AuthContext } from '@vgp/contracts';
 import type { FastifyRequest } from 'fastify';
 
-export { IS_PUBLIC, Public } from '@vgp/observability';
+export { IS_PUBLIC, Public, SIGNED_ACCESS, SignedAccess } from '@vgp/observability';
 
 export type AuthenticatedRequest = FastifyRequest & { auth?: AuthContext };
 

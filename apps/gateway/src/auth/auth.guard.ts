@@ -1,7 +1,7 @@
 import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthService, assertStatusAllows, bearerToken } from './auth.service.js';
-import { type AuthenticatedRequest, IS_PUBLIC } from './auth.decorators.js';
+import { type AuthenticatedRequest, IS_PUBLIC, SIGNED_ACCESS } from './auth.decorators.js';
 
 const AUTH_ROUTE = /^\/api\/v1\/auth(\/|$)/;
 
@@ -22,6 +22,8 @@ export class AuthGuard implements CanActivate {
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [ctx.getHandler(), ctx.getClass()]);
     const header = req.headers.authorization;
     if (!header && isPublic) return true;
+    // A signed link's request carries no token: the route checks its signature.
+    if (!header && (req.query as Record<string, unknown> | undefined)?.signature !== undefined && this.reflector.get<boolean>(SIGNED_ACCESS, ctx.getHandler())) return true;
     try {
       const { context } = await this.auth.resolve(bearerToken(header), req.id);
       req.auth = context;

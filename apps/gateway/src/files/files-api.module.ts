@@ -2,8 +2,8 @@ import multipart from '@fastify/multipart';
 import { Module, type OnModuleInit } from '@nestjs/common';
 import { APP_GUARD, HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
+import { LinksModule } from '../links/links.module.js';
 import { VideosApiModule } from '../videos/videos-api.module.js';
-import { FileLinksService } from './file-links.service.js';
 import { FileResolver } from './file-resolver.js';
 import { FilesController } from './files.controller.js';
 import { MultipartGuard } from './multipart.guard.js';
@@ -11,9 +11,9 @@ import { UploadService } from './upload.service.js';
 
 /** File routes of the API: streamed uploads, lists, signed links, downloads. */
 @Module({
-  imports: [VideosApiModule],
+  imports: [VideosApiModule, LinksModule],
   controllers: [FilesController],
-  providers: [UploadService, FileLinksService, FileResolver, { provide: APP_GUARD, useClass: MultipartGuard }],
+  providers: [UploadService, FileResolver, { provide: APP_GUARD, useClass: MultipartGuard }],
 })
 export class FilesApiModule implements OnModuleInit {
   constructor(private readonly host: HttpAdapterHost) {}

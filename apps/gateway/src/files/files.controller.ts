@@ -17,7 +17,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CurrentUser, Public } from '../auth/auth.decorators.js';
 import { Messaged, RawResponse, ResponseMessage } from '../http/response-message.decorator.js';
 import { BlobResponder } from '../videos/blob-responder.js';
-import { FileLinksService } from './file-links.service.js';
+import { SignedLinksService } from '../links/signed-links.service.js';
+import { securePath } from '../links/signed-links.js';
 import { FileResolver } from './file-resolver.js';
 import { AcceptsMultipart } from './multipart.guard.js';
 import { UploadService } from './upload.service.js';
@@ -36,7 +37,7 @@ export class FilesController {
   constructor(
     private readonly nats: NatsClient,
     private readonly uploads: UploadService,
-    private readonly links: FileLinksService,
+    private readonly links: SignedLinksService,
     private readonly blobs: BlobResponder,
     private readonly resolver: FileResolver,
   ) {}
@@ -50,7 +51,7 @@ export class FilesController {
   @ApiOperation({ summary: 'multipart `file` + `file_type?`, `subdirectory?`, `description?`, `tags?`; streamed, size-limited, type read from content' })
   async upload(@CurrentUser() user: AuthContext, @Req() req: FastifyRequest): Promise<FileMetadata> {
     this.mayUpload(user);
-    return this.links.withLink(await this.uploads.uploadOne(req, user), user.user_id);
+    return this.links.withFileLink(await this.uploads.uploadOne(req, user), user.user_id);
   }
 
   @Post('batch-upload')
@@ -62,7 +63,7 @@ export class FilesController {
   async batchUpload(@CurrentUser() user: AuthContext, @Req() req: FastifyRequest): Promise<Messaged<BatchUploadResult>> {
     this.mayUpload(user);
     const result = await this.uploads.uploadBatch(req, user);
-    result.stored = result.stored.map((f) => this.links.withLink(f, user.user_id));
+    result.stored = result.stored.map((f) => this.links.withFileLink(f, user.user_id));
     return new Messaged(result, `${result.stored.length} file(s) stored, ${result.rejected.length} rejected`);
   }
 
@@ -85,7 +86,7 @@ export class FilesController {
   @ApiOperation({ summary: 'FileMetadata with a signed, expiring download_url' })
   async get(@Param('file_id') fileId: string, @CurrentUser() user: AuthContext, @Req() req: FastifyRequest): Promise<FileMetadata> {
     const file = await this.nats.request<FileMetadata>(FilesSubjects.get, { user, file_id: fileId }, { requestId: req.id });
-    return this.links.withLink(file, user.user_id);
+    return this.links.withFileLink(file, user.user_id);
   }
 
   @Get(':file_id/download')
@@ -113,7 +114,7 @@ export class FilesController {
       if (err instanceof AppError && err.status === 404) throw this.links.invalid();
       throw err;
     });
-    this.links.verify(file.file_id, file.user_id, expires, signature);
+    this.links.verify(securePath(file.file_id), file.user_id, expires, signature);
     await this.send(req, reply, file);
   }
 

@@ -21,7 +21,8 @@ import {
 } from '@vgp/contracts';
 import { NatsClient } from '@vgp/messaging';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CurrentUser } from '../auth/auth.decorators.js';
+import { CurrentUser, SignedAccess } from '../auth/auth.decorators.js';
+import { SignedLinksService } from '../links/signed-links.service.js';
 import { GatewayConfig } from '../gateway.config.js';
 import { RawResponse, ResponseMessage } from '../http/response-message.decorator.js';
 import { BlobResponder } from './blob-responder.js';
@@ -48,23 +49,27 @@ export class VideosController {
     private readonly nats: NatsClient,
     private readonly blobs: BlobResponder,
     private readonly config: GatewayConfig,
+    private readonly links: SignedLinksService,
   ) {}
 
   @Get('jobs/:job_id/metadata')
   @ResponseMessage('Video metadata retrieved')
   @ApiOperation({ summary: 'The spec "Video Metadata Response"; 409 VIDEO_NOT_READY while the job runs' })
-  metadata(@Param('job_id') jobId: string, @CurrentUser() user: AuthContext, @Req() req: FastifyRequest): Promise<VideoMetadataView> {
-    return this.byJob(user, jobId, req.id, () =>
+  async metadata(@Param('job_id') jobId: string, @CurrentUser() user: AuthContext, @Req() req: FastifyRequest): Promise<VideoMetadataView> {
+    const view = await this.byJob(user, jobId, req.id, () =>
       this.nats.request<VideoMetadataView>(VideosSubjects.getByJob, { user, job_id: jobId, base_url: apiBaseUrl(this.config) }, { requestId: req.id }),
     );
+    // Signed, so that a browser's <video> and <img> elements, which send no token, can load them.
+    return this.links.withVideoLinks(view);
   }
 
   @Get('jobs/:job_id/download')
+  @SignedAccess()
   @RawResponse()
   @ApiProduces('video/mp4', 'video/webm', 'video/quicktime', 'video/x-msvideo', 'video/x-ms-wmv', 'video/x-flv')
   @ApiOperation({ summary: 'The video file: Range (206), ETag/Last-Modified (304), attachment unless ?inline=true; counts a download' })
-  async download(@Param('job_id') jobId: string, @Query() q: VideoBytesQueryDto, @CurrentUser() user: AuthContext, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const asset = await this.resolve(user, jobId, req.id, { kind: 'video' });
+  async download(@Param('job_id') jobId: string, @Query() q: VideoBytesQueryDto, @CurrentUser() user: AuthContext | undefined, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const asset = await this.resolve(user, jobId, req, { kind: 'video' });
     await this.blobs.send(req, reply, {
       ...this.blob(asset),
       disposition: q.inline ? 'inline' : 'attachment',
@@ -73,11 +78,12 @@ export class VideosController {
   }
 
   @Get('jobs/:job_id/stream')
+  @SignedAccess()
   @RawResponse()
   @ApiProduces('video/mp4', 'video/webm')
   @ApiOperation({ summary: 'The video inline for a player: Range (206) for seeking; counts a view' })
-  async stream(@Param('job_id') jobId: string, @CurrentUser() user: AuthContext, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const asset = await this.resolve(user, jobId, req.id, { kind: 'video' });
+  async stream(@Param('job_id') jobId: string, @CurrentUser() user: AuthContext | undefined, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const asset = await this.resolve(user, jobId, req, { kind: 'video' });
     await this.blobs.send(req, reply, {
       ...this.blob(asset),
       disposition: 'inline',
@@ -86,15 +92,17 @@ export class VideosController {
   }
 
   @Get('jobs/:job_id/thumbnail')
+  @SignedAccess()
   @RawResponse()
   @ApiProduces('image/jpeg')
   @ApiOperation({ summary: 'A thumbnail: ?size=small|medium|large, ?index=N' })
-  async thumbnail(@Param('job_id') jobId: string, @Query() q: ThumbnailQueryDto, @CurrentUser() user: AuthContext, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
-    const asset = await this.resolve(user, jobId, req.id, { kind: 'thumbnail', size: q.size, index: q.index });
+  async thumbnail(@Param('job_id') jobId: string, @Query() q: ThumbnailQueryDto, @CurrentUser() user: AuthContext | undefined, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const asset = await this.resolve(user, jobId, req, { kind: 'thumbnail', size: q.size, index: q.index });
     await this.blobs.send(req, reply, { ...this.blob(asset), disposition: 'inline' });
   }
 
   @Get('jobs/:job_id/subtitles/:language')
+  @SignedAccess()
   @RawResponse()
   @ApiProduces('application/x-subrip', 'text/vtt')
   @ApiOperation({ summary: 'A subtitle track: ?format=srt|vtt' })
@@ -102,11 +110,11 @@ export class VideosController {
     @Param('job_id') jobId: string,
     @Param('language') language: string,
     @Query() q: SubtitleQueryDto,
-    @CurrentUser() user: AuthContext,
+    @CurrentUser() user: AuthContext | undefined,
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const asset = await this.resolve(user, jobId, req.id, { kind: 'subtitle', language, format: q.format });
+    const asset = await this.resolve(user, jobId, req, { kind: 'subtitle', language, format: q.format });
     await this.blobs.send(req, reply, { ...this.blob(asset), disposition: 'inline' });
   }
 
@@ -142,8 +150,17 @@ export class VideosController {
     return { key: asset.key, contentType: asset.content_type, filename: asset.filename, etag: asset.etag, notFoundCode: ExtraErrorCode.VIDEO_NOT_FOUND, cache: 'private' as const };
   }
 
-  private resolve(user: AuthContext, jobId: string, requestId: string, what: Omit<ResolveAssetRequest, 'user' | 'job_id'>): Promise<ResolvedAsset> {
-    return this.byJob(user, jobId, requestId, () => this.nats.request<ResolvedAsset>(VideosSubjects.resolveAsset, { user, job_id: jobId, ...what }, { requestId }));
+  /**
+   * The caller's asset, or, without a caller (a signed link, let through by the guard), the job's
+   * asset once the link's signature is checked: 403 for an altered or expired link, before
+   * anything is looked up.
+   */
+  private resolve(user: AuthContext | undefined, jobId: string, req: FastifyRequest, what: Omit<ResolveAssetRequest, 'user' | 'job_id' | 'signed'>): Promise<ResolvedAsset> {
+    const requestId = req.id;
+    if (user) return this.byJob(user, jobId, requestId, () => this.nats.request<ResolvedAsset>(VideosSubjects.resolveAsset, { user, job_id: jobId, ...what }, { requestId }));
+    const q = req.query as Record<string, unknown>;
+    this.links.verifyVideo(jobId, q.expires, q.signature);
+    return this.nats.request<ResolvedAsset>(VideosSubjects.resolveAsset, { job_id: jobId, signed: true, ...what }, { requestId });
   }
 
   /**

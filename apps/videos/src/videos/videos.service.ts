@@ -177,7 +177,7 @@ export class VideosService {
 
   /** Where an asset's bytes are; the gateway streams them from blob storage. */
   async resolveAsset(req: ResolveAssetRequest): Promise<ResolvedAsset> {
-    const e = req.user ? await this.findByJob(req.user, req.job_id) : await this.findPublic(req.video_id);
+    const e = req.user ? await this.findByJob(req.user, req.job_id) : req.signed === true ? await this.findByJob(undefined, req.job_id, true) : await this.findPublic(req.video_id);
     const base = { video_id: e.id, job_id: e.jobId, last_modified: (e.processedAt ?? e.createdAt).toISOString() };
     const stem = slug(e.filename);
     if (req.kind === 'video') {
@@ -263,11 +263,12 @@ export class VideosService {
   }
 
   /** The caller's (or, for readers of every job, anyone's) live video of a job. */
-  private async findByJob(user: AuthContext | undefined, jobId: string | undefined): Promise<VideoEntity> {
+  /** The job's video if `user` may read it, or, for a signed link (`signed`), whoever owns it. */
+  private async findByJob(user: AuthContext | undefined, jobId: string | undefined, signed = false): Promise<VideoEntity> {
     const missing = AppError.notFound(ExtraErrorCode.VIDEO_NOT_FOUND, 'video', { job_id: jobId, recorded: false });
-    if (!user || typeof jobId !== 'string' || !SAFE_ID.test(jobId)) throw missing;
+    if ((!user && !signed) || typeof jobId !== 'string' || !SAFE_ID.test(jobId)) throw missing;
     const e = await this.videos.findOneBy({ jobId });
-    if (!e || (e.userId !== user.user_id && !user.permissions?.can_view_all_jobs)) throw missing;
+    if (!e || (!signed && (!user || (e.userId !== user.user_id && !user.permissions?.can_view_all_jobs)))) throw missing;
     if (e.isDeleted) throw AppError.notFound(ExtraErrorCode.VIDEO_NOT_FOUND, 'video', { job_id: jobId, recorded: true, deleted: true });
     return e;
   }

@@ -69,7 +69,25 @@ export class ListVideosQueryDto extends CreatedRangeQueryDto {
 }
 
 /** Query of `GET /videos/jobs/{job_id}/download` and `/stream`. */
-export class VideoBytesQueryDto {
+/**
+ * The parameters of a signed media link (from the metadata's `download_url`), which serve a
+ * request without a token; checked by the gateway (403 when altered or expired), ignored with one.
+ */
+export class SignedLinkQueryDto {
+  @ApiPropertyOptional({ description: 'Signed link: expiry, Unix seconds' })
+  @IsOptional()
+  @IsString({ message: 'expires must be text' })
+  @MaxLength(20, { message: 'expires is not valid' })
+  expires?: string;
+
+  @ApiPropertyOptional({ description: 'Signed link: HMAC-SHA256, hex' })
+  @IsOptional()
+  @IsString({ message: 'signature must be text' })
+  @MaxLength(128, { message: 'signature is not valid' })
+  signature?: string;
+}
+
+export class VideoBytesQueryDto extends SignedLinkQueryDto {
   @ApiPropertyOptional({ description: 'Content-Disposition inline instead of attachment' })
   @IsOptional()
   @Transform(queryBoolean)
@@ -78,7 +96,7 @@ export class VideoBytesQueryDto {
 }
 
 /** Query of `GET /videos/jobs/{job_id}/thumbnail`. */
-export class ThumbnailQueryDto {
+export class ThumbnailQueryDto extends SignedLinkQueryDto {
   @ApiPropertyOptional({ enum: THUMBNAIL_SIZES, default: 'medium' })
   @IsOptional()
   @IsIn(THUMBNAIL_SIZES, { message: `size must be one of: ${THUMBNAIL_SIZES.join(', ')}` })
@@ -94,7 +112,7 @@ export class ThumbnailQueryDto {
 }
 
 /** Query of `GET /videos/jobs/{job_id}/subtitles/{language}`. */
-export class SubtitleQueryDto {
+export class SubtitleQueryDto extends SignedLinkQueryDto {
   @ApiPropertyOptional({ enum: SUBTITLE_FORMATS, default: 'srt' })
   @IsOptional()
   @IsIn(SUBTITLE_FORMATS, { message: `format must be one of: ${SUBTITLE_FORMATS.join(', ')}` })

@@ -65,6 +65,11 @@ export type VideoAssetKind = 'video' | 'thumbnail' | 'subtitle';
 export interface ResolveAssetRequest {
   user?: AuthContext;
   job_id?: string;
+  /**
+   * For a signed link (no caller): the job's video whoever owns it, not deleted. The gateway
+   * serves it only if the link's signature is valid for the `video_id` answered.
+   */
+  signed?: boolean;
   video_id?: string;
   kind: VideoAssetKind;
   size?: ThumbnailSize;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { checkFileLink, signFileLink } from './signed-links.js';
+import { checkFileLink, checkLink, signFileLink, signLink, videoScope } from './signed-links.js';
 
 describe('signed file links', () => {
   const secret = 'k'.repeat(32);
@@ -28,5 +28,26 @@ describe('signed file links', () => {
     for (const [e, s] of [[undefined, sig], [String(exp), undefined], ['soon', sig], [String(exp), sig.slice(1)], [String(exp), sig.toUpperCase()], ['-1', sig]]) {
       expect(checkFileLink(secret, file, 'alice', e, s, now)).toBe('malformed');
     }
+  });
+});
+
+describe('signed video links', () => {
+  const secret = 'k'.repeat(32);
+  const job = '0b0f6f1e-8f7c-4c8e-9d7e-7d1f2a3b4c5d';
+  const now = 1_800_000_000;
+  const exp = now + 3600;
+
+  it('open the media of their job only, until they expire', () => {
+    const sig = signLink(secret, videoScope(job), 'video-media', exp);
+    expect(checkLink(secret, videoScope(job), 'video-media', String(exp), sig, now)).toBe('ok');
+    expect(checkLink(secret, videoScope(job), 'video-media', String(exp), sig, exp + 1)).toBe('expired');
+    expect(checkLink(secret, videoScope(job.replace('0b0f', '0b0e')), 'video-media', String(exp), sig, now)).toBe('bad-signature');
+  });
+
+  it('are not file links, nor file links video links, for the same id', () => {
+    const fileSig = signFileLink(secret, job, 'video-media', exp);
+    expect(checkLink(secret, videoScope(job), 'video-media', String(exp), fileSig, now)).toBe('bad-signature');
+    const videoSig = signLink(secret, videoScope(job), 'video-media', exp);
+    expect(checkFileLink(secret, job, 'video-media', String(exp), videoSig, now)).toBe('bad-signature');
   });
 });
