@@ -22,10 +22,11 @@ interface SseEvent {
 }
 
 /** A Server-Sent Events client on fetch: collects events until the stream ends or is closed. */
-function sse(url: string, token: string, lastEventId?: string) {
+function sse(url: string, token: string | undefined, lastEventId?: string) {
   const events: SseEvent[] = [];
   const ctrl = new AbortController();
-  const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'text/event-stream' };
+  const headers: Record<string, string> = { accept: 'text/event-stream' };
+  if (token) headers.authorization = `Bearer ${token}`;
   if (lastEventId) headers['last-event-id'] = lastEventId;
   const done = (async () => {
     const res = await fetch(url, { headers, signal: ctrl.signal });
@@ -165,6 +166,13 @@ describe('jobs, end to end (gateway, jobs service, test workers)', () => {
     const resumed = sse(`${p.api}/jobs/${id}/events`, token, '2');
     expect(await resumed.done).toBe(200);
     expect(resumed.events.filter((e) => e.event !== 'end').map((e) => Number(e.id))).toEqual(seqs.slice(3));
+    // A browser's EventSource sends no headers: the token and the resume point go in the query.
+    const fromBrowser = sse(`${p.api}/jobs/${id}/events?token=${token}&last_event_id=2`, undefined);
+    expect(await fromBrowser.done).toBe(200);
+    expect(fromBrowser.events.filter((e) => e.event !== 'end').map((e) => Number(e.id))).toEqual(seqs.slice(3));
+    expect(await sse(`${p.api}/jobs/${id}/events?token=not-a-token`, undefined).done).toBe(401);
+    // Only that route reads a token from the query.
+    expect((await http('GET', `${p.api}/jobs/${id}?token=${token}`)).status).toBe(401);
 
     await waitFor(() => wsMsgs.some((m) => m.type === 'event' && m.event.status === 'completed'), { what: 'ws completed' });
     const wsSeqs = wsMsgs.filter((m) => m.type === 'event').map((m) => m.event.seq);

@@ -16,6 +16,9 @@ import { CLERK_WEBHOOK_ROUTE } from './users/clerk-webhook.controller.js';
 
 export const API_PREFIX = 'api/v1';
 
+/** The Server-Sent Events route of a job, which also takes its token in the query. */
+const EVENTS_ROUTE = `/${API_PREFIX}/jobs/:job_id/events`;
+
 /** `TRUST_PROXY` as Fastify takes it: off, a hop count, or the trusted addresses. */
 export function trustProxy(value: string): boolean | string | ((address: string, hop: number) => boolean) {
   if (value === 'false') return false;
@@ -85,6 +88,12 @@ export function configureGateway(app: NestFastifyApplication, config: GatewayCon
   installNulCheckedJsonParser(fastify, new Set([CLERK_WEBHOOK_ROUTE]));
   fastify.addHook('onRequest', (req, reply, done) => {
     void reply.header('X-Request-Id', req.id);
+    // A browser's EventSource sends no headers: the job events route also takes the token as
+    // `?token=` (as /ws does), before the rate limit and the guard read the Authorization header.
+    if (req.headers.authorization === undefined && req.routeOptions.url === EVENTS_ROUTE) {
+      const token = (req.query as Record<string, unknown> | undefined)?.token;
+      if (typeof token === 'string' && token !== '') req.headers.authorization = `Bearer ${token}`;
+    }
     done();
   });
   enableCors(app, config.CORS_ORIGINS);
