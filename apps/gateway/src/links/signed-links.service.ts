@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppError, ErrorCode, type FileMetadata, type VideoMetadataView } from '@vgp/contracts';
 import { GatewayConfig } from '../gateway.config.js';
-import { apiBaseUrl } from '../videos/video-links.js';
+import { apiBaseUrl } from './api-base-url.js';
 import { checkLink, signFileLink, signLink, videoScope } from './signed-links.js';
 
 /** What a video's links are signed for besides their job's scope. */

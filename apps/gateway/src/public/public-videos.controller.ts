@@ -7,7 +7,7 @@ import { Public } from '../auth/auth.decorators.js';
 import { GatewayConfig } from '../gateway.config.js';
 import { RawResponse, ResponseMessage } from '../http/response-message.decorator.js';
 import { BlobResponder } from '../videos/blob-responder.js';
-import { apiBaseUrl } from '../videos/video-links.js';
+import { apiBaseUrl } from '../links/api-base-url.js';
 
 /** Public videos, without a token. A private, deleted or missing video answers 404 alike. */
 @ApiTags('public')

@@ -26,7 +26,7 @@ import { SignedLinksService } from '../links/signed-links.service.js';
 import { GatewayConfig } from '../gateway.config.js';
 import { RawResponse, ResponseMessage } from '../http/response-message.decorator.js';
 import { BlobResponder } from './blob-responder.js';
-import { apiBaseUrl } from './video-links.js';
+import { apiBaseUrl } from '../links/api-base-url.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
