@@ -365,6 +365,11 @@ describe('files: streamed uploads, type sniffing, limits, signed links', () => {
     expect(stats.body.data).toEqual({ total_files: 3, total_bytes: 3 + media['a.png'].length + 6, by_type: { document: { files: 2, bytes: 9 }, image: { files: 1, bytes: media['a.png'].length } } });
     const list = await http('GET', `${p.api}/files?file_type=image`, { token: batcher });
     expect(list.body.data.items.map((f: { original_filename: string }) => f.original_filename)).toEqual(['three.png']);
+    // Each listed file carries its signed link, which serves it without a token.
+    const listed = new URL(list.body.data.items[0].download_url);
+    expect(listed.pathname).toBe(`/api/v1/files/${list.body.data.items[0].id}/secure`);
+    const viaLink = await fetch(`${p.api.replace('/api/v1', '')}${listed.pathname}${listed.search}`);
+    expect([viaLink.status, Buffer.from(await viaLink.arrayBuffer()).equals(media['a.png'])]).toEqual([200, true]);
 
     const tooMany = await upload(Array.from({ length: 51 }, (_, i) => ({ name: 'files', filename: `f${i}.txt`, data: `file ${i}` })), batcher, 'batch-upload');
     expect([tooMany.status, tooMany.body.data.stored.length, tooMany.body.data.rejected.length]).toEqual([201, 50, 1]);

@@ -69,9 +69,10 @@ export class FilesController {
 
   @Get()
   @ResponseMessage('Files retrieved')
-  @ApiOperation({ summary: 'The caller\'s files; `file_type` filter' })
-  list(@Query() q: ListFilesQueryDto, @CurrentUser() user: AuthContext, @Req() req: FastifyRequest): Promise<PaginatedResponse<FileMetadata>> {
-    return this.nats.request(FilesSubjects.list, { user, ...q }, { requestId: req.id });
+  @ApiOperation({ summary: 'The caller\'s files, each with a signed, expiring download_url; `file_type` filter' })
+  async list(@Query() q: ListFilesQueryDto, @CurrentUser() user: AuthContext, @Req() req: FastifyRequest): Promise<PaginatedResponse<FileMetadata>> {
+    const page = await this.nats.request<PaginatedResponse<FileMetadata>>(FilesSubjects.list, { user, ...q }, { requestId: req.id });
+    return { ...page, items: page.items.map((f) => this.links.withFileLink(f, user.user_id)) };
   }
 
   @Get('stats')
