@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { http, mintToken, type ServiceProcess, spawnService, tokenFor, waitFor } from '@vgp/testing';
 import { Webhook } from 'svix';
@@ -168,6 +168,13 @@ describe('users, auth routes, status enforcement and shared rate limits (two gat
     for (let i = 0; i < ANONYMOUS_LIMIT + 2; i++) results.push(await http('GET', `${apiA}/auth/status`, { headers }));
     expect(results.map((r) => r.status)).toEqual([...Array(ANONYMOUS_LIMIT).fill(200), 429, 429]);
     expect(results[3].headers.get('x-ratelimit-remaining')).toBe(String(ANONYMOUS_LIMIT - 4));
+    // Media a browser loads without a token (signed links, public videos) has a budget of its own
+    // per IP, a user's: the exhausted API limit above does not refuse it (this link is forged: 403).
+    const media = await http('GET', `${apiA}/videos/jobs/${randomUUID()}/thumbnail?index=0&expires=9999999999&signature=${'0'.repeat(64)}`, { headers });
+    expect([media.status, media.headers.get('x-ratelimit-limit')]).toEqual([403, '1000000']);
+    // (This platform runs no videos service: the stream is not refused by the limit but unavailable.)
+    expect((await http('GET', `${apiA}/public/videos/${randomUUID()}/stream`, { headers })).status).toBe(503);
+    expect((await http('GET', `${apiA}/public/videos/${randomUUID()}`, { headers })).status).toBe(429);
     const refusedMetric = (await http('GET', `${a.url}/metrics`)).text;
     expect(refusedMetric).toMatch(/^gateway_rate_limited_total\{(?=[^}]*caller="anonymous")[^}]*\} [2-9]\d*$/m);
     const otherIp = await http('GET', `${apiB}/does-not-exist`, { headers: { 'x-forwarded-for': '203.0.113.8' } });

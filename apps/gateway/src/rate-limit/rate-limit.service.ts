@@ -15,6 +15,11 @@ const BEARER = /^Bearer\s+(\S+)\s*$/i;
 // Limited: the API. Not limited: probes, metrics, docs, and Clerk's signed webhook deliveries.
 const LIMITED = /^\/api\/v1(\/|$)/;
 const EXEMPT = /^\/api\/v1\/webhooks\//;
+// Media a browser loads without a token (a signed link's video, thumbnail, subtitles or file; a
+// public video's stream and thumbnails, for <video>, <img> and <track>): counted per IP against a
+// budget of its own, a user's, so a page of thumbnails does not spend the anonymous API limit of
+// everyone behind the same address.
+const TOKENLESS_MEDIA = /^\/api\/v1\/(?:(?:videos\/jobs|files)\/[^/?]+\/[^?]*\?(?:[^#]*&)?signature=|public\/videos\/[^/?]+\/(?:stream|thumbnail))/;
 
 interface Caller {
   key: string;
@@ -91,7 +96,7 @@ export class RateLimitService implements OnModuleInit {
   identify(req: FastifyRequest): Caller | Promise<Caller> {
     const anonymous: Caller = { key: `ip:${req.ip}`, limit: this.config.RATE_LIMIT_ANONYMOUS };
     const m = BEARER.exec(req.headers.authorization ?? '');
-    if (!m) return anonymous;
+    if (!m) return TOKENLESS_MEDIA.test(req.url) ? { key: `media:${req.ip}`, limit: this.config.RATE_LIMIT_USER } : anonymous;
     const claims = this.verifier.peek(m[1]);
     const known = claims && this.resolver.peek(claims.sub);
     if (known) return { key: `u:${known.user_id}`, limit: this.limitFor(known.role) };
@@ -111,7 +116,7 @@ export class RateLimitService implements OnModuleInit {
     void reply.header('X-RateLimit-Remaining', String(d.remaining));
     void reply.header('X-RateLimit-Reset', String(resetSeconds));
     if (d.allowed) return true;
-    this.refused.inc({ caller: caller.key.startsWith('ip:') ? 'anonymous' : 'user' });
+    this.refused.inc({ caller: caller.key.startsWith('u:') ? 'user' : 'anonymous' });
     const retryAfter = Math.max(1, Math.ceil((d.resetAt - Date.now()) / 1000));
     const err = new AppError(ErrorCode.RATE_LIMIT_EXCEEDED, 429, 'Too many requests. Please try again later.', {
       retry_after: retryAfter,
