@@ -4,6 +4,9 @@ import { classify, errorEnvelope } from './error-envelope.js';
 
 const logger = new Logger('Errors');
 
+/** The URL as it may be logged: a token or a link signature in the query (EventSource, signed links) stays out. */
+export const loggableUrl = (url: string) => url.replace(/([?&](?:token|signature)=)[^&#]*/g, '$1[redacted]');
+
 /**
  * Answers anything thrown in the spec's envelope (internals never leave; unexpected errors are
  * logged). Shared by the exception filter and the routes served outside Nest's pipeline.
@@ -11,7 +14,7 @@ const logger = new Logger('Errors');
 export function replyWithError(req: FastifyRequest, reply: FastifyReply, exception: unknown): void {
   const { wire, internal } = classify(exception);
   if (internal) {
-    logger.error(`${req.method} ${req.url} [${req.id}]: ${exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)}`);
+    logger.error(`${req.method} ${loggableUrl(req.url)} [${req.id}]: ${exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)}`);
   }
   if (reply.sent) return;
   const retryAfter = wire.details?.retry_after;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { loggableUrl } from './all-exceptions.filter.js';
 import { successEnvelope, successEnvelopeJson } from './envelope.interceptor.js';
 
 describe('successEnvelopeJson', () => {
@@ -17,5 +18,13 @@ describe('successEnvelopeJson', () => {
       const slow = { ...successEnvelope(data, message, id), timestamp: parsed.timestamp };
       expect(fast).toBe(JSON.stringify(slow));
     }
+  });
+});
+
+describe('loggableUrl', () => {
+  it('keeps tokens and link signatures in the query out of the logs', () => {
+    expect(loggableUrl('/api/v1/jobs/j1/events?token=eyJ.abc.def&last_event_id=2')).toBe('/api/v1/jobs/j1/events?token=[redacted]&last_event_id=2');
+    expect(loggableUrl('/api/v1/videos/jobs/j1/thumbnail?size=small&expires=1&signature=ab12')).toBe('/api/v1/videos/jobs/j1/thumbnail?size=small&expires=1&signature=[redacted]');
+    expect(loggableUrl('/api/v1/jobs?page=2')).toBe('/api/v1/jobs?page=2');
   });
 });
