@@ -18,7 +18,6 @@ import { CurrentUser, Public } from '../auth/auth.decorators.js';
 import { Messaged, RawResponse, ResponseMessage } from '../http/response-message.decorator.js';
 import { BlobResponder } from '../videos/blob-responder.js';
 import { SignedLinksService } from '../links/signed-links.service.js';
-import { securePath } from '../links/signed-links.js';
 import { FileResolver } from './file-resolver.js';
 import { AcceptsMultipart } from './multipart.guard.js';
 import { UploadService } from './upload.service.js';
@@ -115,7 +114,7 @@ export class FilesController {
       if (err instanceof AppError && err.status === 404) throw this.links.invalid();
       throw err;
     });
-    this.links.verify(securePath(file.file_id), file.user_id, expires, signature);
+    this.links.verifyFile(file.file_id, file.user_id, expires, signature);
     await this.send(req, reply, file);
   }
 

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppError, ErrorCode, type FileMetadata, type VideoMetadataView } from '@vgp/contracts';
 import { GatewayConfig } from '../gateway.config.js';
 import { apiBaseUrl } from './api-base-url.js';
-import { checkLink, signFileLink, signLink, videoScope } from './signed-links.js';
+import { checkLink, securePath, signFileLink, signLink, videoScope } from './signed-links.js';
 
 /** What a video's links are signed for besides their job's scope. */
 const VIDEO_SUBJECT = 'video-media';
@@ -39,13 +39,18 @@ export class SignedLinksService {
     return { ...view, download_url: signed(view.download_url), thumbnail_urls: view.thumbnail_urls.map(signed) };
   }
 
+  /** 403 unless the link was made by us for this file and owner and has not expired. */
+  verifyFile(fileId: string, ownerId: string, expires: unknown, signature: unknown): void {
+    this.verify(securePath(fileId), ownerId, expires, signature);
+  }
+
   /** 403 unless the link was made by us for the media of this job and has not expired. */
   verifyVideo(jobId: string, expires: unknown, signature: unknown): void {
     this.verify(videoScope(jobId), VIDEO_SUBJECT, expires, signature);
   }
 
   /** 403 unless the link was made by us for this scope and subject and has not expired. */
-  verify(scope: string, subject: string, expires: unknown, signature: unknown): void {
+  private verify(scope: string, subject: string, expires: unknown, signature: unknown): void {
     const check = checkLink(this.config.FILES_SIGNING_SECRET, scope, subject, expires, signature);
     if (check === 'expired') throw AppError.forbidden('This link has expired', { reason: 'expired' });
     if (check !== 'ok') throw this.invalid();

@@ -218,12 +218,13 @@ export class JobsService {
     // too, so a deleted job never stays queued (no worker claims a deleted job) holding quota.
     const out = await this.db.tx(async (c) => {
       const { rows } = await c.query<JobRow & { was: JobStatus }>(
-        `WITH cur AS (SELECT id, status AS was FROM jobs.jobs WHERE (id = $1 OR parent_job_id = $1) AND NOT is_deleted FOR UPDATE)
+        `WITH cur AS (SELECT id, status AS was, status IN ('queued', 'processing') AS active FROM jobs.jobs
+                     WHERE (id = $1 OR parent_job_id = $1) AND NOT is_deleted FOR UPDATE)
          UPDATE jobs.jobs t SET is_deleted = true, deleted_at = now(), updated_at = now(), event_seq = t.event_seq + 1,
-                status = CASE WHEN cur.was IN ('queued', 'processing') THEN 'cancelled' ELSE t.status END,
-                completed_at = CASE WHEN cur.was IN ('queued', 'processing') THEN now() ELSE t.completed_at END,
+                status = CASE WHEN cur.active THEN 'cancelled' ELSE t.status END,
+                completed_at = CASE WHEN cur.active THEN now() ELSE t.completed_at END,
                 cancel_requested = t.cancel_requested OR cur.was = 'processing',
-                lease_expires_at = CASE WHEN cur.was IN ('queued', 'processing') THEN NULL ELSE t.lease_expires_at END
+                lease_expires_at = CASE WHEN cur.active THEN NULL ELSE t.lease_expires_at END
          FROM cur WHERE t.id = cur.id RETURNING t.*, cur.was`,
         [row.id],
       );

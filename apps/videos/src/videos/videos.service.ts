@@ -37,6 +37,8 @@ import type { Repository } from 'typeorm';
 import { VideoEntity } from './video.entity.js';
 import { thumbnailIndexes, toMetadataView, toVideoMetadata } from './video.mapper.js';
 
+/** The reader of a signed link: the gateway has checked its signature for the job. */
+const SIGNED_LINK = 'signed-link' as const;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SAFE_ID = /^[A-Za-z0-9_-]{1,100}$/;
 const LANGUAGE = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?$/;
@@ -177,7 +179,7 @@ export class VideosService {
 
   /** Where an asset's bytes are; the gateway streams them from blob storage. */
   async resolveAsset(req: ResolveAssetRequest): Promise<ResolvedAsset> {
-    const e = req.user ? await this.findByJob(req.user, req.job_id) : req.signed === true ? await this.findByJob(undefined, req.job_id, true) : await this.findPublic(req.video_id);
+    const e = req.user || req.signed === true ? await this.findByJob(req.user ?? SIGNED_LINK, req.job_id) : await this.findPublic(req.video_id);
     const base = { video_id: e.id, job_id: e.jobId, last_modified: (e.processedAt ?? e.createdAt).toISOString() };
     const stem = slug(e.filename);
     if (req.kind === 'video') {
@@ -262,13 +264,16 @@ export class VideosService {
     };
   }
 
-  /** The caller's (or, for readers of every job, anyone's) live video of a job. */
-  /** The job's video if `user` may read it, or, for a signed link (`signed`), whoever owns it. */
-  private async findByJob(user: AuthContext | undefined, jobId: string | undefined, signed = false): Promise<VideoEntity> {
+  /**
+   * The live video of a job for `reader`: the caller's own (anyone's for readers of every job), or,
+   * for a signed link whose signature the gateway checked, whoever's it is.
+   */
+  private async findByJob(reader: AuthContext | typeof SIGNED_LINK | undefined, jobId: string | undefined): Promise<VideoEntity> {
     const missing = AppError.notFound(ExtraErrorCode.VIDEO_NOT_FOUND, 'video', { job_id: jobId, recorded: false });
-    if ((!user && !signed) || typeof jobId !== 'string' || !SAFE_ID.test(jobId)) throw missing;
+    if (!reader || typeof jobId !== 'string' || !SAFE_ID.test(jobId)) throw missing;
     const e = await this.videos.findOneBy({ jobId });
-    if (!e || (!signed && (!user || (e.userId !== user.user_id && !user.permissions?.can_view_all_jobs)))) throw missing;
+    const mayRead = (v: VideoEntity) => reader === SIGNED_LINK || v.userId === reader.user_id || reader.permissions?.can_view_all_jobs;
+    if (!e || !mayRead(e)) throw missing;
     if (e.isDeleted) throw AppError.notFound(ExtraErrorCode.VIDEO_NOT_FOUND, 'video', { job_id: jobId, recorded: true, deleted: true });
     return e;
   }
