@@ -371,6 +371,29 @@ describe('jobs service over NATS (real PostgreSQL and NATS)', () => {
     expect(deleted.rows[0].n).toBe(30);
   });
 
+  it('keeps a batch parent true to its children when a batch retry races the delete of a child', async () => {
+    const u = user('batch-racer', UserRole.USER, { max_concurrent_jobs: 100, max_daily_jobs: 1000 });
+    const parents: string[] = [];
+    for (let i = 0; i < 30; i++) {
+      const b = await client.request<BatchCreatedView>(JobsSubjects.createBatch, { user: u, priority: JobPriority.LOW, jobs: [{ configuration }, { configuration }] });
+      await client.request(JobsSubjects.cancel, { user: u, job_id: b.parent_job.job_id });
+      // The retry may requeue the child between the delete's look at it and its statement.
+      await Promise.allSettled([client.request(JobsSubjects.delete, { user: u, job_id: b.job_ids[0] }), client.request(JobsSubjects.retry, { user: u, job_id: b.parent_job.job_id })]);
+      parents.push(b.parent_job.job_id);
+    }
+    const { rows } = await db.query(
+      `SELECT p.id, p.status,
+              count(*) FILTER (WHERE k.status IN ('completed', 'failed', 'cancelled'))::int AS done,
+              count(*) FILTER (WHERE k.status = 'processing')::int AS running, count(*)::int AS total
+       FROM jobs.jobs p JOIN jobs.jobs k ON k.parent_job_id = p.id WHERE p.id = ANY($1) GROUP BY p.id, p.status`,
+      [parents],
+    );
+    const expected = (r: { done: number; running: number; total: number }) =>
+      r.done === r.total ? 'cancelled' : r.running || r.done ? 'processing' : 'queued';
+    expect(rows.filter((r) => r.status !== expected(r))).toEqual([]);
+    expect(rows).toHaveLength(30);
+  });
+
   it('runs batches: a parent mirrors its children, names failures, and cancels them with it', async () => {
     const u = roomy('batcher');
     const batch = await client.request<BatchCreatedView>(JobsSubjects.createBatch, {

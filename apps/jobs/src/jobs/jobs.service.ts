@@ -230,6 +230,10 @@ export class JobsService {
       );
       const evs: JobEvent[] = [];
       for (const r of rows) evs.push(await this.events.record(c, r, 'status', JobLogLevel.INFO, 'Deleted'));
+      // A batch child cancelled here (requeued by a batch retry since the cancel above) changes its
+      // parent's tally; a parent deleted along with its children needs no refresh.
+      const parents = new Set(rows.filter((r) => r.was !== r.status && r.parent_job_id && !rows.some((p) => p.id === r.parent_job_id)).map((r) => r.parent_job_id as string));
+      for (const parentId of parents) evs.push(...(await this.batches.refresh(c, parentId)));
       return { rows, evs };
     });
     this.events.publish(out.evs);
