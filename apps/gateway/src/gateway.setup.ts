@@ -9,7 +9,7 @@ import { GatewayConfig } from './gateway.config.js';
 import { AllExceptionsFilter, replyWithError } from './http/all-exceptions.filter.js';
 import { clientErrorHandler } from './http/client-error.js';
 import { EnvelopeInterceptor } from './http/envelope.interceptor.js';
-import { installNulCheckedJsonParser } from './http/nul-input.js';
+import { installJsonBodyParser } from './http/json-body.js';
 import { ApiValidationPipe } from './http/validation.pipe.js';
 import { documentHotJobRoutes } from './jobs/hot-job-routes.js';
 import { CLERK_WEBHOOK_ROUTE } from './users/clerk-webhook.controller.js';
@@ -83,9 +83,9 @@ export function configureGateway(app: NestFastifyApplication, config: GatewayCon
   const fastify = app.getHttpAdapter().getInstance();
   // JSON only: a text/plain body would reach the DTOs as a string.
   fastify.removeContentTypeParser('text/plain');
-  // A NUL character (U+0000) in a JSON body is 422 naming the field; Clerk's signed events are
+  // A JSON body is decoded as its charset says; a NUL character (U+0000) in it is 422 naming the field; Clerk's signed events are
   // kept as sent (their handler drops NULs from the text it forwards).
-  installNulCheckedJsonParser(fastify, new Set([CLERK_WEBHOOK_ROUTE]));
+  installJsonBodyParser(fastify, new Set([CLERK_WEBHOOK_ROUTE]));
   fastify.addHook('onRequest', (req, reply, done) => {
     void reply.header('X-Request-Id', req.id);
     // A browser's EventSource sends no headers: the job events route also takes the token as

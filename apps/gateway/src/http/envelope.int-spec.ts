@@ -56,6 +56,8 @@ describe('gateway envelope and edge errors', () => {
     ['a JSON string body', { rawBody: '"hi"', headers: { 'content-type': 'application/json' } }, 422, 'VALIDATION_ERROR'],
     ['no body', { headers: {} }, 422, 'VALIDATION_ERROR'],
     ['malformed JSON', { rawBody: '{"configuration": ', headers: { 'content-type': 'application/json' } }, 400, 'MALFORMED_JSON'],
+    ['Latin-1 bytes sent as UTF-8', { rawBody: Buffer.from('{"configuration": {"topic": "Café"}}', 'latin1'), headers: { 'content-type': 'application/json' } }, 400, 'MALFORMED_JSON'],
+    ['an unknown charset', { rawBody: '{}', headers: { 'content-type': 'application/json; charset=klingon' } }, 415, 'UNSUPPORTED_MEDIA_TYPE'],
     ['a wrong content type', { rawBody: 'topic=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } }, 415, 'UNSUPPORTED_MEDIA_TYPE'],
     ['text/plain', { rawBody: 'hello', headers: { 'content-type': 'text/plain' } }, 415, 'UNSUPPORTED_MEDIA_TYPE'],
     ['an oversized body', { rawBody: JSON.stringify({ configuration: { topic: 'x', context: 'y'.repeat(8000) } }), headers: { 'content-type': 'application/json' } }, 413, 'PAYLOAD_TOO_LARGE'],
