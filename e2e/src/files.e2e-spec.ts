@@ -109,9 +109,10 @@ describe('files: streamed uploads, type sniffing, limits, signed links', () => {
       ['tone.mp3', media['a.mp3'], 'audio', 'audio/mpeg', { audio_codec: 'mp3' }],
       ['tone.flac', media['a.flac'], 'audio', 'audio/flac', { audio_codec: 'flac' }],
       ['proof.pdf', makePdf(['Euclid proof', 'Second page']), 'document', 'application/pdf', { page_count: 2 }],
-      ['notes.txt', Buffer.from('Plain notes about triangles'), 'document', 'text/plain', {}],
-      ['notes.md', Buffer.from('# Notes\n\nMarkdown about triangles'), 'document', 'text/markdown', {}],
-      ['page.html', Buffer.from('<!doctype html><html><body><p>Triangles</p></body></html>'), 'document', 'text/html', {}],
+      ['notes.txt', Buffer.from('Plain notes about triangles'), 'document', 'text/plain', { encoding: 'utf-8' }],
+      ['unicode.txt', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('Notes saved as "Unicode": a² + b² = c²', 'utf16le')]), 'document', 'text/plain', { encoding: 'utf-16le' }],
+      ['notes.md', Buffer.from('# Notes\n\nMarkdown about triangles'), 'document', 'text/markdown', { encoding: 'utf-8' }],
+      ['page.html', Buffer.from('<!doctype html><html><body><p>Triangles</p></body></html>'), 'document', 'text/html', { encoding: 'utf-8' }],
       ['data.gz', gzipSync(Buffer.from('archive')), 'archive', 'application/gzip', {}],
     ];
     for (const [name, data, fileType, mime, meta] of cases) {

@@ -139,15 +139,21 @@ describe('files service over NATS (real PostgreSQL and NATS)', () => {
     expect(pdf.metadata.text_job_id).toBeUndefined();
     const md = await register(alice, Buffer.from('# Hypotenuse\n\nThe hypotenuse is the longest side of a right triangle.\n'), 'text/markdown', FileType.DOCUMENT, 'md', 'notes.md');
     const html = await register(alice, Buffer.from('<html><body><script>var hypotenuse=1</script><p>Squares on the legs sum to the square on the hypotenuse.</p></body></html>'), 'text/html', FileType.DOCUMENT, 'html', 'page.html');
+    // Notes saved as "Unicode" text by a Windows editor: UTF-16 with its byte order mark.
+    const utf16 = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('Über die Hypotenuse: the hypotenuse faces the right angle, c² = a² + b².', 'utf16le')]);
+    const wide = await register(alice, utf16, 'text/plain', FileType.DOCUMENT, 'txt', 'windows-notes.txt');
+    expect(wide.metadata).toMatchObject({ encoding: 'utf-16le' });
+    expect(md.metadata).toMatchObject({ encoding: 'utf-8' });
     await register(user('bob'), Buffer.from('Bob also writes about the hypotenuse.'), 'text/plain', FileType.DOCUMENT, 'txt', 'bob.txt');
 
     await waitFor(async () => {
-      const all = await Promise.all([pdf.id, md.id, html.id].map((id) => client.request<FileMetadata>(FilesSubjects.get, { user: alice, file_id: id })));
+      const all = await Promise.all([pdf.id, md.id, html.id, wide.id].map((id) => client.request<FileMetadata>(FilesSubjects.get, { user: alice, file_id: id })));
       return all.every((f) => f.metadata.text_extraction === 'done');
     }, { timeoutMs: 10_000, what: 'text extraction' });
 
     const hits = await client.request<RetrievedPassage[]>(FilesSubjects.searchPassages, { user_id: 'alice', query: 'hypotenuse of a right triangle', limit: 10 });
-    expect(hits.map((h) => h.filename).sort()).toEqual(['notes.md', 'page.html', 'theorem.pdf']);
+    expect(hits.map((h) => h.filename).sort()).toEqual(['notes.md', 'page.html', 'theorem.pdf', 'windows-notes.txt']);
+    expect(hits.find((h) => h.filename === 'windows-notes.txt')?.text).toBe('Über die Hypotenuse: the hypotenuse faces the right angle, c² = a² + b².');
     expect(hits[0]).toMatchObject({ file_id: expect.any(String), chunk_index: 0, text: expect.any(String), rank: expect.any(Number) });
     expect(hits.find((h) => h.filename === 'page.html')?.text).not.toContain('var hypotenuse');
     const euclid = await client.request<RetrievedPassage[]>(FilesSubjects.searchPassages, { user_id: 'alice', query: 'Euclid', limit: 5 });

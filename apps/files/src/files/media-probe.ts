@@ -1,6 +1,8 @@
 import { FileType } from '@vgp/contracts';
 import { execFile } from 'node:child_process';
+import { open } from 'node:fs/promises';
 import { promisify } from 'node:util';
+import { textEncoding } from './text-extract.js';
 
 const run = promisify(execFile);
 
@@ -24,10 +26,20 @@ function frameRate(r: string | undefined): number | undefined {
 /**
  * What can be read from a file's content: image dimensions, audio/video duration and codecs
  * (ffprobe), the page count and title of a PDF (pdfinfo; a NUL character, which PostgreSQL
- * cannot store, is dropped from the title). A tool that fails or runs too long just leaves its
+ * cannot store, is dropped from the title), the encoding of a text document (`utf-8`, or
+ * `utf-16le`/`utf-16be` by its byte order mark). A tool that fails or runs too long just leaves its
  * fields out.
  */
 export async function probeMedia(path: string, fileType: FileType, mime: string, timeoutMs: number): Promise<Record<string, any>> {
+  if (mime.startsWith('text/')) {
+    const fh = await open(path, 'r');
+    try {
+      const { buffer, bytesRead } = await fh.read(Buffer.alloc(2), 0, 2, 0);
+      return { encoding: textEncoding(buffer.subarray(0, bytesRead)) };
+    } finally {
+      await fh.close();
+    }
+  }
   if (mime === 'application/pdf') {
     try {
       const { stdout } = await run('pdfinfo', [path], { timeout: timeoutMs, maxBuffer: 1024 * 1024 });

@@ -1,5 +1,31 @@
-import { describe, expect, it } from '@jest/globals';
-import { chunkText, htmlToText } from './text-extract.js';
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileType } from '@vgp/contracts';
+import { probeMedia } from './media-probe.js';
+import { chunkText, extractText, htmlToText } from './text-extract.js';
+
+describe('extractText and probeMedia of text documents', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vgp-text-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const text = 'Right triangles: a² + b² = c², π ≈ 3.14159 𝜋\n\nThe hypotenuse.';
+  const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+  const be = Buffer.from(le.map((_, i, b) => b[i ^ 1]));
+
+  it.each<[string, Buffer, string]>([
+    ['UTF-8', Buffer.from(text), 'utf-8'],
+    ['UTF-8 with a byte order mark', Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(text)]), 'utf-8'],
+    ['UTF-16LE with its byte order mark', le, 'utf-16le'],
+    ['UTF-16BE with its byte order mark', be, 'utf-16be'],
+  ])('reads %s', async (name, bytes, encoding) => {
+    const path = join(dir, `${name}.txt`);
+    writeFileSync(path, bytes);
+    expect(await extractText(path, 'text/plain', 10_000, 5000)).toBe(text);
+    expect(await extractText(path, 'text/plain', 20, 5000)).toBe(text.slice(0, 20));
+    expect(await probeMedia(path, FileType.DOCUMENT, 'text/plain', 5000)).toEqual({ encoding });
+  });
+});
 
 describe('htmlToText', () => {
   it('keeps visible text only and decodes entities', () => {

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { open } from 'node:fs/promises';
-import { promisify } from 'node:util';
+import { promisify, TextDecoder } from 'node:util';
 
 const run = promisify(execFile);
 
@@ -22,13 +22,21 @@ export function htmlToText(html: string): string {
     });
 }
 
-/** The first `maxChars` characters of a UTF-8 file, without reading the rest. */
+/** The encoding a text document's byte order mark names; UTF-8 without one (what the upload accepted). */
+export function textEncoding(head: Uint8Array): 'utf-8' | 'utf-16le' | 'utf-16be' {
+  if (head[0] === 0xff && head[1] === 0xfe) return 'utf-16le';
+  if (head[0] === 0xfe && head[1] === 0xff) return 'utf-16be';
+  return 'utf-8';
+}
+
+/** The first `maxChars` characters of a UTF-8 or UTF-16 file (its byte order mark dropped), without reading the rest. */
 async function readText(path: string, maxChars: number): Promise<string> {
   const fh = await open(path, 'r');
   try {
     const buf = Buffer.alloc(Math.min(maxChars * 4, 64 * 1024 * 1024));
     const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-    return new TextDecoder('utf-8').decode(buf.subarray(0, bytesRead)).slice(0, maxChars);
+    const head = buf.subarray(0, bytesRead);
+    return new TextDecoder(textEncoding(head)).decode(head).slice(0, maxChars);
   } finally {
     await fh.close();
   }

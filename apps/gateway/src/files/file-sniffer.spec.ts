@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sniffType } from './file-sniffer.js';
+import { headText, sniffType } from './file-sniffer.js';
 
 /** Real files made by ffmpeg, so the magic bytes are the real ones. */
 function ffmpeg(args: string[], name: string): Buffer {
@@ -40,5 +40,20 @@ describe('sniffType (file-type inside jest on Node 20, plus text)', () => {
     // A head cut in the middle of a multi-byte character is still text.
     expect((await sniffType(Buffer.from('ab²').subarray(0, 3), 'x.txt')).mime).toBe('text/plain');
     expect((await sniffType(Buffer.alloc(0), 'empty.txt')).mime).toBeNull();
+  });
+
+  it('treats UTF-16 with its byte order mark as text, and refuses binary that only starts like it', async () => {
+    const le = (t: string) => Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(t, 'utf16le')]);
+    const be = (t: string) => Buffer.from(le(t).map((_, i, b) => b[i ^ 1]));
+    expect((await sniffType(le('a² + b² = c²\r\n'), 'notes.txt')).mime).toBe('text/plain');
+    expect((await sniffType(be('a² + b² = c²'), 'notes.txt')).mime).toBe('text/plain');
+    expect((await sniffType(le('<!DOCTYPE html><html><body>Hi</body></html>'), 'page.txt')).mime).toBe('text/html');
+    expect((await sniffType(le('# Title'), 'notes.md')).mime).toBe('text/markdown');
+    // A head cut inside a character (an odd byte, half of a surrogate pair) is still text.
+    expect((await sniffType(le('ab𝜋').subarray(0, 9), 'x.txt')).mime).toBe('text/plain');
+    expect(headText(le('ab'))).toBe('ab');
+    // NUL characters, or a lone low surrogate: not text.
+    expect((await sniffType(le('a\0b'), 'x.txt')).mime).toBeNull();
+    expect((await sniffType(Buffer.from([0xff, 0xfe, 0x00, 0xdc, 0x41, 0x00]), 'x.txt')).mime).toBeNull();
   });
 });

@@ -1,5 +1,6 @@
 import { ALLOWED_UPLOAD_TYPES, type AllowedType } from '@vgp/contracts';
 import { fileTypeFromBuffer } from 'file-type';
+import { TextDecoder } from 'node:util';
 
 /** How many leading bytes the sniffer looks at (ID3 tags and zip directories need more than 4 KiB). */
 export const SNIFF_BYTES = 64 * 1024;
@@ -13,27 +14,33 @@ export interface SniffResult {
 
 const HTML_START = /^\s*(<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>])/i;
 
-/** Valid UTF-8 without NUL bytes: a text document (the head may end inside a character). */
-function isText(head: Buffer): boolean {
-  if (head.includes(0)) return false;
+/**
+ * The text of a document's head, or null when it is not text: UTF-8 without NUL bytes (the head
+ * may end inside a character), or UTF-16 with its byte order mark (as Windows' editors save
+ * "Unicode" text) without NUL characters.
+ */
+export function headText(head: Buffer): string | null {
+  const utf16 = head.length >= 2 ? (head[0] === 0xff && head[1] === 0xfe ? 'utf-16le' : head[0] === 0xfe && head[1] === 0xff ? 'utf-16be' : null) : null;
+  if (!utf16 && head.includes(0)) return null;
   try {
-    new TextDecoder('utf-8', { fatal: true }).decode(head, { stream: true });
-    return true;
+    const text = new TextDecoder(utf16 ?? 'utf-8', { fatal: true }).decode(head, { stream: true });
+    return utf16 && text.includes('\0') ? null : text;
   } catch {
-    return false;
+    return null;
   }
 }
 
 /**
  * The type of an upload from its first bytes, never from the client's name or header. Binary
- * formats by their magic bytes (`file-type`); text by being UTF-8: HTML by its start, Markdown by
- * the `.md` name (the only hint text gives), anything else plain text.
+ * formats by their magic bytes (`file-type`); text by being UTF-8 (or UTF-16 with a byte order
+ * mark): HTML by its start, Markdown by the `.md` name (the only hint text gives), anything else
+ * plain text.
  */
 export async function sniffType(head: Buffer, originalName: string): Promise<SniffResult> {
   const detected = head.length ? await fileTypeFromBuffer(head) : undefined;
   let mime: string | null = detected?.mime ?? null;
-  if (!mime && head.length && isText(head)) {
-    const text = head.toString('utf8');
+  const text = !mime && head.length ? headText(head) : null;
+  if (text !== null) {
     if (HTML_START.test(text)) mime = 'text/html';
     else if (/\.(md|markdown)$/i.test(originalName)) mime = 'text/markdown';
     else mime = 'text/plain';
