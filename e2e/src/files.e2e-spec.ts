@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { FilesSubjects, type RetrievedPassage, ROLE_DEFAULT_PERMISSIONS, UserRole, UserStatus } from '@vgp/contracts';
 import { NatsClient } from '@vgp/messaging';
-import { http, tokenFor, waitFor } from '@vgp/testing';
+import { http, multipart, type MultipartPart, tokenFor, waitFor } from '@vgp/testing';
 import { execFile } from 'node:child_process';
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -15,26 +15,6 @@ import { type Platform, startPlatform } from './platform.js';
 
 const run = promisify(execFile);
 const SECRET = 'e2e-files-signing-secret-0123456789abcdef';
-
-interface Part {
-  name: string;
-  filename?: string;
-  data: Buffer | string;
-  type?: string;
-}
-
-/** A multipart/form-data body written byte for byte (names are sent exactly as given). */
-function multipart(parts: Part[]): { body: Buffer; type: string } {
-  const boundary = `----vgp${randomUUID().replace(/-/g, '')}`;
-  const chunks: Buffer[] = [];
-  for (const p of parts) {
-    const disposition = `form-data; name="${p.name}"${p.filename !== undefined ? `; filename="${p.filename}"` : ''}`;
-    const head = `--${boundary}\r\nContent-Disposition: ${disposition}\r\n${p.filename !== undefined ? `Content-Type: ${p.type ?? 'application/octet-stream'}\r\n` : ''}\r\n`;
-    chunks.push(Buffer.from(head, 'utf8'), Buffer.isBuffer(p.data) ? p.data : Buffer.from(p.data), Buffer.from('\r\n'));
-  }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return { body: Buffer.concat(chunks), type: `multipart/form-data; boundary=${boundary}` };
-}
 
 /** A small valid PDF with one line of text per page. */
 function makePdf(pages: string[]): Buffer {
@@ -64,7 +44,7 @@ describe('files: streamed uploads, type sniffing, limits, signed links', () => {
   const owner = `fil-${randomUUID().slice(0, 8)}`;
   const media: Record<string, Buffer> = {};
 
-  const upload = async (parts: Part[], t = token, path = 'upload') => {
+  const upload = async (parts: MultipartPart[], t = token, path = 'upload') => {
     const { body, type } = multipart(parts);
     return http('POST', `${p.api}/files/${path}`, { token: t, rawBody: body, headers: { 'content-type': type } });
   };

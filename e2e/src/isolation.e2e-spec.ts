@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { hostileTokens, http, type HttpResult, tokenFor, waitFor } from '@vgp/testing';
+import { hostileTokens, http, type HttpResult, multipart, tokenFor, waitFor } from '@vgp/testing';
 import WebSocket from 'ws';
 import { type Platform, startPlatform } from './platform.js';
 
@@ -8,13 +8,7 @@ const generate = (quality = 'low') => ({
 });
 
 /** A multipart body with one text file. */
-function multipartFile(name: string, text: string): { body: Buffer; type: string } {
-  const boundary = `----iso${Date.now()}`;
-  const body = Buffer.from(
-    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: text/plain\r\n\r\n${text}\r\n--${boundary}--\r\n`,
-  );
-  return { body, type: `multipart/form-data; boundary=${boundary}` };
-}
+const textFile = (name: string, text: string) => multipart([{ name: 'file', filename: name, data: text, type: 'text/plain' }]);
 
 /**
  * Every route of API.md as another user, as an admin, as a suspended user and with hostile tokens,
@@ -34,7 +28,7 @@ describe('isolation between users, on every route', () => {
   let fileId: string;
 
   const upload = async (token: string, name: string) => {
-    const { body, type } = multipartFile(name, `notes of ${name}\n`);
+    const { body, type } = textFile(name, `notes of ${name}\n`);
     return http('POST', `${api}/files/upload`, { token, rawBody: body, headers: { 'content-type': type } });
   };
 

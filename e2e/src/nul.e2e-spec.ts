@@ -13,31 +13,13 @@ import {
   VideosSubjects,
 } from '@vgp/contracts';
 import { NatsClient } from '@vgp/messaging';
-import { http, type HttpResult, mintToken, tokenFor, waitFor } from '@vgp/testing';
+import { http, type HttpResult, mintToken, multipart, type MultipartPart, tokenFor, waitFor } from '@vgp/testing';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Webhook } from 'svix';
 import { type Platform, startPlatform } from './platform.js';
 
 const NUL = '\u0000';
 const MESSAGE = 'Text must not contain NUL characters (U+0000)';
-
-interface Part {
-  name: string;
-  data: string | Buffer;
-  filename?: string;
-}
-
-/** A multipart body written byte for byte; a file part gets a `filename`. */
-function multipart(parts: Part[]): { body: Buffer; type: string } {
-  const boundary = `----nul${randomUUID().replace(/-/g, '')}`;
-  const chunks: Buffer[] = [];
-  for (const p of parts) {
-    const file = p.filename !== undefined ? `; filename="${p.filename}"\r\nContent-Type: application/octet-stream` : '';
-    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"${file}\r\n\r\n`), Buffer.from(p.data), Buffer.from('\r\n'));
-  }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return { body: Buffer.concat(chunks), type: `multipart/form-data; boundary=${boundary}` };
-}
 
 /** A one-page PDF whose document information carries `title` (PDF string syntax: `\000` is a NUL). */
 function pdfWithTitle(text: string, title: string): Buffer {
@@ -89,7 +71,7 @@ describe('NUL characters (U+0000) in client input', () => {
   const config = { topic: 'Pythagorean theorem', context: 'For 8th graders' };
   const secret = `whsec_${randomBytes(24).toString('base64')}`;
 
-  const upload = (parts: Part[], path = 'upload', token = user) => {
+  const upload = (parts: MultipartPart[], path = 'upload', token = user) => {
     const { body, type } = multipart(parts);
     return http('POST', `${api}/files/${path}`, { token, rawBody: body, headers: { 'content-type': type } });
   };
@@ -254,7 +236,7 @@ describe('NUL characters (U+0000) in client input', () => {
 
   it('refuses NUL in multipart form fields, on one upload and on a batch, and keeps nothing', async () => {
     const before = (await http('GET', `${api}/files/stats`, { token: user })).body.data.total_files;
-    const cases: Array<[string, Part[], string]> = [
+    const cases: Array<[string, MultipartPart[], string]> = [
       ['description', [{ name: 'description', data: `d${NUL}` }], refused('description')],
       ['tags', [{ name: 'tags', data: `a,b${NUL}` }], refused('tags[1]')],
       ['tags json', [{ name: 'tags', data: `["a","b${NUL}"]` }], refused('tags[1]')],

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { http, tokenFor, waitFor } from '@vgp/testing';
+import { http, multipart, tokenFor, waitFor } from '@vgp/testing';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -78,12 +78,9 @@ describe('render: a real video from topic to download, through the whole platfor
   });
 
   it('uses passages from the user\'s own uploaded documents with use_rag, and records which', async () => {
-    const boundary = `----vgp${randomUUID().replace(/-/g, '')}`;
     const notes = 'Pythagorean triples are whole numbers such as 3, 4 and 5. The hypotenuse of a right triangle is its longest side.';
-    const body = Buffer.from(
-      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="triangle-notes.txt"\r\nContent-Type: text/plain\r\n\r\n${notes}\r\n--${boundary}--\r\n`,
-    );
-    const up = await http('POST', `${p.api}/files/upload`, { token, rawBody: body, headers: { 'content-type': `multipart/form-data; boundary=${boundary}` } });
+    const { body, type } = multipart([{ name: 'file', filename: 'triangle-notes.txt', data: notes, type: 'text/plain' }]);
+    const up = await http('POST', `${p.api}/files/upload`, { token, rawBody: body, headers: { 'content-type': type } });
     expect(up.status).toBe(201);
     const fileId = up.body.data.file_id ?? up.body.data.id;
     // Text extraction is a file_processing job of the files service: wait until it is done.

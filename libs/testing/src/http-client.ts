@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 export interface HttpResult<T = any> {
   status: number;
   headers: Headers;
@@ -43,4 +45,28 @@ export async function waitFor<T>(fn: () => Promise<T> | T, opts: { timeoutMs?: n
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${opts.what ?? 'condition'}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, opts.intervalMs ?? 50));
   }
+}
+
+/** One part of a multipart/form-data body; a part with a `filename` is a file. */
+export interface MultipartPart {
+  name: string;
+  data: Buffer | string;
+  filename?: string;
+  /** A file part's Content-Type (application/octet-stream when not given). */
+  type?: string;
+}
+
+/**
+ * A multipart/form-data body written byte for byte: names and file names are sent exactly as
+ * given (hostile ones included), with a fresh boundary. Send it as `rawBody` with its `type`.
+ */
+export function multipart(parts: MultipartPart[]): { body: Buffer; type: string } {
+  const boundary = `----vgp${randomUUID().replace(/-/g, '')}`;
+  const chunks: Buffer[] = [];
+  for (const p of parts) {
+    const file = p.filename !== undefined ? `; filename="${p.filename}"\r\nContent-Type: ${p.type ?? 'application/octet-stream'}` : '';
+    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"${file}\r\n\r\n`), Buffer.isBuffer(p.data) ? p.data : Buffer.from(p.data), Buffer.from('\r\n'));
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  return { body: Buffer.concat(chunks), type: `multipart/form-data; boundary=${boundary}` };
 }
