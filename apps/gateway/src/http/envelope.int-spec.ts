@@ -51,6 +51,13 @@ describe('gateway envelope and edge errors', () => {
     });
   });
 
+  it('refuses null for an optional field with 422 instead of storing it over the default', async () => {
+    const res = await http('POST', `${api}/videos/generate`, { token, body: { configuration: { ...valid.configuration, quality: null, use_rag: null }, priority: null } });
+    expectError(res, 422, 'VALIDATION_ERROR');
+    const byField = Object.fromEntries(res.body.error.field_errors.map((f: any) => [f.field, f.code]));
+    expect(byField).toEqual({ priority: 'INVALID_ENUM', 'configuration.quality': 'INVALID_ENUM', 'configuration.use_rag': 'INVALID_TYPE' });
+  });
+
   it.each([
     ['a JSON array body', { rawBody: '[1,2]', headers: { 'content-type': 'application/json' } }, 422, 'VALIDATION_ERROR'],
     ['a JSON string body', { rawBody: '"hi"', headers: { 'content-type': 'application/json' } }, 422, 'VALIDATION_ERROR'],

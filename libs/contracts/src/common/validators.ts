@@ -1,4 +1,4 @@
-import { registerDecorator, type ValidationOptions } from 'class-validator';
+import { registerDecorator, ValidateIf, type ValidationOptions } from 'class-validator';
 
 /** An object whose values are all strings: at most `maxKeys` keys, each value at most `maxValue` characters. */
 export function IsStringRecord(options?: ValidationOptions, maxKeys = 50, maxValue = 200): PropertyDecorator {
@@ -17,4 +17,14 @@ export function IsStringRecord(options?: ValidationOptions, maxKeys = 50, maxVal
       },
     });
   };
+}
+
+/**
+ * A body field that may be left out but has no null among its values: absent skips its checks,
+ * null goes through them and fails them (422 naming the field). `@IsOptional()` skips the checks
+ * for null too, and the null then reached the service: a job configuration stored with
+ * `quality: null` where the spec promises a quality, a permissions change that silently did nothing.
+ */
+export function IsOmittable(): PropertyDecorator {
+  return ValidateIf((_object: object, value: unknown) => value !== undefined);
 }

@@ -21,6 +21,15 @@ describe('JobConfigurationDto', () => {
     expect(obj).toMatchObject({ quality: VideoQuality.MEDIUM, use_rag: false, enable_subtitles: true, enable_thumbnails: true, output_format: 'mp4' });
   });
 
+  it('refuses null for an optional field instead of storing it over the default', () => {
+    for (const field of ['model', 'quality', 'use_rag', 'custom_config', 'template_id', 'style_preferences', 'enable_subtitles', 'enable_thumbnails', 'output_format']) {
+      expect([field, fields({ ...base, [field]: null }).length]).toEqual([field, 1]);
+    }
+    expect(fields({ ...base, quality: null })).toEqual(['quality:INVALID_ENUM']);
+    expect(fields({ configuration: base, priority: null }, CreateVideoJobDto)).toEqual(['priority:INVALID_ENUM']);
+    expect(fields({ jobs: [{ configuration: base, priority: null }], priority: null }, CreateBatchDto)).toEqual(['jobs[0].priority:INVALID_ENUM', 'priority:INVALID_ENUM']);
+  });
+
   it.each([
     ['topic', 0, 'configuration'],
     ['topic', 501, 'configuration'],

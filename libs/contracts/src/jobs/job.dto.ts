@@ -16,7 +16,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { CreatedRangeQueryDto, PaginationQueryDto } from '../common/pagination.dto.js';
-import { IsStringRecord } from '../common/validators.js';
+import { IsOmittable, IsStringRecord } from '../common/validators.js';
 import { VideoFormat } from '../videos/video.enums.js';
 import { JobLogLevel, JobPriority, JobStatus, JobType, VideoQuality } from './job.enums.js';
 import type { JobConfiguration } from './job.models.js';
@@ -40,49 +40,49 @@ export class JobConfigurationDto implements JobConfiguration {
   context: string;
 
   @ApiPropertyOptional({ description: 'Script generator; omitted means the built-in generator', example: 'builtin' })
-  @IsOptional()
+  @IsOmittable()
   @IsString({ message: 'Model must be a string' })
   @Length(1, 100, { message: 'Model must be between 1 and 100 characters' })
   model?: string;
 
   @ApiPropertyOptional({ enum: VideoQuality, default: VideoQuality.MEDIUM })
-  @IsOptional()
+  @IsOmittable()
   @IsEnum(VideoQuality, { message: 'Quality must be one of: low, medium, high, ultra' })
   quality: VideoQuality = VideoQuality.MEDIUM;
 
   @ApiPropertyOptional({ default: false })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean({ message: 'use_rag must be a boolean' })
   use_rag: boolean = false;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
-  @IsOptional()
+  @IsOmittable()
   @IsObject({ message: 'custom_config must be an object' })
   custom_config?: Record<string, any>;
 
   @ApiPropertyOptional({ maxLength: 100 })
-  @IsOptional()
+  @IsOmittable()
   @IsString({ message: 'template_id must be a string' })
   @Length(1, 100, { message: 'template_id must be between 1 and 100 characters' })
   template_id?: string;
 
   @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' }, example: { theme: 'dark' } })
-  @IsOptional()
+  @IsOmittable()
   @IsStringRecord({ message: 'style_preferences must be an object of strings (at most 50 keys, values up to 200 characters)' })
   style_preferences?: Record<string, string>;
 
   @ApiPropertyOptional({ default: true })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean({ message: 'enable_subtitles must be a boolean' })
   enable_subtitles: boolean = true;
 
   @ApiPropertyOptional({ default: true })
-  @IsOptional()
+  @IsOmittable()
   @IsBoolean({ message: 'enable_thumbnails must be a boolean' })
   enable_thumbnails: boolean = true;
 
   @ApiPropertyOptional({ enum: VideoFormat, default: VideoFormat.MP4 })
-  @IsOptional()
+  @IsOmittable()
   @IsEnum(VideoFormat, { message: `output_format must be one of: ${Object.values(VideoFormat).join(', ')}` })
   output_format: string = VideoFormat.MP4;
 }
@@ -97,7 +97,7 @@ export class CreateVideoJobDto {
   configuration: JobConfigurationDto;
 
   @ApiPropertyOptional({ enum: JobPriority, default: JobPriority.NORMAL })
-  @IsOptional()
+  @IsOmittable()
   @IsEnum(JobPriority, { message: 'Priority must be one of: low, normal, high, urgent' })
   priority: JobPriority = JobPriority.NORMAL;
 }
@@ -112,7 +112,7 @@ export class BatchJobItemDto {
   configuration: JobConfigurationDto;
 
   @ApiPropertyOptional({ enum: JobPriority })
-  @IsOptional()
+  @IsOmittable()
   @IsEnum(JobPriority, { message: 'Priority must be one of: low, normal, high, urgent' })
   priority?: JobPriority;
 }
@@ -129,7 +129,7 @@ export class CreateBatchDto {
   jobs: BatchJobItemDto[];
 
   @ApiPropertyOptional({ enum: JobPriority, default: JobPriority.NORMAL })
-  @IsOptional()
+  @IsOmittable()
   @IsEnum(JobPriority, { message: 'Priority must be one of: low, normal, high, urgent' })
   priority: JobPriority = JobPriority.NORMAL;
 }

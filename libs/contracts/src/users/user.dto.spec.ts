@@ -27,6 +27,13 @@ describe('UpdatePermissionsDto limits (spec ranges)', () => {
     expect(codes(UpdatePermissionsDto, { role: 'root', can_view_all_jobs: 'yes' })).toEqual(['role:INVALID_ENUM', 'can_view_all_jobs:INVALID_TYPE']);
   });
 
+  it('null is no value of any field: 422 on it, not a change silently skipped', () => {
+    const fields = ['role', 'permissions', 'can_generate_videos', 'can_upload_files', 'can_access_premium_features', 'can_view_all_jobs', 'can_cancel_any_job', 'can_access_system_metrics', 'max_concurrent_jobs', 'max_daily_jobs', 'max_file_size_mb'];
+    for (const field of fields) expect([field, codes(UpdatePermissionsDto, { [field]: null }).length]).toEqual([field, 1]);
+    expect(codes(UpdatePermissionsDto, { max_concurrent_jobs: null, role: null })).toEqual(['role:INVALID_ENUM', 'max_concurrent_jobs:INVALID_TYPE']);
+    expect(codes(UpdatePermissionsDto, {})).toEqual([]);
+  });
+
   it('status: only what an admin may set', () => {
     expect(codes(UpdateUserStatusDto, { status: 'suspended' })).toEqual([]);
     expect(codes(UpdateUserStatusDto, { status: 'pending_verification' })).toEqual(['status:INVALID_ENUM']);
