@@ -12,6 +12,7 @@ import {
   type JobCreatedView,
   JobPriority,
   type JobProgress,
+  type JobQueuedEvent,
   JobsEvents,
   JobStatus,
   JobType,
@@ -423,10 +424,17 @@ export class JobCreationService {
     return rows.map((r) => ({ id: r.id, user_id: r.user_id, job_type: r.job_type, priority: r.priority, status: JobStatus.QUEUED, progress: r.progress, created_at: now, batch_id: r.batch }));
   }
 
-  /** Idle workers claim on this. */
+  /**
+   * Idle workers claim on this: one event for the jobs one transaction stored (a worker woken
+   * claims until its slots are full or the queue is empty), not one per job, each of which woke
+   * every idle worker into a claim of its own.
+   */
   private wake(rows: CreatedRow[]): void {
     for (const r of rows) this.counts.bump(r.user_id);
-    for (const r of rows) if (r.job_type !== JobType.BATCH_VIDEO_GENERATION) this.nats.publish(JobsEvents.queued, { job_id: r.id, priority: r.priority });
+    const claimable = rows.filter((r) => r.job_type !== JobType.BATCH_VIDEO_GENERATION);
+    if (!claimable.length) return;
+    const urgent = claimable.reduce((a, b) => (PRIORITY_RANK[b.priority] > PRIORITY_RANK[a.priority] ? b : a));
+    this.nats.publish(JobsEvents.queued, { job_id: claimable[0].id, priority: urgent.priority, job_ids: claimable.map((r) => r.id) } satisfies JobQueuedEvent);
   }
 
   private checkPriority(p: unknown, field: string): JobPriority {

@@ -13,6 +13,7 @@ import {
   type JobListItem,
   type JobLogEntry,
   JobPriority,
+  type JobQueuedEvent,
   JobsEvents,
   type JobStatsView,
   JobStatus,
@@ -153,6 +154,9 @@ describe('jobs service over NATS (real PostgreSQL and NATS)', () => {
         (v) => v,
         (e: AppError) => e,
       );
+    const woken: JobQueuedEvent[] = [];
+    const sub = client.subscribe<JobQueuedEvent>(JobsEvents.queued, (e) => woken.push(e));
+    await nc.flush();
     const results = await Promise.all([send(a), send(b), send(a), send(c, { job_type: 'file_processing', configuration: { file_id: 'f1' } }), send(a), send(b), send(a), send(a)]);
     const ok = results.map((r) => !(r instanceof AppError));
     expect(ok).toEqual([true, true, true, true, true, false, false, false]);
@@ -167,6 +171,11 @@ describe('jobs service over NATS (real PostgreSQL and NATS)', () => {
     const ids = results.filter((r): r is JobCreatedView => !(r instanceof AppError)).map((r) => r.job_id);
     const logs = await db.query(`SELECT count(*)::int AS n FROM jobs.job_logs WHERE job_id = ANY($1::uuid[])`, [ids]);
     expect(logs.rows[0].n).toBe(5);
+    // The group wakes idle workers once, naming every job it stored.
+    await waitFor(() => woken.length > 0, { timeoutMs: 2000, what: 'the queued event' });
+    await nc.flush();
+    sub.unsubscribe();
+    expect(woken).toEqual([{ job_id: ids[0], priority: JobPriority.NORMAL, job_ids: ids }]);
   });
 
   it('stores a group whose users and texts need escaping, and refuses a NUL character or a lone surrogate alone, with a 422', async () => {

@@ -147,10 +147,14 @@ export interface JobStatsRequest {
   window_minutes?: number;
 }
 
-/** `jobs.v1.job.queued` event */
+/**
+ * `jobs.v1.job.queued` event: jobs became claimable. The creates one transaction stored travel as
+ * one event: `job_id` is the first, `job_ids` all of them, `priority` the most urgent.
+ */
 export interface JobQueuedEvent {
   job_id: string;
   priority: JobPriority;
+  job_ids?: string[];
 }
 
 /** `jobs.v1.job.cancelled` event */
