@@ -427,7 +427,7 @@ export class JobCreationService {
   /**
    * Idle workers claim on this: one event for the jobs one transaction stored (a worker woken
    * claims until its slots are full or the queue is empty), not one per job, each of which woke
-   * every idle worker into a claim of its own.
+   * every idle worker into a claim (unless one was under way).
    */
   private wake(rows: CreatedRow[]): void {
     for (const r of rows) this.counts.bump(r.user_id);
