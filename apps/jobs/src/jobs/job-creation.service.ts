@@ -12,7 +12,6 @@ import {
   type JobCreatedView,
   JobPriority,
   type JobProgress,
-  type JobQueuedEvent,
   JobsEvents,
   JobStatus,
   JobType,
@@ -27,7 +26,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { JobsConfig } from '../jobs.config.js';
 import { EstimatesService } from './estimates.service.js';
-import { type JobRow, toCreatedView } from './job-row.js';
+import { type JobRow, queuedEvent, toCreatedView } from './job-row.js';
 import { JobsDb, type Queryable } from './jobs.db.js';
 import { JobsMetrics } from './jobs.metrics.js';
 import { ListCountCache } from './list-count.cache.js';
@@ -424,17 +423,11 @@ export class JobCreationService {
     return rows.map((r) => ({ id: r.id, user_id: r.user_id, job_type: r.job_type, priority: r.priority, status: JobStatus.QUEUED, progress: r.progress, created_at: now, batch_id: r.batch }));
   }
 
-  /**
-   * Idle workers claim on this: one event for the jobs one transaction stored (a worker woken
-   * claims until its slots are full or the queue is empty), not one per job, each of which woke
-   * every idle worker into a claim (unless one was under way).
-   */
+  /** Idle workers claim on this: one event for the jobs one transaction stored. */
   private wake(rows: CreatedRow[]): void {
     for (const r of rows) this.counts.bump(r.user_id);
-    const claimable = rows.filter((r) => r.job_type !== JobType.BATCH_VIDEO_GENERATION);
-    if (!claimable.length) return;
-    const urgent = claimable.reduce((a, b) => (PRIORITY_RANK[b.priority] > PRIORITY_RANK[a.priority] ? b : a));
-    this.nats.publish(JobsEvents.queued, { job_id: claimable[0].id, priority: urgent.priority, job_ids: claimable.map((r) => r.id) } satisfies JobQueuedEvent);
+    const event = queuedEvent(rows.filter((r) => r.job_type !== JobType.BATCH_VIDEO_GENERATION));
+    if (event) this.nats.publish(JobsEvents.queued, event);
   }
 
   private checkPriority(p: unknown, field: string): JobPriority {

@@ -7,11 +7,24 @@ import {
   type JobListItem,
   type JobPriority,
   type JobProgress,
+  type JobQueuedEvent,
   JobStatus,
   type JobStatusView,
   type JobType,
+  PRIORITY_RANK,
   TERMINAL_JOB_STATUSES,
 } from '@vgp/contracts';
+
+/**
+ * The `jobs.v1.job.queued` event for jobs that became claimable together, or null for none: one
+ * event wakes every idle worker once, and a woken worker claims until its slots are full or the
+ * queue is empty (one event per job woke each of them once per job).
+ */
+export function queuedEvent(rows: ReadonlyArray<{ id: string; priority: JobPriority }>): JobQueuedEvent | null {
+  if (!rows.length) return null;
+  const urgent = rows.reduce((a, b) => (PRIORITY_RANK[b.priority] > PRIORITY_RANK[a.priority] ? b : a));
+  return { job_id: rows[0].id, priority: urgent.priority, job_ids: rows.map((r) => r.id) };
+}
 
 /** A `jobs.jobs` row as `pg` returns it (snake_case, timestamps as Date). */
 export interface JobRow {

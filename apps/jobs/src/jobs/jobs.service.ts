@@ -30,7 +30,7 @@ import { BatchProgressService } from './batch-progress.service.js';
 import { EstimatesService } from './estimates.service.js';
 import { JobCreationService, utcDayStart } from './job-creation.service.js';
 import { JobEventsRecorder } from './job-events.recorder.js';
-import { type JobRow, toEvent, toJob, toListItem, toStatusView } from './job-row.js';
+import { type JobRow, queuedEvent, toEvent, toJob, toListItem, toStatusView } from './job-row.js';
 import { JobsDb } from './jobs.db.js';
 import { ListCountCache } from './list-count.cache.js';
 
@@ -205,7 +205,8 @@ export class JobsService {
       return { evs, requeued, parent };
     });
     this.events.publish(out.evs);
-    for (const r of out.requeued) this.nats.publish(JobsEvents.queued, { job_id: r.id, priority: r.priority });
+    const event = queuedEvent(out.requeued);
+    if (event) this.nats.publish(JobsEvents.queued, event);
     return toJob(out.parent);
   }
 

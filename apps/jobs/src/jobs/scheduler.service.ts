@@ -11,6 +11,7 @@ import {
   type JobError,
   type JobEvent,
   JobLogLevel,
+  type JobPriority,
   JobsEvents,
   JobStatus,
   JobType,
@@ -26,7 +27,7 @@ import { JobsConfig } from '../jobs.config.js';
 import { BatchProgressService } from './batch-progress.service.js';
 import { EstimatesService } from './estimates.service.js';
 import { JobEventsRecorder } from './job-events.recorder.js';
-import type { JobRow } from './job-row.js';
+import { type JobRow, queuedEvent } from './job-row.js';
 import { JobsDb } from './jobs.db.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -289,7 +290,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
       throw leaseLost(ref.job_id);
     }
     this.events.publish(out.evs);
-    this.nats.publish(JobsEvents.queued, { job_id: out.row.id, priority: out.row.priority });
+    this.nats.publish(JobsEvents.queued, queuedEvent([out.row]));
     return { ok: true };
   }
 
@@ -338,7 +339,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
     });
     this.events.publish(out.evs);
     for (const row of out.rows) {
-      if (row.status === JobStatus.QUEUED) this.nats.publish(JobsEvents.queued, { job_id: row.id, priority: row.priority });
+      if (row.status === JobStatus.QUEUED) this.nats.publish(JobsEvents.queued, queuedEvent([row]));
       else this.finished(row);
     }
     return out.rows.length;
@@ -353,12 +354,13 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
       // job that never waited (run_after = created_at) was announced when it was created. Planned
       // per tick: a generic plan cached while the table was small would scan it whole every tick.
       const now = new Date();
-      const due = await this.db.query<{ id: string; priority: string }>(
+      const due = await this.db.query<{ id: string; priority: JobPriority }>(
         `SELECT id, priority FROM jobs.jobs WHERE status = 'queued' AND run_after > created_at AND run_after > $1 AND run_after <= $2 LIMIT 100`,
         [this.lastTick, now],
       );
       this.lastTick = now;
-      for (const d of due) this.nats.publish(JobsEvents.queued, { job_id: d.id, priority: d.priority });
+      const event = queuedEvent(due);
+      if (event) this.nats.publish(JobsEvents.queued, event);
       if (Date.now() - this.lastEstimate > 10_000) {
         this.lastEstimate = Date.now();
         await this.estimates.refresh();
@@ -373,7 +375,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
   private wakeAt(row: JobRow): void {
     const t = setTimeout(() => {
       this.wakeTimers.delete(t);
-      this.nats.publish(JobsEvents.queued, { job_id: row.id, priority: row.priority });
+      this.nats.publish(JobsEvents.queued, queuedEvent([row]));
     }, Math.max(0, row.run_after.getTime() - Date.now()) + 5);
     t.unref();
     this.wakeTimers.add(t);

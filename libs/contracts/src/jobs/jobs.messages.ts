@@ -148,8 +148,10 @@ export interface JobStatsRequest {
 }
 
 /**
- * `jobs.v1.job.queued` event: jobs became claimable. The creates one transaction stored travel as
- * one event: `job_id` is the first, `job_ids` all of them, `priority` the most urgent.
+ * `jobs.v1.job.queued` event: jobs became claimable (created, requeued, done waiting for a retry).
+ * Jobs that became claimable together (the creates one transaction stored, a batch's retried
+ * children, a tick's due retries) travel as one event: `job_id` is the first, `job_ids` all of
+ * them, `priority` the most urgent.
  */
 export interface JobQueuedEvent {
   job_id: string;
