@@ -27,6 +27,9 @@ const CONSTRAINT_CODES: Array<[string, FieldErrorCode]> = [
   ['matches', FieldErrorCode.INVALID_FORMAT],
 ];
 
+/** Constraints on what kind of value a field holds. */
+const TYPE_CONSTRAINTS = new Set(CONSTRAINT_CODES.filter(([, code]) => code === FieldErrorCode.INVALID_TYPE).map(([name]) => name));
+
 const MAX_ECHOED_VALUE = 200;
 
 function echoable(value: unknown): boolean {
@@ -57,7 +60,10 @@ export function toFieldErrors(errors: ValidationError[], parent = ''): FieldErro
       if (code !== FieldErrorCode.MISSING_FIELD && code !== FieldErrorCode.UNKNOWN_FIELD && echoable(e.value)) fe.value = e.value;
       out.push(fe);
     }
-    if (e.children?.length) out.push(...toFieldErrors(e.children, field));
+    // A value of the wrong type has no fields of its own to report (`jobs: {}` is "jobs must be
+    // an array", not also "jobs.configuration is required").
+    const wrongType = names.some((n) => n !== 'nestedValidation' && TYPE_CONSTRAINTS.has(n));
+    if (e.children?.length && !wrongType) out.push(...toFieldErrors(e.children, field));
   }
   return out;
 }

@@ -109,6 +109,16 @@ describe('CreateBatchDto', () => {
   it('names the failing item by index', () => {
     expect(fields({ jobs: [item, { configuration: { topic: 'x' } }] }, CreateBatchDto)).toEqual(['jobs[1].configuration.context:MISSING_FIELD']);
   });
+
+  it('reports a value of the wrong kind once, without fields it cannot have', () => {
+    const errors = (plain: unknown) => check(CreateBatchDto, plain).errors.map((e) => `${e.field}:${e.code}:${e.message}`);
+    expect(errors({ jobs: {} })).toEqual(['jobs:INVALID_TYPE:jobs must be an array']);
+    expect(errors({ jobs: [item, 1, null] })).toEqual([
+      'jobs[1]:INVALID_TYPE:every item of jobs must be an object with a configuration',
+      'jobs[2]:INVALID_TYPE:every item of jobs must be an object with a configuration',
+    ]);
+    expect(errors({ jobs: [{ configuration: 'Pythagoras' }] })).toEqual(['jobs[0].configuration:INVALID_TYPE:configuration must be an object']);
+  });
 });
 
 describe('PaginationQueryDto', () => {

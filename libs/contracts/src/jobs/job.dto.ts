@@ -124,7 +124,7 @@ export class CreateBatchDto {
   @IsArray({ message: 'jobs must be an array' })
   @ArrayMinSize(1, { message: `A batch holds between 1 and ${BATCH_MAX_JOBS} jobs` })
   @ArrayMaxSize(BATCH_MAX_JOBS, { message: `A batch holds between 1 and ${BATCH_MAX_JOBS} jobs` })
-  @ValidateNested({ each: true })
+  @ValidateNested({ each: true, message: 'every item of jobs must be an object with a configuration' })
   @Type(() => BatchJobItemDto)
   jobs: BatchJobItemDto[];
 
