@@ -83,8 +83,8 @@ export function configureGateway(app: NestFastifyApplication, config: GatewayCon
   const fastify = app.getHttpAdapter().getInstance();
   // JSON only: a text/plain body would reach the DTOs as a string.
   fastify.removeContentTypeParser('text/plain');
-  // A JSON body is decoded as its charset says; a NUL character (U+0000) in it is 422 naming the field; Clerk's signed events are
-  // kept as sent (their handler drops NULs from the text it forwards).
+  // A JSON body is decoded as its charset says; a NUL character (U+0000) in it is 422 naming the
+  // field; Clerk's signed events are kept as sent (their handler drops NULs from the text it forwards).
   installJsonBodyParser(fastify, new Set([CLERK_WEBHOOK_ROUTE]));
   fastify.addHook('onRequest', (req, reply, done) => {
     void reply.header('X-Request-Id', req.id);

@@ -77,9 +77,10 @@ export function nestsDeeperThan(text: string, max: number): boolean {
 
 /**
  * The JSON parser of the gateway: Fastify's own (the same options against prototype poisoning),
- * on the body's text decoded as its `charset` says (`jsonText`), after a depth check (more than MAX_JSON_DEPTH levels is 422 on `body`) and followed by a NUL
- * check that walks the parsed body only when its text holds the escape `\u0000` (a raw NUL byte
- * is already invalid JSON), so other bodies pay one scan and one `indexOf`. A NUL anywhere in the
+ * on the body's text decoded as its `charset` says (`jsonText`), after a depth check (more than
+ * MAX_JSON_DEPTH levels is 422 on `body`) and followed by a NUL check that walks the parsed body
+ * only when its text holds the escape `\u0000` (a raw NUL byte is already invalid JSON), so other
+ * bodies pay one scan and one `indexOf`. A NUL anywhere in the
  * body is 422 with the path of the field (`configuration.topic`, `tags[1]`). `keepRoutes` (signed
  * third-party deliveries) keep their NULs: their handlers decide.
  */
