@@ -248,9 +248,9 @@ describe('videos: metadata, byte streaming, thumbnails, subtitles, sharing', () 
     expect((await get(`${p.api}/videos/jobs/${jobId}/thumbnail?size=huge`, auth)).status).toBe(422);
 
     const srt = await get(`${p.api}/videos/jobs/${jobId}/subtitles/en?format=srt`, auth);
-    expect([srt.status, srt.headers.get('content-type'), srt.body.toString()]).toEqual([200, 'application/x-subrip', SRT]);
+    expect([srt.status, srt.headers.get('content-type'), srt.body.toString()]).toEqual([200, 'application/x-subrip; charset=utf-8', SRT]);
     const vtt = await get(`${p.api}/videos/jobs/${jobId}/subtitles/en?format=vtt`, auth);
-    expect([vtt.status, vtt.headers.get('content-type'), vtt.body.toString()]).toEqual([200, 'text/vtt', VTT]);
+    expect([vtt.status, vtt.headers.get('content-type'), vtt.body.toString()]).toEqual([200, 'text/vtt; charset=utf-8', VTT]);
     expect((await get(`${p.api}/videos/jobs/${jobId}/subtitles/fr`, auth)).status).toBe(404);
   });
 

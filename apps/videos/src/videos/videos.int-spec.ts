@@ -165,9 +165,9 @@ describe('videos service over NATS (real PostgreSQL and NATS)', () => {
     const thumb = await client.request<ResolvedAsset>(VideosSubjects.resolveAsset, { user: alice, job_id: req.job_id, kind: 'thumbnail', size: 'large', index: 1 });
     expect(thumb).toMatchObject({ key: `videos/alice/${req.job_id}/thumbnails/1-large.jpg`, content_type: 'image/jpeg' });
     const vtt = await client.request<ResolvedAsset>(VideosSubjects.resolveAsset, { user: alice, job_id: req.job_id, kind: 'subtitle', language: 'en', format: 'vtt' });
-    expect(vtt).toMatchObject({ key: `videos/alice/${req.job_id}/subtitles/en.vtt`, content_type: 'text/vtt' });
+    expect(vtt).toMatchObject({ key: `videos/alice/${req.job_id}/subtitles/en.vtt`, content_type: 'text/vtt; charset=utf-8' });
     const srt = await client.request<ResolvedAsset>(VideosSubjects.resolveAsset, { user: alice, job_id: req.job_id, kind: 'subtitle', language: 'en', format: 'srt' });
-    expect(srt.content_type).toBe('application/x-subrip');
+    expect(srt.content_type).toBe('application/x-subrip; charset=utf-8');
     expect(await fails(client.request(VideosSubjects.resolveAsset, { user: alice, job_id: req.job_id, kind: 'thumbnail', index: 7 }))).toMatchObject({ status: 404 });
     expect(await fails(client.request(VideosSubjects.resolveAsset, { user: alice, job_id: req.job_id, kind: 'subtitle', language: 'de' }))).toMatchObject({ status: 404 });
     expect(await fails(client.request(VideosSubjects.resolveAsset, { user: bob, job_id: req.job_id, kind: 'video' }))).toMatchObject({ status: 404 });

@@ -129,7 +129,8 @@ export const VIDEO_CONTENT_TYPES: Record<VideoFormat, string> = {
   [VideoFormat.FLV]: 'video/x-flv',
 };
 
+/** Subtitle tracks are written in UTF-8 (a topic's text may be any script): the charset says so. */
 export const SUBTITLE_CONTENT_TYPES: Record<SubtitleFormat, string> = {
-  srt: 'application/x-subrip',
-  vtt: 'text/vtt',
+  srt: 'application/x-subrip; charset=utf-8',
+  vtt: 'text/vtt; charset=utf-8',
 };
