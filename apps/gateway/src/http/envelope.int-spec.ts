@@ -58,6 +58,15 @@ describe('gateway envelope and edge errors', () => {
     expect(byField).toEqual({ priority: 'INVALID_ENUM', 'configuration.quality': 'INVALID_ENUM', 'configuration.use_rag': 'INVALID_TYPE' });
   });
 
+  it('refuses keys named like members every object inherits, which class-transformer dropped unseen', async () => {
+    const body = await http('POST', `${api}/videos/generate`, { token, body: { configuration: { ...valid.configuration, custom_config: { scenes: [{ valueOf: 1 }] } } } });
+    expectError(body, 422, 'VALIDATION_ERROR');
+    expect(body.body.error.field_errors).toEqual([expect.objectContaining({ field: 'configuration.custom_config.scenes[0].valueOf', code: 'INVALID_VALUE' })]);
+    const query = await http('GET', `${api}/jobs?toString=1`, { token });
+    expectError(query, 422, 'VALIDATION_ERROR');
+    expect(query.body.error.field_errors).toEqual([expect.objectContaining({ field: 'toString', code: 'INVALID_VALUE' })]);
+  });
+
   it.each([
     ['a JSON array body', { rawBody: '[1,2]', headers: { 'content-type': 'application/json' } }, 422, 'VALIDATION_ERROR'],
     ['a JSON string body', { rawBody: '"hi"', headers: { 'content-type': 'application/json' } }, 422, 'VALIDATION_ERROR'],

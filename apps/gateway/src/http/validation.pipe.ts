@@ -1,5 +1,5 @@
 import { type ArgumentMetadata, ValidationPipe } from '@nestjs/common';
-import { AppError, FieldErrorCode, toFieldErrors } from '@vgp/contracts';
+import { AppError, FieldErrorCode, inheritedKeyError, toFieldErrors } from '@vgp/contracts';
 import { plainToInstance } from 'class-transformer';
 import { validate, type ValidatorOptions } from 'class-validator';
 
@@ -15,10 +15,13 @@ function assertObjectBody(value: unknown): void {
 /**
  * A request body as an instance of its DTO, or a 422 naming every invalid field: the same rules
  * and options as `ApiValidationPipe`, without the pipe's generic steps (routes outside Nest's
- * pipeline; Fastify's JSON parser has already refused `__proto__`/`constructor` keys).
+ * pipeline; Fastify's JSON parser has already refused `__proto__`/`constructor` keys, and a key
+ * named like another member every object inherits, such as `toString`, is refused here).
  */
 export async function validateBody<T extends object>(metatype: new () => T, value: unknown): Promise<T> {
   assertObjectBody(value);
+  const inherited = inheritedKeyError(value);
+  if (inherited) throw inherited;
   const dto = plainToInstance(metatype, value);
   const errors = await validate(dto, VALIDATOR_OPTIONS);
   if (errors.length) throw AppError.validation(toFieldErrors(errors));
@@ -32,7 +35,12 @@ export class ApiValidationPipe extends ValidationPipe {
   }
 
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    if (metadata.type === 'body' && metadata.metatype && this.toValidate(metadata)) assertObjectBody(value);
+    const checked = (metadata.type === 'body' || metadata.type === 'query') && metadata.metatype && this.toValidate(metadata);
+    if (checked && metadata.type === 'body') assertObjectBody(value);
+    // class-transformer would drop a `toString` or `valueOf` key unseen (an unknown field ignored,
+    // free-form data lost): 422 on it instead.
+    const inherited = checked ? inheritedKeyError(value) : null;
+    if (inherited) throw inherited;
     return super.transform(value, metadata);
   }
 }

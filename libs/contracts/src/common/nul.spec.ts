@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { AppError } from './app-error.js';
-import { findNul, findUnstorable, NUL_ESCAPE, NUL_MESSAGE, nulError, SURROGATE_ESCAPE, SURROGATE_MESSAGE, unstorableError, withoutNul } from './nul.js';
+import { findInheritedKey, findNul, findUnstorable, inheritedKeyError, NUL_ESCAPE, NUL_MESSAGE, nulError, SURROGATE_ESCAPE, SURROGATE_MESSAGE, unstorableError, withoutNul } from './nul.js';
 
 describe('findNul', () => {
   it.each<[unknown, string | null]>([
@@ -81,5 +81,36 @@ describe('findUnstorable and unstorableError', () => {
     expect(unstorableError({ ok: 'Pythagoras \ud83d\udcd0' }, 'body')).toBeNull();
     expect(SURROGATE_ESCAPE.test(JSON.stringify({ a: '\ud800' }))).toBe(true);
     expect(SURROGATE_ESCAPE.test(JSON.stringify({ a: '📐 \u00e9' }))).toBe(false);
+  });
+});
+
+describe('findInheritedKey and inheritedKeyError', () => {
+  it.each<[unknown, string | null]>([
+    [{ topic: 'toString', tags: ['valueOf'], n: 1, none: null }, null],
+    [{ toString: 'x' }, 'toString'],
+    [{ configuration: { topic: 'a', custom_config: { notes: [{ ok: 1 }, { valueOf: 2 }] } } }, 'configuration.custom_config.notes[1].valueOf'],
+    [JSON.parse('{"a": {"__proto__": {"x": 1}}}'), 'a.__proto__'],
+    [{ jobs: [{ configuration: { hasOwnProperty: true } }] }, 'jobs[0].configuration.hasOwnProperty'],
+    [{ constructor: 1 }, 'constructor'],
+    ['toString', null],
+  ])('%j → %s', (value, path) => {
+    expect(findInheritedKey(value)?.path ?? null).toBe(path);
+  });
+
+  it('visits a shared or cyclic object once (values built in code, not parsed)', () => {
+    const shared: Record<string, unknown> = { ok: 1 };
+    let wide: Record<string, unknown> = shared;
+    for (let i = 0; i < 40; i++) wide = { a: wide, b: wide };
+    expect(findInheritedKey(wide)).toBeNull();
+    const cyclic: Record<string, unknown> = { x: 1 };
+    cyclic.self = { back: cyclic, valueOf: 2 };
+    expect(findInheritedKey(cyclic)).toEqual({ path: 'self.valueOf', key: 'valueOf' });
+  });
+
+  it('is a 422 naming the key', () => {
+    expect(inheritedKeyError({ page: '1' })).toBeNull();
+    const err = inheritedKeyError({ custom_config: { valueOf: 1 } });
+    expect(err).toBeInstanceOf(AppError);
+    expect(err?.toWire()).toMatchObject({ status: 422, field_errors: [{ field: 'custom_config.valueOf', code: 'INVALID_VALUE' }] });
   });
 });

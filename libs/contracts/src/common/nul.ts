@@ -121,3 +121,36 @@ export function profileText(v: unknown, max = 500): string | undefined {
   const t = withoutNul(v).trim();
   return t !== '' ? t.slice(0, max) : undefined;
 }
+
+/**
+ * The first key of a JSON-like value named like a member every JavaScript object inherits
+ * (`toString`, `valueOf`, `hasOwnProperty`, `constructor`, `__proto__`, ...), with its path
+ * (`configuration.custom_config.valueOf`), or null. class-transformer leaves such keys out of a
+ * DTO without a word: an unknown field so named was ignored where every other is refused, and such
+ * a key in `custom_config` was dropped from the stored job. Walks without recursion.
+ */
+export function findInheritedKey(value: unknown, path = ''): { path: string; key: string } | null {
+  const stack: Array<{ v: unknown; path: string }> = [{ v: value, path }];
+  // Each object once: a value built in code (not parsed) may share or cycle.
+  const seen = new Set<object>();
+  while (stack.length) {
+    const { v, path: at } = stack.pop() as { v: unknown; path: string };
+    if (v === null || typeof v !== 'object' || seen.has(v)) continue;
+    seen.add(v);
+    if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], path: `${at}[${i}]` });
+    } else {
+      const keys = Object.keys(v);
+      for (const key of keys) if (key in Object.prototype) return { path: joinKey(at, key), key };
+      for (let i = keys.length - 1; i >= 0; i--) stack.push({ v: (v as Record<string, unknown>)[keys[i]], path: joinKey(at, keys[i]) });
+    }
+  }
+  return null;
+}
+
+/** 422 naming the first key `findInheritedKey` finds in `value`, or null. */
+export function inheritedKeyError(value: unknown): AppError | null {
+  const found = findInheritedKey(value);
+  if (!found) return null;
+  return AppError.validation([{ field: found.path, message: `"${found.key}" is not accepted as a key: every JavaScript object has a member of that name`, code: FieldErrorCode.INVALID_VALUE }]);
+}
