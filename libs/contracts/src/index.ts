@@ -5,6 +5,7 @@ export * from './common/pagination.dto.js';
 export * from './common/validators.js';
 export * from './common/field-errors.js';
 export * from './common/nul.js';
+export * from './common/byte-order.js';
 export * from './jobs/job.enums.js';
 export * from './jobs/job.models.js';
 export * from './jobs/job.dto.js';

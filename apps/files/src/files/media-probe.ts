@@ -1,8 +1,7 @@
-import { FileType } from '@vgp/contracts';
+import { FileType, utf16ByteOrder } from '@vgp/contracts';
 import { execFile } from 'node:child_process';
 import { open } from 'node:fs/promises';
 import { promisify } from 'node:util';
-import { textEncoding } from './text-extract.js';
 
 const run = promisify(execFile);
 
@@ -35,7 +34,7 @@ export async function probeMedia(path: string, fileType: FileType, mime: string,
     const fh = await open(path, 'r');
     try {
       const { buffer, bytesRead } = await fh.read(Buffer.alloc(2), 0, 2, 0);
-      return { encoding: textEncoding(buffer.subarray(0, bytesRead)) };
+      return { encoding: utf16ByteOrder(buffer.subarray(0, bytesRead)) ?? 'utf-8' };
     } finally {
       await fh.close();
     }

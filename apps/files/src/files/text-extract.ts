@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { open } from 'node:fs/promises';
 import { promisify, TextDecoder } from 'node:util';
+import { utf16ByteOrder } from '@vgp/contracts';
 
 const run = promisify(execFile);
 
@@ -22,13 +23,6 @@ export function htmlToText(html: string): string {
     });
 }
 
-/** The encoding a text document's byte order mark names; UTF-8 without one (what the upload accepted). */
-export function textEncoding(head: Uint8Array): 'utf-8' | 'utf-16le' | 'utf-16be' {
-  if (head[0] === 0xff && head[1] === 0xfe) return 'utf-16le';
-  if (head[0] === 0xfe && head[1] === 0xff) return 'utf-16be';
-  return 'utf-8';
-}
-
 /** The first `maxChars` characters of a UTF-8 or UTF-16 file (its byte order mark dropped), without reading the rest. */
 async function readText(path: string, maxChars: number): Promise<string> {
   const fh = await open(path, 'r');
@@ -36,7 +30,7 @@ async function readText(path: string, maxChars: number): Promise<string> {
     const buf = Buffer.alloc(Math.min(maxChars * 4, 64 * 1024 * 1024));
     const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
     const head = buf.subarray(0, bytesRead);
-    return new TextDecoder(textEncoding(head)).decode(head).slice(0, maxChars);
+    return new TextDecoder(utf16ByteOrder(head) ?? 'utf-8').decode(head).slice(0, maxChars);
   } finally {
     await fh.close();
   }

@@ -1,4 +1,4 @@
-import { ALLOWED_UPLOAD_TYPES, type AllowedType } from '@vgp/contracts';
+import { ALLOWED_UPLOAD_TYPES, type AllowedType, utf16ByteOrder } from '@vgp/contracts';
 import { fileTypeFromBuffer } from 'file-type';
 import { TextDecoder } from 'node:util';
 
@@ -20,7 +20,7 @@ const HTML_START = /^\s*(<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>])/i;
  * "Unicode" text) without NUL characters.
  */
 export function headText(head: Buffer): string | null {
-  const utf16 = head.length >= 2 ? (head[0] === 0xff && head[1] === 0xfe ? 'utf-16le' : head[0] === 0xfe && head[1] === 0xff ? 'utf-16be' : null) : null;
+  const utf16 = utf16ByteOrder(head);
   if (!utf16 && head.includes(0)) return null;
   try {
     const text = new TextDecoder(utf16 ?? 'utf-8', { fatal: true }).decode(head, { stream: true });

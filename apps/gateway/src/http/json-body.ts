@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { TextDecoder } from 'node:util';
-import { AppError, ExtraErrorCode, FieldErrorCode, NUL_ESCAPE, SURROGATE_ESCAPE, unstorableError } from '@vgp/contracts';
+import { AppError, ExtraErrorCode, FieldErrorCode, NUL_ESCAPE, SURROGATE_ESCAPE, unstorableError, utf16ByteOrder } from '@vgp/contracts';
 import type { FastifyInstance } from 'fastify';
 
 const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)"?/i;
@@ -21,7 +21,8 @@ const malformed = (message: string) => new AppError(ExtraErrorCode.MALFORMED_JSO
 export function jsonText(body: Buffer, contentType: string | undefined): string | AppError {
   const declared = contentType?.match(CHARSET)?.[1].toLowerCase();
   if (declared === undefined || UTF8_LABELS.has(declared)) {
-    if (body.length >= 2 && ((body[0] === 0xff && body[1] === 0xfe) || (body[0] === 0xfe && body[1] === 0xff))) return decode(body, body[0] === 0xff ? 'utf-16le' : 'utf-16be');
+    const utf16 = utf16ByteOrder(body);
+    if (utf16) return decode(body, utf16);
     const start = body.length >= 3 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0;
     if (!isUtf8(body.subarray(start))) return malformed('The request body is not valid UTF-8 (send UTF-8, or name the charset in Content-Type)');
     return body.toString('utf8', start);

@@ -52,18 +52,3 @@ export class ListFilesQueryDto extends PaginationQueryDto {
   @IsEnum(FileType, { message: `file_type must be one of: ${Object.values(FileType).join(', ')}` })
   file_type?: FileType;
 }
-
-/** Query of `GET /files/{id}/secure`: the signed link's parameters. */
-export class SecureLinkQueryDto {
-  @ApiPropertyOptional({ description: 'Unix seconds' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(20)
-  expires?: string;
-
-  @ApiPropertyOptional({ description: 'hex HMAC-SHA256' })
-  @IsOptional()
-  @IsString()
-  @MaxLength(128)
-  signature?: string;
-}

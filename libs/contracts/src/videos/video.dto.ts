@@ -1,7 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsEnum, IsIn, IsInt, IsOptional, IsString, Length, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsEnum, IsIn, IsInt, IsOptional, IsString, Length, Max, MaxLength, Min } from 'class-validator';
 import { CreatedRangeQueryDto } from '../common/pagination.dto.js';
+import { IsOmittable } from '../common/validators.js';
 import { SUBTITLE_FORMATS, type SubtitleFormat, THUMBNAIL_SIZES, type ThumbnailSize, VideoFormat, VideoStatus } from './video.enums.js';
 
 export const VIDEO_TITLE_MAX = 200;
@@ -36,7 +37,7 @@ export class UpdateVideoDto {
   // Absent leaves it as it is; null is no answer to "public or not" (IsOptional would let it
   // through to a NOT NULL column: a 500).
   @ApiPropertyOptional()
-  @ValidateIf((o: UpdateVideoDto) => o.is_public !== undefined)
+  @IsOmittable()
   @IsBoolean({ message: 'is_public must be true or false' })
   is_public?: boolean;
 }
