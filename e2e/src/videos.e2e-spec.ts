@@ -164,6 +164,12 @@ describe('videos: metadata, byte streaming, thumbnails, subtitles, sharing', () 
     expect([notReady.status, notReady.body.error?.code]).toEqual([409, 'VIDEO_NOT_READY']);
     const notReadyBytes = await get(`${p.api}/videos/jobs/${queued.body.data.job_id}/download`, auth);
     expect(notReadyBytes.status).toBe(409);
+    // A job that ended without a video will never have one: 404, so a client waiting for it stops.
+    expect((await http('POST', `${p.api}/jobs/${queued.body.data.job_id}/cancel`, { token })).status).toBe(200);
+    const never = await http('GET', `${p.api}/videos/jobs/${queued.body.data.job_id}/metadata`, { token });
+    expect([never.status, never.body.error?.code, never.body.error?.details?.job_status]).toEqual([404, 'VIDEO_NOT_FOUND', 'cancelled']);
+    // A job id in upper case is the same job.
+    expect((await http('GET', `${p.api}/videos/jobs/${jobId.toUpperCase()}/metadata`, { token })).status).toBe(200);
 
     const stranger = await tokenFor(`other-${randomUUID().slice(0, 8)}`);
     for (const id of [jobId, queued.body.data.job_id, randomUUID()]) {

@@ -21,6 +21,7 @@ import { SignedLinksService } from '../links/signed-links.service.js';
 import { FileResolver } from './file-resolver.js';
 import { AcceptsMultipart } from './multipart.guard.js';
 import { UploadService } from './upload.service.js';
+import { UuidParam } from '../http/uuid-param.js';
 
 const FORM_FIELDS = {
   file_type: { type: 'string', enum: ['image', 'video', 'audio', 'document', 'archive'], description: 'Optional; must agree with the content' },
@@ -84,7 +85,7 @@ export class FilesController {
   @Get(':file_id')
   @ResponseMessage('File retrieved')
   @ApiOperation({ summary: 'FileMetadata with a signed, expiring download_url' })
-  async get(@Param('file_id') fileId: string, @CurrentUser() user: AuthContext, @Req() req: FastifyRequest): Promise<FileMetadata> {
+  async get(@Param('file_id', UuidParam) fileId: string, @CurrentUser() user: AuthContext, @Req() req: FastifyRequest): Promise<FileMetadata> {
     const file = await this.nats.request<FileMetadata>(FilesSubjects.get, { user, file_id: fileId }, { requestId: req.id });
     return this.links.withFileLink(file, user.user_id);
   }
@@ -92,7 +93,7 @@ export class FilesController {
   @Get(':file_id/download')
   @RawResponse()
   @ApiOperation({ summary: 'The file, Range (206), ETag (304)' })
-  async download(@Param('file_id') fileId: string, @CurrentUser() user: AuthContext, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async download(@Param('file_id', UuidParam) fileId: string, @CurrentUser() user: AuthContext, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const file = await this.resolver.resolve(fileId, user, req.id);
     await this.send(req, reply, file);
   }
@@ -102,7 +103,7 @@ export class FilesController {
   @RawResponse()
   @ApiOperation({ summary: 'A signed link (`expires`, `signature`), no token; expired or altered links answer 403' })
   async secure(
-    @Param('file_id') fileId: string,
+    @Param('file_id', UuidParam) fileId: string,
     @Query('expires') expires: string | undefined,
     @Query('signature') signature: string | undefined,
     @Req() req: FastifyRequest,
@@ -121,7 +122,7 @@ export class FilesController {
   @Delete(':file_id')
   @ResponseMessage('File deleted')
   @ApiOperation({ summary: 'Delete the file and its bytes' })
-  async remove(@Param('file_id') fileId: string, @CurrentUser() user: AuthContext, @Req() req: FastifyRequest): Promise<unknown> {
+  async remove(@Param('file_id', UuidParam) fileId: string, @CurrentUser() user: AuthContext, @Req() req: FastifyRequest): Promise<unknown> {
     const deleted = await this.nats.request(FilesSubjects.delete, { user, file_id: fileId }, { requestId: req.id });
     // Not served from this replica's cache after the answer, whatever the event's timing.
     this.resolver.evict(fileId);

@@ -8,6 +8,7 @@ import { GatewayConfig } from '../gateway.config.js';
 import { RawResponse, ResponseMessage } from '../http/response-message.decorator.js';
 import { BlobResponder } from '../videos/blob-responder.js';
 import { apiBaseUrl } from '../links/api-base-url.js';
+import { UuidParam } from '../http/uuid-param.js';
 
 /** Public videos, without a token. A private, deleted or missing video answers 404 alike. */
 @ApiTags('public')
@@ -23,7 +24,7 @@ export class PublicVideosController {
   @Get(':video_id')
   @ResponseMessage('Video metadata retrieved')
   @ApiOperation({ summary: 'Metadata of a public video' })
-  get(@Param('video_id') videoId: string, @Req() req: FastifyRequest): Promise<VideoMetadataView> {
+  get(@Param('video_id', UuidParam) videoId: string, @Req() req: FastifyRequest): Promise<VideoMetadataView> {
     return this.nats.request(VideosSubjects.getPublic, { video_id: videoId, base_url: apiBaseUrl(this.config) }, { requestId: req.id });
   }
 
@@ -31,7 +32,7 @@ export class PublicVideosController {
   @RawResponse()
   @ApiProduces('video/mp4', 'video/webm')
   @ApiOperation({ summary: 'Streams a public video (Range, 206); counts a view' })
-  async stream(@Param('video_id') videoId: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async stream(@Param('video_id', UuidParam) videoId: string, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const asset = await this.nats.request<ResolvedAsset>(VideosSubjects.resolveAsset, { video_id: videoId, kind: 'video' }, { requestId: req.id });
     await this.blobs.send(req, reply, {
       key: asset.key,
@@ -49,7 +50,7 @@ export class PublicVideosController {
   @RawResponse()
   @ApiProduces('image/jpeg')
   @ApiOperation({ summary: 'A thumbnail of a public video: ?size=small|medium|large, ?index=N' })
-  async thumbnail(@Param('video_id') videoId: string, @Query() q: ThumbnailQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async thumbnail(@Param('video_id', UuidParam) videoId: string, @Query() q: ThumbnailQueryDto, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const asset = await this.nats.request<ResolvedAsset>(VideosSubjects.resolveAsset, { video_id: videoId, kind: 'thumbnail', size: q.size, index: q.index }, { requestId: req.id });
     await this.blobs.send(req, reply, {
       key: asset.key,

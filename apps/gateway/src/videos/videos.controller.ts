@@ -6,6 +6,7 @@ import {
   ErrorCode,
   ExtraErrorCode,
   JobsSubjects,
+  JobStatus,
   type JobStatusView,
   ListVideosQueryDto,
   type PaginatedResponse,
@@ -27,8 +28,7 @@ import { GatewayConfig } from '../gateway.config.js';
 import { RawResponse, ResponseMessage } from '../http/response-message.decorator.js';
 import { BlobResponder } from './blob-responder.js';
 import { apiBaseUrl } from '../links/api-base-url.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { canonicalId, isUuid, UuidParam } from '../http/uuid-param.js';
 
 /**
  * Video ids are UUIDs. Anything else under `/videos/` (`DELETE /videos/generate`) is no route at
@@ -36,8 +36,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 class VideoIdPipe implements PipeTransform<string, string> {
   transform(value: string): string {
-    if (!UUID.test(value)) throw new AppError(ExtraErrorCode.ROUTE_NOT_FOUND, 404, 'No route matches this method and path');
-    return value;
+    if (!isUuid(value)) throw new AppError(ExtraErrorCode.ROUTE_NOT_FOUND, 404, 'No route matches this method and path');
+    return canonicalId(value);
   }
 }
 
@@ -55,7 +55,7 @@ export class VideosController {
   @Get('jobs/:job_id/metadata')
   @ResponseMessage('Video metadata retrieved')
   @ApiOperation({ summary: 'The spec "Video Metadata Response"; 409 VIDEO_NOT_READY while the job runs' })
-  async metadata(@Param('job_id') jobId: string, @CurrentUser() user: AuthContext, @Req() req: FastifyRequest): Promise<VideoMetadataView> {
+  async metadata(@Param('job_id', UuidParam) jobId: string, @CurrentUser() user: AuthContext, @Req() req: FastifyRequest): Promise<VideoMetadataView> {
     const view = await this.byJob(user, jobId, req.id, () =>
       this.nats.request<VideoMetadataView>(VideosSubjects.getByJob, { user, job_id: jobId, base_url: apiBaseUrl(this.config) }, { requestId: req.id }),
     );
@@ -68,7 +68,7 @@ export class VideosController {
   @RawResponse()
   @ApiProduces('video/mp4', 'video/webm', 'video/quicktime', 'video/x-msvideo', 'video/x-ms-wmv', 'video/x-flv')
   @ApiOperation({ summary: 'The video file: Range (206), ETag/Last-Modified (304), attachment unless ?inline=true; counts a download' })
-  async download(@Param('job_id') jobId: string, @Query() q: VideoBytesQueryDto, @CurrentUser() user: AuthContext | undefined, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async download(@Param('job_id', UuidParam) jobId: string, @Query() q: VideoBytesQueryDto, @CurrentUser() user: AuthContext | undefined, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const asset = await this.resolve(user, jobId, req, { kind: 'video' });
     await this.blobs.send(req, reply, {
       ...this.blob(asset),
@@ -82,7 +82,7 @@ export class VideosController {
   @RawResponse()
   @ApiProduces('video/mp4', 'video/webm')
   @ApiOperation({ summary: 'The video inline for a player: Range (206) for seeking; counts a view' })
-  async stream(@Param('job_id') jobId: string, @CurrentUser() user: AuthContext | undefined, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async stream(@Param('job_id', UuidParam) jobId: string, @CurrentUser() user: AuthContext | undefined, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const asset = await this.resolve(user, jobId, req, { kind: 'video' });
     await this.blobs.send(req, reply, {
       ...this.blob(asset),
@@ -96,7 +96,7 @@ export class VideosController {
   @RawResponse()
   @ApiProduces('image/jpeg')
   @ApiOperation({ summary: 'A thumbnail: ?size=small|medium|large, ?index=N' })
-  async thumbnail(@Param('job_id') jobId: string, @Query() q: ThumbnailQueryDto, @CurrentUser() user: AuthContext | undefined, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  async thumbnail(@Param('job_id', UuidParam) jobId: string, @Query() q: ThumbnailQueryDto, @CurrentUser() user: AuthContext | undefined, @Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const asset = await this.resolve(user, jobId, req, { kind: 'thumbnail', size: q.size, index: q.index });
     await this.blobs.send(req, reply, { ...this.blob(asset), disposition: 'inline' });
   }
@@ -107,7 +107,7 @@ export class VideosController {
   @ApiProduces('application/x-subrip', 'text/vtt')
   @ApiOperation({ summary: 'A subtitle track: ?format=srt|vtt' })
   async subtitles(
-    @Param('job_id') jobId: string,
+    @Param('job_id', UuidParam) jobId: string,
     @Param('language') language: string,
     @Query() q: SubtitleQueryDto,
     @CurrentUser() user: AuthContext | undefined,
@@ -165,7 +165,9 @@ export class VideosController {
 
   /**
    * No video recorded for the job: the jobs service tells a job still on its way (409
-   * VIDEO_NOT_READY) from one that is not the caller's or does not exist (404 JOB_NOT_FOUND).
+   * VIDEO_NOT_READY) from one that will never have one (failed, cancelled, or a job that makes no
+   * video: 404 VIDEO_NOT_FOUND, so a client waiting for the video stops), and from one that is not
+   * the caller's or does not exist (404 JOB_NOT_FOUND).
    */
   private async byJob<T>(user: AuthContext, jobId: string, requestId: string, fn: () => Promise<T>): Promise<T> {
     try {
@@ -173,11 +175,11 @@ export class VideosController {
     } catch (err) {
       if (!(err instanceof AppError) || err.code !== ExtraErrorCode.VIDEO_NOT_FOUND || err.details?.recorded !== false) throw err;
       const job = await this.nats.request<JobStatusView>(JobsSubjects.status, { user, job_id: jobId }, { requestId });
-      throw AppError.conflict(ErrorCode.VIDEO_NOT_READY, `The video of this job is not ready yet (job is ${job.status})`, {
-        job_id: job.job_id,
-        job_status: job.status,
-        progress: job.progress?.percentage ?? 0,
-      });
+      const details = { job_id: job.job_id, job_status: job.status, progress: job.progress?.percentage ?? 0 };
+      if (job.status === JobStatus.QUEUED || job.status === JobStatus.PROCESSING) {
+        throw AppError.conflict(ErrorCode.VIDEO_NOT_READY, `The video of this job is not ready yet (job is ${job.status})`, details);
+      }
+      throw new AppError(ExtraErrorCode.VIDEO_NOT_FOUND, 404, `This job has no video and will not have one (job is ${job.status})`, details);
     }
   }
 }
