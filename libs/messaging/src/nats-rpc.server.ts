@@ -156,7 +156,16 @@ export class NatsRpcServer extends Server implements CustomTransportStrategy {
   }
 
   private respond(msg: Msg, reply: Uint8Array | string): void {
-    if (msg.reply) this.replies?.run(() => msg.respond(reply));
+    if (!msg.reply) return;
+    // An answer larger than the server's largest message would never leave (the publish throws):
+    // the caller is told at once instead of waiting for its timeout.
+    const max = this.nc?.info?.max_payload ?? 1024 * 1024;
+    const size = typeof reply === 'string' ? (reply.length * 3 > max ? Buffer.byteLength(reply) : 0) : reply.length;
+    if (size > max) {
+      this.logger.error(`The answer to ${msg.subject} is ${size} bytes, more than a message can carry (${max})`);
+      reply = encodeReply({ e: { code: 'INTERNAL_ERROR', status: 500, message: 'The answer is too large to be sent' } });
+    }
+    this.replies?.run(() => msg.respond(reply));
   }
 
   private observe(subject: string, outcome: 'ok' | 'error', started: bigint): void {

@@ -104,6 +104,10 @@ describe('Batched requests through NatsRpcServer on the real NATS', () => {
     });
     server.addHandler('length', async (s: unknown) => String(s).length);
     server.addHandler('echo', async (v: unknown) => v);
+    server.addHandler('repeat', async (v: unknown) => {
+      const { s, n } = v as { s: string; n: number };
+      return s.repeat(n);
+    });
     await new Promise<void>((resolve, reject) => server.listen((err?: unknown) => (err ? reject(err) : resolve())));
     // A plain subscriber beside the queue group sees every message sent on the subject.
     watcher = await connect({ servers: NATS_URL });
@@ -121,6 +125,28 @@ describe('Batched requests through NatsRpcServer on the real NATS', () => {
     await server?.close();
     await watcher?.close();
     if (!nc.isClosed()) await nc.close();
+  });
+
+  it('answers 413 at once for a request no message can carry, alone or batched, and the others of its turn still go', async () => {
+    const max = nc.info?.max_payload ?? 1024 * 1024;
+    // In bytes of UTF-8: fewer characters than the limit, more bytes.
+    const huge = 'é'.repeat(Math.ceil(max / 2));
+    const started = Date.now();
+    await expect(client.request('echo', huge)).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE', status: 413 });
+    const [big, small] = await Promise.allSettled([client.requestBatched('length', huge), client.requestBatched<number>('length', 'abc')]);
+    expect(big).toMatchObject({ status: 'rejected', reason: { code: 'PAYLOAD_TOO_LARGE', status: 413 } });
+    expect(small).toEqual({ status: 'fulfilled', value: 3 });
+    expect(Date.now() - started).toBeLessThan(1000);
+    // What fits is sent: 200 KiB of text.
+    expect(await client.request<number>('length', 'x'.repeat(200 * 1024))).toBe(200 * 1024);
+  });
+
+  it('answers 500 at once when the answer is larger than a message can carry, instead of timing out', async () => {
+    const max = nc.info?.max_payload ?? 1024 * 1024;
+    const started = Date.now();
+    await expect(client.request('repeat', { s: 'x'.repeat(1024), n: Math.ceil(max / 1024) + 1 })).rejects.toMatchObject({ code: 'INTERNAL_ERROR', status: 500 });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(await client.request<string>('repeat', { s: 'ab', n: 3 })).toBe('ababab');
   });
 
   it('sends the requests of one turn as one message and settles each with its own answer or error', async () => {

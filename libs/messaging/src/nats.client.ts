@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { createInbox, type Msg, type MsgHdrs, headers as natsHeaders, type NatsConnection, type Subscription } from '@nats-io/transport-node';
-import { AppError } from '@vgp/contracts';
+import { AppError, ExtraErrorCode } from '@vgp/contracts';
 import { type TurnBatcher, turnBatcherOf } from './turn-batcher.js';
 import { BATCH_HEADER, type WireReply } from './wire.js';
 
@@ -15,6 +15,8 @@ export interface MessagingOptions {
 /** Most requests, and most bytes, in one batch message. */
 const BATCH_MAX_ITEMS = 200;
 const BATCH_MAX_BYTES = 256 * 1024;
+/** Room left in a message for its headers (request ids, batch size). */
+const MESSAGE_HEADROOM = 8 * 1024;
 
 interface PendingBatch {
   items: PendingRequest[];
@@ -75,10 +77,11 @@ export class NatsClient implements OnApplicationShutdown {
       h = natsHeaders();
       h.set('x-request-id', opts.requestId);
     }
+    const data = JSON.stringify(payload ?? null);
+    this.checkSize(data);
     const started = performance.now();
     let reply: WireReply<T>;
     try {
-      const data = JSON.stringify(payload ?? null);
       const msg = await new Promise<Msg>((resolve, reject) => this.writes.run(() => this.send(subject, data, opts.timeoutMs, h).then(resolve, reject)));
       reply = msg.json<WireReply<T>>();
     } catch (err) {
@@ -97,6 +100,11 @@ export class NatsClient implements OnApplicationShutdown {
   requestBatched<T>(subject: string, payload: unknown, opts: RequestOptions = {}): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const data = JSON.stringify(payload ?? null);
+      try {
+        this.checkSize(data);
+      } catch (err) {
+        return reject(err);
+      }
       let batch = this.batches.get(subject);
       // A full batch leaves as it is (it is already on its way); the next requests start another.
       if (!batch || batch.items.length >= BATCH_MAX_ITEMS || batch.bytes + data.length > this.batchMaxBytes()) {
@@ -108,6 +116,19 @@ export class NatsClient implements OnApplicationShutdown {
       batch.items.push({ data, requestId: opts.requestId, timeoutMs: opts.timeoutMs, resolve: resolve as (v: unknown) => void, reject });
       batch.bytes += data.length + 1;
     });
+  }
+
+  /**
+   * A request the server's largest message (1 MB by default) cannot carry is 413: the client sent
+   * too much for any service to be asked (it was a 503 after the publish failed, as if the service
+   * were down).
+   */
+  private checkSize(data: string): void {
+    const max = (this.nc.info?.max_payload ?? 1024 * 1024) - MESSAGE_HEADROOM;
+    // A UTF-16 unit is at most 3 bytes of UTF-8: most requests need no count of their bytes.
+    if (data.length * 3 > max && Buffer.byteLength(data) > max) {
+      throw new AppError(ExtraErrorCode.PAYLOAD_TOO_LARGE, 413, 'The request is too large to be passed on to the service');
+    }
   }
 
   /** Well under the server's largest message (1 MB by default), so a batch never fails for its size. */

@@ -198,6 +198,8 @@ const fullConfig = (): Body => ({
 const full = (): Body => ({ configuration: fullConfig(), priority: 'urgent' });
 const styles = (keys: number, valueLength = 5, value = 'v'): Record<string, string> =>
   Object.fromEntries(Array.from({ length: keys }, (_, i) => [`key_${i}`, value.repeat(valueLength).slice(0, valueLength)]));
+/** A `custom_config` of exactly `bytes` bytes as JSON, in characters of one size. */
+const sized = (bytes: number, char = 'x'): Body => ({ s: char.repeat((bytes - '{"s":""}'.length) / Buffer.byteLength(char)) });
 const nest = (depth: number): Body => {
   let v: Body = { leaf: 'x' };
   for (let i = 0; i < depth; i++) v = { [`level${i}`]: v };
@@ -298,6 +300,10 @@ function commonValid(): Case[] {
   add('custom_config then key', body({ custom_config: { then: 'x', nested: { then: { then: 1 } } } }));
   add('custom_config many keys', body({ custom_config: Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`k${i}`, i % 2 ? i : { i }])) }));
   add('custom_config long array', body({ custom_config: { list: Array.from({ length: 1000 }, (_, i) => i) } }));
+  // 64 KiB as JSON, exactly (in bytes of UTF-8, not characters); one byte over is among the invalid.
+  add('custom_config of 64 KiB', body({ custom_config: sized(65536) }));
+  add('custom_config of 64 KiB in 2-byte characters', body({ custom_config: sized(65536, 'é') }));
+
   add('priority first', reorder(full(), ['priority', 'configuration']));
   add('configuration keys reversed', { configuration: reorder(fullConfig(), [...CONFIG_KEYS].reverse()), priority: 'low' });
   add('configuration keys rotated', { configuration: reorder(fullConfig(), [...CONFIG_KEYS.slice(4), ...CONFIG_KEYS.slice(0, 4)]) });
@@ -426,6 +432,8 @@ const WRONG_VALUES: Array<[string, () => unknown]> = [
 function invalid(): Case[] {
   const cases: Case[] = [];
   const add = (name: string, b: unknown) => cases.push({ name, body: b });
+  add('custom_config over 64 KiB', body({ custom_config: sized(65537) }));
+  add('custom_config over 64 KiB in 2-byte characters', body({ custom_config: sized(65538, 'é') }));
   const nonObjects: Array<[string, unknown]> = [
     ['undefined', undefined],
     ['null', null],
@@ -723,7 +731,7 @@ describe('createJobBody', () => {
         .getTargetValidationMetadatas(cls, '', true, false, undefined)
         .map((m) => {
           const name = m.name ?? m.type;
-          const constraints = name === 'isEnum' ? (m.constraints[1] as string[]).join('|') : name === 'isLength' ? (m.constraints as number[]).join('-') : '';
+          const constraints = name === 'isEnum' ? (m.constraints[1] as string[]).join('|') : name === 'isLength' || name === 'maxJsonBytes' ? (m.constraints as number[]).join('-') : '';
           const extra = [m.each ? 'each' : '', m.groups?.length ? 'groups' : '', m.always ? 'always' : '', m.validateIf ? 'validateIf' : '', name === 'isStringRecord' ? String(m.message) : ''];
           return [m.propertyName, name, constraints, ...extra].filter(Boolean).join(' ');
         })
@@ -741,6 +749,7 @@ describe('createJobBody', () => {
       'context isString',
       'custom_config conditionalValidation',
       'custom_config isObject',
+      'custom_config maxJsonBytes 65536',
       'enable_subtitles conditionalValidation',
       'enable_subtitles isBoolean',
       'enable_thumbnails conditionalValidation',

@@ -1,4 +1,4 @@
-import { CONTEXT_MAX, CreateVideoJobDto, JobConfigurationDto, JobPriority, TOPIC_MAX, VideoFormat, VideoQuality } from '@vgp/contracts';
+import { CONTEXT_MAX, CreateVideoJobDto, CUSTOM_CONFIG_MAX_BYTES, JobConfigurationDto, JobPriority, jsonBytes, TOPIC_MAX, VideoFormat, VideoQuality } from '@vgp/contracts';
 import { validateBody } from '../http/validation.pipe.js';
 
 /*
@@ -139,7 +139,7 @@ function fastConfiguration(source: unknown): JobConfigurationDto | undefined {
         break;
       case 'custom_config': {
         const copy = copyObject(v, 0);
-        if (copy === undefined) return undefined;
+        if (copy === undefined || jsonBytes(copy) > CUSTOM_CONFIG_MAX_BYTES) return undefined;
         cfg.custom_config = copy;
         break;
       }

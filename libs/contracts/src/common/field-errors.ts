@@ -18,12 +18,14 @@ const CONSTRAINT_CODES: Array<[string, FieldErrorCode]> = [
   ['isLength', FieldErrorCode.INVALID_LENGTH],
   ['minLength', FieldErrorCode.INVALID_LENGTH],
   ['maxLength', FieldErrorCode.INVALID_LENGTH],
+  ['maxJsonBytes', FieldErrorCode.INVALID_LENGTH],
   ['arrayMinSize', FieldErrorCode.INVALID_LENGTH],
   ['arrayMaxSize', FieldErrorCode.TOO_MANY_ITEMS],
   ['min', FieldErrorCode.OUT_OF_RANGE],
   ['max', FieldErrorCode.OUT_OF_RANGE],
   ['isUuid', FieldErrorCode.INVALID_FORMAT],
   ['isIso8601', FieldErrorCode.INVALID_FORMAT],
+  ['isInstant', FieldErrorCode.INVALID_FORMAT],
   ['matches', FieldErrorCode.INVALID_FORMAT],
 ];
 

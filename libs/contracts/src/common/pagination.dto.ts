@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsOptional, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { IsInstant } from './validators.js';
 
 export const SORT_ORDERS = ['asc', 'desc'] as const;
 export type SortOrder = (typeof SORT_ORDERS)[number];
@@ -54,11 +55,11 @@ export class PaginationQueryDto {
 export class CreatedRangeQueryDto extends PaginationQueryDto {
   @ApiPropertyOptional({ format: 'date-time' })
   @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'created_after must be an ISO 8601 date-time' })
+  @IsInstant({ message: 'created_after must be an ISO 8601 date or date-time (years 1-9999)' })
   created_after?: string;
 
   @ApiPropertyOptional({ format: 'date-time' })
   @IsOptional()
-  @IsISO8601({ strict: true }, { message: 'created_before must be an ISO 8601 date-time' })
+  @IsInstant({ message: 'created_before must be an ISO 8601 date or date-time (years 1-9999)' })
   created_before?: string;
 }

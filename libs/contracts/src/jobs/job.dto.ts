@@ -16,7 +16,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { CreatedRangeQueryDto, PaginationQueryDto } from '../common/pagination.dto.js';
-import { IsOmittable, IsStringRecord } from '../common/validators.js';
+import { IsOmittable, IsStringRecord, MaxJsonBytes } from '../common/validators.js';
 import { VideoFormat } from '../videos/video.enums.js';
 import { JobLogLevel, JobPriority, JobStatus, JobType, VideoQuality } from './job.enums.js';
 import type { JobConfiguration } from './job.models.js';
@@ -24,6 +24,11 @@ import type { JobConfiguration } from './job.models.js';
 export const TOPIC_MAX = 500;
 export const CONTEXT_MAX = 2000;
 export const BATCH_MAX_JOBS = 50;
+/**
+ * `custom_config` as JSON, at most: a job travels between the services in one NATS message (1 MB by
+ * default) with its configuration, and a larger one could be stored and then not be sent back.
+ */
+export const CUSTOM_CONFIG_MAX_BYTES = 64 * 1024;
 
 /** JobConfiguration with the spec's validation rules and defaults. */
 export class JobConfigurationDto implements JobConfiguration {
@@ -58,6 +63,7 @@ export class JobConfigurationDto implements JobConfiguration {
   @ApiPropertyOptional({ type: 'object', additionalProperties: true })
   @IsOmittable()
   @IsObject({ message: 'custom_config must be an object' })
+  @MaxJsonBytes(CUSTOM_CONFIG_MAX_BYTES, { message: `custom_config must be at most ${CUSTOM_CONFIG_MAX_BYTES / 1024} KiB as JSON` })
   custom_config?: Record<string, any>;
 
   @ApiPropertyOptional({ maxLength: 100 })
