@@ -100,8 +100,12 @@ describe('ClerkJwtVerifier against a remote JWKS', () => {
     await addKey();
     server = createServer((req, res) => {
       fetches++;
+      if (req.url === '/broken') {
+        res.statusCode = 502;
+        return res.end('<html>Bad gateway</html>');
+      }
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify(jwks));
+      res.end(req.url === '/not-a-key-set' ? '<html>' : req.url === '/no-keys' ? '{"keys":"none"}' : JSON.stringify(jwks));
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
     url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
@@ -125,6 +129,16 @@ describe('ClerkJwtVerifier against a remote JWKS', () => {
     // An unknown kid right after a refetch does not hammer the JWKS endpoint.
     expect(await codeOf(v.verify(strangerToken))).toBe('401 UNAUTHORIZED');
     expect(fetches).toBe(2);
+  });
+
+  it('answers 503, not 401, while the key set cannot be had (an error status, a body that is no key set, no server)', async () => {
+    const token = await sign(keys[0].kid, keys[0].privateKey);
+    for (const path of ['/broken', '/not-a-key-set', '/no-keys']) {
+      const v = new ClerkJwtVerifier({ issuer: 'https://clerk.remote.test', jwksUrl: `${url}${path}`, authorizedParties: [], clockSkewSeconds: 5 });
+      expect([path, await codeOf(v.verify(token))]).toEqual([path, '503 SERVICE_UNAVAILABLE']);
+    }
+    const down = new ClerkJwtVerifier({ issuer: 'https://clerk.remote.test', jwksUrl: 'http://127.0.0.1:1/jwks', authorizedParties: [], clockSkewSeconds: 5 });
+    expect(await codeOf(down.verify(token))).toBe('503 SERVICE_UNAVAILABLE');
   });
 
   it('reports its key set for /system/health, and fails when it cannot be fetched', async () => {

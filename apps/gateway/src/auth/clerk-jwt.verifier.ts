@@ -35,6 +35,14 @@ const CACHE_MAX = 10_000;
  */
 const cacheKey = (token: string) => (token.length > 32 ? token.slice(-32) : token);
 
+/** The remote key set could not be had: 503, not the token's 401 (every user was logged out while Clerk's endpoint failed). */
+class KeySetUnavailable extends Error {
+  constructor(cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause));
+    this.name = 'KeySetUnavailable';
+  }
+}
+
 const unauthorized = () => new AppError(ErrorCode.UNAUTHORIZED, 401, 'The bearer token is not valid');
 
 /**
@@ -78,8 +86,19 @@ export class ClerkJwtVerifier extends TokenVerifier {
     if (o.jwksPath) this.keys = localJwksFile(o.jwksPath);
     else {
       const url = o.jwksUrl || `${o.issuer.replace(/\/+$/, '')}/.well-known/jwks.json`;
-      this.remote = createRemoteJWKSet(new URL(url), { cooldownDuration: o.jwksCooldownMs ?? 5000, cacheMaxAge: 10 * 60_000, timeoutDuration: 5000 });
-      this.keys = this.remote;
+      const remote = createRemoteJWKSet(new URL(url), { cooldownDuration: o.jwksCooldownMs ?? 5000, cacheMaxAge: 10 * 60_000, timeoutDuration: 5000 });
+      this.remote = remote;
+      this.keys = async (header, token) => {
+        try {
+          return await remote(header, token);
+        } catch (err) {
+          // The key set came and holds no key for this token: the token's fault.
+          if (err instanceof errors.JWKSNoMatchingKey || err instanceof errors.JWKSMultipleMatchingKeys || err instanceof errors.JOSENotSupported) throw err;
+          // Anything else is the endpoint failing (an error status, a body that is no key set, a
+          // timeout, the network): the token may well be good.
+          throw new KeySetUnavailable(err);
+        }
+      };
     }
   }
 
@@ -125,7 +144,7 @@ export class ClerkJwtVerifier extends TokenVerifier {
       }));
     } catch (err) {
       if (err instanceof errors.JWTExpired) throw new AppError(ErrorCode.TOKEN_EXPIRED, 401, 'The bearer token has expired');
-      if (err instanceof errors.JWKSTimeout || (err instanceof TypeError && /fetch/i.test(err.message))) {
+      if (err instanceof KeySetUnavailable) {
         this.logger.warn(`JWKS unavailable: ${err.message}`);
         throw AppError.unavailable('auth');
       }
