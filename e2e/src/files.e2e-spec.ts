@@ -111,6 +111,14 @@ describe('files: streamed uploads, type sniffing, limits, signed links', () => {
       expect(f.filename).not.toContain(name.split('.')[0]);
       if (mime.startsWith('audio') || mime.startsWith('video')) expect(f.metadata.duration_seconds).toBeGreaterThan(0.5);
     }
+    // Fields sent as application/json keep what they say (they were "[object Object]", and the
+    // tags ["a,b"] were split in two).
+    const json = await upload([
+      { name: 'description', data: '{"a":1}', type: 'application/json' },
+      { name: 'tags', data: '["right triangles","a, b and c"]', type: 'application/json' },
+      { name: 'file', filename: 'notes.txt', data: 'hello' },
+    ]);
+    expect([json.status, json.body.data?.metadata?.description, json.body.data?.metadata?.tags]).toEqual([201, '{"a":1}', ['right triangles', 'a, b and c']]);
   });
 
   it('refuses disallowed types and files that lie about their type', async () => {

@@ -52,7 +52,7 @@ export interface MultipartPart {
   name: string;
   data: Buffer | string;
   filename?: string;
-  /** A file part's Content-Type (application/octet-stream when not given). */
+  /** The part's Content-Type (a file part's is application/octet-stream when not given; a field part has none). */
   type?: string;
 }
 
@@ -64,7 +64,7 @@ export function multipart(parts: MultipartPart[]): { body: Buffer; type: string 
   const boundary = `----vgp${randomUUID().replace(/-/g, '')}`;
   const chunks: Buffer[] = [];
   for (const p of parts) {
-    const file = p.filename !== undefined ? `; filename="${p.filename}"\r\nContent-Type: ${p.type ?? 'application/octet-stream'}` : '';
+    const file = p.filename !== undefined ? `; filename="${p.filename}"\r\nContent-Type: ${p.type ?? 'application/octet-stream'}` : p.type ? `\r\nContent-Type: ${p.type}` : '';
     chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${p.name}"${file}\r\n\r\n`), Buffer.isBuffer(p.data) ? p.data : Buffer.from(p.data), Buffer.from('\r\n'));
   }
   chunks.push(Buffer.from(`--${boundary}--\r\n`));

@@ -243,7 +243,9 @@ export class UploadService {
   addField(fields: Record<string, string[]>, part: MultipartValue): FieldError | null {
     if (!FIELD_NAMES.has(part.fieldname)) return { field: part.fieldname, message: `Unknown field: ${part.fieldname}`, code: FieldErrorCode.UNKNOWN_FIELD };
     if (part.valueTruncated) return { field: part.fieldname, message: `${part.fieldname} is too long`, code: FieldErrorCode.INVALID_LENGTH };
-    (fields[part.fieldname] ??= []).push(String(part.value));
+    // A part sent as application/json arrives parsed: its text is its JSON again (a JSON string, the
+    // string). `{"a":1}` was stored as "[object Object]", and the tags `["a,b"]` became a and b.
+    (fields[part.fieldname] ??= []).push(typeof part.value === 'string' ? part.value : JSON.stringify(part.value));
     return null;
   }
 
