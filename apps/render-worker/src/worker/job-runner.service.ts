@@ -10,6 +10,7 @@ import {
   type RecordVideoRequest,
 } from '@vgp/contracts';
 import { BLOB_STORAGE, type BlobStorage } from '@vgp/storage';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +18,7 @@ import { AbortedError, ProcessError } from '../media/process-runner.js';
 import { PipelineError } from '../pipeline/pipeline.errors.js';
 import { RenderPipeline, type PipelineResult } from '../pipeline/render-pipeline.js';
 import { RenderWorkerConfig } from '../render-worker.config.js';
-import { JobsClient } from './jobs.client.js';
+import { JobsClient, type RecordedVideo } from './jobs.client.js';
 import type { AbortReason } from './lease-keeper.js';
 import { ProgressReporter } from './progress-reporter.js';
 import { RenderMetrics } from './render-metrics.js';
@@ -42,6 +43,11 @@ export function fileSlug(title: string): string {
   return slug || 'video';
 }
 
+/** This attempt's directory: attempt numbers repeat (a job handed back is not counted), so with a random part. */
+function attemptDir(job: ClaimedJob): string {
+  return `attempt-${Number.isInteger(job.attempt) ? job.attempt : 0}-${randomBytes(6).toString('hex')}`;
+}
+
 /** Runs one claimed job: the pipeline in a private temp dir, upload, record, complete or fail. */
 @Injectable()
 export class JobRunner {
@@ -64,7 +70,8 @@ export class JobRunner {
     const reporter = new ProgressReporter(this.jobs, ref, this.config.PROGRESS_THROTTLE_MS, (reason) => r.abort(reason));
     let stage: string = PipelineStage.CONTENT_ANALYSIS;
     const uploaded: string[] = [];
-    let recorded = false;
+    // The uploads are, or may be, the recorded video's bytes: no cleanup may touch them.
+    let keep = false;
     try {
       const result = await this.pipeline.run({
         jobId: job.job_id,
@@ -83,8 +90,26 @@ export class JobRunner {
       // Still within the last stage that ran (a switched-off stage is never named).
       reporter.report({ stage: result.stagesCompleted[result.stagesCompleted.length - 1], percentage: 97, stagesCompleted: result.stagesCompleted, message: 'Uploading the video', details: { notes: result.notes } });
       const request = await this.upload(job, result, uploaded, signal);
-      const videoId = await this.jobs.recordVideo(request);
-      recorded = true;
+      if (signal.aborted) throw new AbortedError(String(signal.reason));
+      let video: RecordedVideo;
+      try {
+        video = await this.jobs.recordVideo(request);
+      } catch (err) {
+        // Only a refusal (4xx) says for sure that nothing was recorded. With no answer in time the
+        // video may be recorded with these bytes: they stay (at worst unreferenced, in the job's
+        // directory, which goes with the job's video when it is purged).
+        keep = !(err instanceof AppError && err.status >= 400 && err.status < 500);
+        throw err;
+      }
+      const videoId = video.id;
+      if (video.file_path === request.file_path) {
+        keep = true;
+      } else {
+        // Another attempt of this job recorded its video first: that one stands, on its own keys;
+        // this attempt's uploads go, and the job completes with the recorded video.
+        this.logger.log(`job ${job.job_id}: video ${videoId} was recorded by an earlier attempt; this attempt's uploads are removed`);
+        await this.deleteUploads(uploaded);
+      }
       await reporter.close();
       if (signal.aborted) throw new AbortedError(String(signal.reason));
       await this.jobs.complete({ ...ref, result: { video_id: videoId }, stages_completed: result.stagesCompleted });
@@ -96,7 +121,7 @@ export class JobRunner {
     } catch (err) {
       const aborted = signal.aborted || err instanceof AbortedError;
       await reporter.close(!aborted);
-      if (!recorded && uploaded.length) await Promise.all(uploaded.map((k) => this.storage.delete(k).catch(() => undefined)));
+      if (!keep) await this.deleteUploads(uploaded);
       // Partial files go before the job is handed back or reported.
       await this.removeDir(dir);
       if (aborted) await this.onAborted(r, ref);
@@ -104,6 +129,12 @@ export class JobRunner {
     } finally {
       await this.removeDir(dir);
     }
+  }
+
+  /** Removes this attempt's uploads (never another attempt's: each attempt has keys of its own). */
+  private async deleteUploads(uploaded: string[]): Promise<void> {
+    const keys = uploaded.splice(0);
+    await Promise.all(keys.map((k) => this.storage.delete(k).catch((e: Error) => this.logger.warn(`could not remove ${k}: ${e.message}`))));
   }
 
   private async removeDir(dir: string): Promise<void> {
@@ -141,8 +172,13 @@ export class JobRunner {
     await this.jobs.fail({ ...ref, error_code: code, error_message: message, error_details: details, retryable }).catch((e: Error) => this.logger.warn(`fail report for ${job.job_id} lost: ${e.message}`));
   }
 
+  /**
+   * Uploads under `videos/{user}/{job}/{attempt}/`, a directory of this attempt's own: another
+   * attempt of the job (a retry after a lost completion, a lease lost and taken over) never
+   * overwrites or removes the bytes of the recorded video.
+   */
   private async upload(job: ClaimedJob, r: PipelineResult, uploaded: string[], signal: AbortSignal): Promise<RecordVideoRequest> {
-    const base = `videos/${job.user_id}/${job.job_id}`;
+    const base = `videos/${job.user_id}/${job.job_id}/${attemptDir(job)}`;
     const put = async (key: string, path: string) => {
       if (signal.aborted) throw new AbortedError(String(signal.reason));
       const res = await this.storage.putFile(key, path);

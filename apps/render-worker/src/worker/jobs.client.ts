@@ -17,6 +17,12 @@ import {
 } from '@vgp/contracts';
 import { NatsClient } from '@vgp/messaging';
 
+/** The job's video as recorded: its id and where its bytes are. */
+export interface RecordedVideo {
+  id: string;
+  file_path: string;
+}
+
 /** The worker's side of the jobs, videos and files protocols (subjects and payloads from contracts). */
 @Injectable()
 export class JobsClient {
@@ -48,12 +54,15 @@ export class JobsClient {
     return this.nats.request<FailResponse>(JobsSubjects.fail, req);
   }
 
-  /** Idempotent by job id: a retried completion records the same video. */
-  async recordVideo(req: RecordVideoRequest): Promise<string> {
-    const r = await this.nats.request<{ id?: string; video_id?: string }>(VideosSubjects.record, req, { timeoutMs: 15_000 });
+  /**
+   * Idempotent by job id: the answer is the job's recorded video, this attempt's or, when another
+   * attempt recorded first, that one (its `file_path` is not the one asked for).
+   */
+  async recordVideo(req: RecordVideoRequest): Promise<RecordedVideo> {
+    const r = await this.nats.request<{ id?: string; video_id?: string; file_path?: string }>(VideosSubjects.record, req, { timeoutMs: 15_000 });
     const id = r?.video_id ?? r?.id;
     if (!id) throw new Error('videos.v1.video.record answered without a video id');
-    return id;
+    return { id, file_path: r.file_path ?? req.file_path };
   }
 
   searchPassages(userId: string, query: string, limit: number): Promise<RetrievedPassage[]> {

@@ -19,7 +19,7 @@ import { createTestInfra, startService, waitFor, type RunningService, type TestI
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppModule } from '../app.module.js';
@@ -45,8 +45,16 @@ class ProtocolStandIn {
   completed: CompleteRequest[] = [];
   failed: FailRequest[] = [];
   released: string[] = [];
+  /** Every record request, in order. */
   recorded: RecordVideoRequest[] = [];
+  /** What the videos service keeps: the first record of each job (insert-or-ignore). */
+  videos = new Map<string, RecordVideoRequest>();
   leaseLost = new Set<string>();
+  /** Jobs whose next completion is refused (a cancel or a lost lease between record and complete). */
+  completionLost = new Set<string>();
+  /** Jobs whose next record is refused (422), after the attempt uploaded. */
+  recordRefused = new Set<string>();
+  private readonly added = new Map<string, ClaimedJob>();
   /** Order of first progress and completion per job, to see how many ran at once. */
   timeline: Array<['start' | 'end', string]> = [];
 
@@ -79,6 +87,7 @@ class ProtocolStandIn {
       return lease(r);
     });
     on(JobsSubjects.complete, (r: CompleteRequest) => {
+      if (this.completionLost.delete(r.job_id)) throw { code: 'LEASE_LOST', status: 409, message: 'lost' };
       this.timeline.push(['end', r.job_id]);
       this.completed.push(r);
     });
@@ -89,14 +98,17 @@ class ProtocolStandIn {
     on(JobsSubjects.release, (r: { job_id: string }) => void this.released.push(r.job_id));
     on(VideosSubjects.record, (r: RecordVideoRequest) => {
       this.recorded.push(r);
-      return { id: `video-${r.job_id}` };
+      if (this.recordRefused.delete(r.job_id)) throw { code: 'VALIDATION_ERROR', status: 422, message: 'refused' };
+      if (!this.videos.has(r.job_id)) this.videos.set(r.job_id, r);
+      // As the videos service answers: the job's recorded video, whichever attempt recorded it.
+      return { id: `video-${r.job_id}`, file_path: this.videos.get(r.job_id)?.file_path };
     });
     on(FilesSubjects.searchPassages, () => [{ file_id: 'f1', filename: 'notes.txt', chunk_index: 0, text: 'Right triangles have one right angle. The longest side is the hypotenuse.', rank: 0.5 }]);
   }
 
   add(configuration: Partial<JobConfiguration>, userId = 'u1'): string {
     const job_id = randomUUID();
-    this.queue.push({
+    this.queue.push(this.claimed({
       job_id,
       user_id: userId,
       job_type: JobType.VIDEO_GENERATION,
@@ -116,9 +128,22 @@ class ProtocolStandIn {
         custom_config: { scene_count: 2, sentences_per_scene: 1 },
         ...configuration,
       },
-    });
+    }));
     this.nc.publish(this.prefix + JobsEvents.queued, JSON.stringify({ job_id }));
     return job_id;
+  }
+
+  /** The job queued again (a retry or a requeue): the next attempt, with a new lease. */
+  again(jobId: string): void {
+    const last = this.added.get(jobId);
+    if (!last) throw new Error(`no job ${jobId}`);
+    this.queue.push(this.claimed({ ...last, lease_token: randomUUID(), lease_expires_at: new Date(Date.now() + 30_000).toISOString(), attempt: last.attempt + 1 }));
+    this.nc.publish(this.prefix + JobsEvents.queued, JSON.stringify({ job_id: jobId }));
+  }
+
+  private claimed(job: ClaimedJob): ClaimedJob {
+    this.added.set(job.job_id, job);
+    return job;
   }
 }
 
@@ -196,8 +221,10 @@ describe('render worker (real app, real NATS, ffmpeg, espeak-ng)', () => {
     expect(mine.some((p) => p.current_stage === 'video_generation' && p.stages_completed.join() === 'content_analysis,script_generation')).toBe(true);
 
     const rec = only(jobs.recorded, jobId);
-    const base = `videos/u1/${jobId}`;
-    expect(rec).toMatchObject({ user_id: 'u1', file_path: `${base}/video.mp4`, filename: 'pythagorean-theorem.mp4', format: 'mp4', width: 854, height: 480, resolution: '480p', title: 'Pythagorean theorem' });
+    // Each attempt uploads into a directory of its own under the job's.
+    expect(rec.file_path).toMatch(new RegExp(`^videos/u1/${jobId}/attempt-1-[0-9a-f]{12}/video\\.mp4$`));
+    const base = rec.file_path.slice(0, rec.file_path.lastIndexOf('/'));
+    expect(rec).toMatchObject({ user_id: 'u1', filename: 'pythagorean-theorem.mp4', format: 'mp4', width: 854, height: 480, resolution: '480p', title: 'Pythagorean theorem' });
     const bytes = await readFile(join(infra.storageDir, rec.file_path));
     expect(rec.file_size).toBe(bytes.length);
     expect(rec.file_hash).toBe(createHash('sha256').update(bytes).digest('hex'));
@@ -227,7 +254,7 @@ describe('render worker (real app, real NATS, ffmpeg, espeak-ng)', () => {
     await waitFor(() => jobs.completed.some((c) => c.job_id === jobId), { timeoutMs: 30_000 });
     expect(only(jobs.completed, jobId).stages_completed).toEqual(['content_analysis', 'script_generation', 'video_generation']);
     const rec = only(jobs.recorded, jobId);
-    expect(rec).toMatchObject({ format: 'webm', file_path: `videos/u1/${jobId}/video.webm`, thumbnails: [], subtitle_tracks: [] });
+    expect(rec).toMatchObject({ format: 'webm', file_path: expect.stringMatching(new RegExp(`^videos/u1/${jobId}/attempt-1-[0-9a-f]{12}/video\\.webm$`)), thumbnails: [], subtitle_tracks: [] });
     const stagesSeen = new Set(jobs.progress.filter((p) => p.job_id === jobId).map((p) => p.current_stage));
     expect(stagesSeen).toEqual(new Set(['content_analysis', 'script_generation', 'video_generation']));
   });
@@ -249,6 +276,45 @@ describe('render worker (real app, real NATS, ffmpeg, espeak-ng)', () => {
     const jobId = jobs.add({ model: 'tiny-1', enable_thumbnails: false, enable_subtitles: false, custom_config: {} });
     await waitFor(() => jobs.completed.some((c) => c.job_id === jobId), { timeoutMs: 30_000 });
     expect(only(jobs.recorded, jobId)).toMatchObject({ title: 'Tides', custom_metadata: { generator: 'tiny-1', scenes: 4 } });
+  });
+
+  it('never overwrites or removes a recorded video when its job is rendered again', async () => {
+    const jobId = jobs.add({ enable_thumbnails: true, enable_subtitles: true, custom_config: { scene_count: 1, sentences_per_scene: 1 } });
+    const failures = () => jobs.failed.filter((f) => f.job_id === jobId).length;
+    // Attempt 1 records its video, then its completion is refused (a cancel or a lost lease in that window).
+    jobs.completionLost.add(jobId);
+    await waitFor(() => failures() === 1, { timeoutMs: 30_000 });
+    const first = only(jobs.recorded, jobId);
+    const keys = [first.file_path, ...first.thumbnails.map((t) => t.file_path), ...first.subtitle_tracks.map((s) => s.file_path)];
+    const files = async () => {
+      const dir = join(infra.storageDir, 'videos', 'u1', jobId);
+      const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+      return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(infra.storageDir.length + 1)).sort();
+    };
+    const identity = async () => Promise.all(keys.map(async (k) => ({ k, ...(({ ino, size, mtimeMs }) => ({ ino, size, mtimeMs }))(await stat(join(infra.storageDir, k))) })));
+    const before = await identity();
+    const intact = async () => {
+      // The recorded bytes: the very files, untouched, their hash the recorded one; nothing else left.
+      expect(await files()).toEqual([...keys].sort());
+      expect(await identity()).toEqual(before);
+      expect(createHash('sha256').update(await readFile(join(infra.storageDir, first.file_path))).digest('hex')).toBe(first.file_hash);
+    };
+    expect(first.thumbnails.length).toBeGreaterThan(0);
+    expect(first.subtitle_tracks).toHaveLength(2);
+
+    // Attempt 2 fails after uploading (its record refused): its cleanup removes its own uploads only.
+    jobs.recordRefused.add(jobId);
+    jobs.again(jobId);
+    await waitFor(() => failures() === 2, { timeoutMs: 30_000 });
+    expect(jobs.recorded.filter((r) => r.job_id === jobId)).toHaveLength(2);
+    await intact();
+
+    // Attempt 3 finds the job's video recorded: it removes its uploads and completes with that video.
+    jobs.again(jobId);
+    await waitFor(() => jobs.completed.some((c) => c.job_id === jobId), { timeoutMs: 30_000 });
+    expect(jobs.recorded.filter((r) => r.job_id === jobId)).toHaveLength(3);
+    expect(only(jobs.completed, jobId).result).toEqual({ video_id: `video-${jobId}` });
+    await intact();
   });
 
   it('fails content that cannot be generated, not retryable, with useful details', async () => {

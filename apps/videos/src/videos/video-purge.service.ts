@@ -73,10 +73,16 @@ export class VideoPurgeService implements OnApplicationBootstrap, OnApplicationS
   }
 
   private async removeBytes(r: PurgeRow): Promise<void> {
-    // The render worker writes everything of a job under videos/<user>/<job>/; anything else goes key by key.
-    const dir = r.file_path.slice(0, r.file_path.lastIndexOf('/') + 1);
+    // The render worker writes everything of a job under videos/<user>/<job>/ (each attempt in a
+    // directory of its own there): the whole job directory goes, with what a lost attempt left.
+    // Anything else goes key by key.
     const keys = [r.file_path, ...r.thumbnails.map((t) => t.file_path), ...r.subtitle_tracks.map((t) => t.file_path)];
-    if (dir.split('/').length >= 4 && dir.startsWith('videos/') && keys.every((k) => k.startsWith(dir))) {
+    const jobDir = `videos/${r.user_id}/${r.job_id}/`;
+    const dir = r.file_path.slice(0, r.file_path.lastIndexOf('/') + 1);
+    const under = (d: string) => d.split('/').length >= 4 && d.startsWith('videos/') && keys.every((k) => k.startsWith(d));
+    if (!r.user_id.includes('/') && under(jobDir)) {
+      await this.storage.deletePrefix(jobDir);
+    } else if (under(dir)) {
       await this.storage.deletePrefix(dir);
     } else {
       for (const k of keys) await this.storage.delete(k);

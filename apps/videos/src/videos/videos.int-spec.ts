@@ -19,7 +19,10 @@ import { NatsClient } from '@vgp/messaging';
 import { LocalFsStorage } from '@vgp/storage';
 import { createTestInfra, type RunningService, startService, type TestInfra, waitFor } from '@vgp/testing';
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import type { QueryRunner } from 'typeorm';
 import { AppModule } from '../app.module.js';
+import { LowercaseJobIds1764200000000 } from '../migrations/1764200000000-lowercase-job-ids.js';
 import { VideosConfig } from '../videos.config.js';
 
 const user = (id: string, role = UserRole.USER): AuthContext => ({
@@ -29,7 +32,7 @@ const user = (id: string, role = UserRole.USER): AuthContext => ({
   permissions: { user_id: id, role, ...ROLE_DEFAULT_PERMISSIONS[role] },
 });
 
-function recordFor(userId: string, jobId = randomUUID(), over: Partial<RecordVideoRequest> = {}): RecordVideoRequest {
+function recordFor(userId: string, jobId: string = randomUUID(), over: Partial<RecordVideoRequest> = {}): RecordVideoRequest {
   const dir = `videos/${userId}/${jobId}`;
   return {
     job_id: jobId,
@@ -77,6 +80,9 @@ describe('videos service over NATS (real PostgreSQL and NATS)', () => {
   let svc: RunningService<VideosConfig>;
   let nc: NatsConnection;
   let client: NatsClient;
+  /** For the checks; `holder` holds row locks open, as a concurrent request's transaction would. */
+  let db: pg.Client;
+  let holder: pg.Client;
   const alice = user('alice');
   const bob = user('bob');
   const base = 'http://localhost:3000/api/v1';
@@ -91,15 +97,27 @@ describe('videos service over NATS (real PostgreSQL and NATS)', () => {
     });
     nc = await connect({ servers: infra.natsUrl });
     client = new NatsClient(nc, { subjectPrefix: infra.subjectPrefix, timeoutMs: 3000 });
+    db = new pg.Client({ connectionString: infra.databaseUrl });
+    holder = new pg.Client({ connectionString: infra.databaseUrl });
+    await Promise.all([db.connect(), holder.connect()]);
   });
 
   afterAll(async () => {
+    await db?.end();
+    await holder?.end();
     await nc?.close();
     await svc?.close();
     await infra?.cleanup();
   });
 
   const fails = (p: Promise<unknown>) => p.then(() => null, (e: unknown) => e as AppError);
+  /** Resolves once `n` statements of this database wait for a row lock. */
+  const lockWaiters = (n: number) =>
+    waitFor(async () => (await db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`)).rows[0].n === n, {
+      timeoutMs: 5000,
+      intervalMs: 20,
+      what: `${n} lock waiter(s)`,
+    });
 
   it('records a video once per job, however often the worker asks', async () => {
     const req = recordFor('alice');
@@ -206,6 +224,85 @@ describe('videos service over NATS (real PostgreSQL and NATS)', () => {
     expect(await fails(client.request(VideosSubjects.getPublic, { video_id: a.id, base_url: base }))).toMatchObject({ status: 404, code: 'VIDEO_NOT_FOUND' });
   });
 
+  it('edits only the fields given: concurrent edits of different fields all land', async () => {
+    const erin = user(`erin-${randomUUID().slice(0, 8)}`);
+    const v = await client.request<VideoMetadata>(VideosSubjects.record, recordFor(erin.user_id));
+    const edit = (changes: Record<string, unknown>) => client.request<VideoMetadata>(VideosSubjects.update, { user: erin, video_id: v.id, changes }, { timeoutMs: 10_000 });
+    // The row held by another transaction: the four edits all read the video before any writes.
+    await holder.query('BEGIN');
+    await holder.query('SELECT 1 FROM videos.videos WHERE id = $1 FOR UPDATE', [v.id]);
+    const edits = [edit({ title: 'A' }), edit({ description: 'D' }), edit({ tags: ['t1'] }), edit({ is_public: true })];
+    await lockWaiters(4);
+    await holder.query('COMMIT');
+    const answers = await Promise.all(edits);
+    // Each answer is the row after its edit (with whichever others landed first).
+    expect([answers[0].title, answers[1].description, answers[2].tags, answers[3].is_public]).toEqual(['A', 'D', ['t1'], true]);
+    expect(await client.request<VideoMetadata>(VideosSubjects.get, { user: erin, video_id: v.id })).toMatchObject({ title: 'A', description: 'D', tags: ['t1'], is_public: true });
+  });
+
+  it('answers 404 to an edit that waited on a delete, and writes nothing to the deleted row', async () => {
+    const erin = user(`erin-${randomUUID().slice(0, 8)}`);
+    const v = await client.request<VideoMetadata>(VideosSubjects.record, recordFor(erin.user_id));
+    // The DELETE's soft delete, its transaction not yet committed when the PATCH arrives.
+    await holder.query('BEGIN');
+    await holder.query(`UPDATE videos.videos SET is_deleted = true, deleted_at = now(), status = 'deleted', is_public = false, updated_at = now() WHERE id = $1`, [v.id]);
+    const edit = client.request(VideosSubjects.update, { user: erin, video_id: v.id, changes: { title: 'After the delete', is_public: true } }, { timeoutMs: 10_000 });
+    await lockWaiters(1);
+    await holder.query('COMMIT');
+    expect(await fails(edit)).toMatchObject({ status: 404, code: 'VIDEO_NOT_FOUND' });
+    const { rows } = await db.query('SELECT title, is_public, is_deleted FROM videos.videos WHERE id = $1', [v.id]);
+    expect(rows[0]).toEqual({ title: 'Pythagorean Theorem Explanation', is_public: false, is_deleted: true });
+    expect(await fails(client.request(VideosSubjects.update, { user: erin, video_id: v.id, changes: { is_public: true } }))).toMatchObject({ status: 404, code: 'VIDEO_NOT_FOUND' });
+  });
+
+  it('stores titles and descriptions whole, counted in characters as stored; longer ones are a 422', async () => {
+    const frank = user(`frank-${randomUUID().slice(0, 8)}`);
+    const v = await client.request<VideoMetadata>(VideosSubjects.record, recordFor(frank.user_id));
+    const edit = (changes: Record<string, unknown>) => client.request<VideoMetadata>(VideosSubjects.update, { user: frank, video_id: v.id, changes });
+    // ❤️ is two characters (U+2764 U+FE0F): 100 of them are 200, the limit.
+    const hearts = '\u2764\uFE0F'.repeat(100);
+    const emoji = '\u{1F4D0}'.repeat(200);
+    expect(await edit({ title: hearts, description: '\u2764\uFE0F'.repeat(500), tags: ['\u2764\uFE0F'.repeat(25)] })).toMatchObject({ title: hearts, description: '\u2764\uFE0F'.repeat(500) });
+    expect((await edit({ title: emoji })).title).toBe(emoji);
+    for (const [changes, field] of [
+      [{ title: '\u2764\uFE0F'.repeat(150) }, 'title'],
+      [{ title: `${'x'.repeat(200)}\uFE0F` }, 'title'],
+      [{ description: '\u2764\uFE0F'.repeat(501) }, 'description'],
+      [{ tags: ['\u2764\uFE0F'.repeat(26)] }, 'tags'],
+      [{ title: '' }, 'title'],
+    ] as const) {
+      const err = await fails(edit(changes));
+      expect(err).toMatchObject({ status: 422, code: 'VALIDATION_ERROR' });
+      expect(err?.field_errors).toEqual([expect.objectContaining({ field, code: 'INVALID_LENGTH' })]);
+    }
+    expect(await client.request<VideoMetadata>(VideosSubjects.get, { user: frank, video_id: v.id })).toMatchObject({ title: emoji, description: '\u2764\uFE0F'.repeat(500) });
+  });
+
+  it('matches job ids in any case: a UUID is stored and looked up in lower case', async () => {
+    const req = recordFor('alice');
+    const v = await client.request<VideoMetadata>(VideosSubjects.record, req);
+    const upper = req.job_id.toUpperCase();
+    const view = await client.request<VideoMetadataView>(VideosSubjects.getByJob, { user: alice, job_id: upper, base_url: base });
+    expect(view).toMatchObject({ video_id: v.id, job_id: req.job_id, download_url: `${base}/videos/jobs/${req.job_id}/download` });
+    expect(await client.request<ResolvedAsset>(VideosSubjects.resolveAsset, { user: alice, job_id: upper, kind: 'video' })).toMatchObject({ video_id: v.id, key: req.file_path });
+    expect(await client.request<ResolvedAsset>(VideosSubjects.resolveAsset, { user: alice, job_id: upper, kind: 'thumbnail', size: 'large', index: 1 })).toMatchObject({ video_id: v.id });
+    expect(await client.request<ResolvedAsset>(VideosSubjects.resolveAsset, { signed: true, job_id: upper, kind: 'subtitle', language: 'en', format: 'vtt' })).toMatchObject({ video_id: v.id });
+    // The same job recorded again in upper case is the same video.
+    expect((await client.request<VideoMetadata>(VideosSubjects.record, recordFor('alice', upper))).id).toBe(v.id);
+    // A job first recorded in upper case is stored in lower case.
+    const other = randomUUID();
+    const w = await client.request<VideoMetadata>(VideosSubjects.record, recordFor('alice', other.toUpperCase()));
+    expect(w.job_id).toBe(other);
+    expect((await client.request<VideoMetadataView>(VideosSubjects.getByJob, { user: alice, job_id: other, base_url: base })).video_id).toBe(w.id);
+    // A video recorded in upper case before: the migration lowers its job id.
+    const old = randomUUID();
+    const o = await client.request<VideoMetadata>(VideosSubjects.record, recordFor('alice', old));
+    await db.query('UPDATE videos.videos SET job_id = upper(job_id) WHERE id = $1', [o.id]);
+    expect(await fails(client.request(VideosSubjects.getByJob, { user: alice, job_id: old, base_url: base }))).toMatchObject({ status: 404 });
+    await new LowercaseJobIds1764200000000().up({ query: (sql: string) => db.query(sql) } as unknown as QueryRunner);
+    expect((await client.request<VideoMetadataView>(VideosSubjects.getByJob, { user: alice, job_id: old.toUpperCase(), base_url: base })).video_id).toBe(o.id);
+  });
+
   it('soft-deletes: gone from lists and links at once, bytes removed after the retention', async () => {
     const storage = new LocalFsStorage(infra.storageDir);
     const req = recordFor('dave');
@@ -223,6 +320,19 @@ describe('videos service over NATS (real PostgreSQL and NATS)', () => {
     await waitFor(async () => (await storage.stat(req.file_path)) === null && (await storage.stat(req.thumbnails[0].file_path)) === null, { timeoutMs: 8000, what: 'purge' });
   });
 
+  it('purges the whole job directory: every attempt\'s uploads, not only the recorded one\'s', async () => {
+    const storage = new LocalFsStorage(infra.storageDir);
+    const jobId = randomUUID();
+    const dir = `videos/dave/${jobId}`;
+    const req = recordFor('dave', jobId, { file_path: `${dir}/attempt-2-aaaaaaaaaaaa/video.mp4`, thumbnails: [], subtitle_tracks: [] });
+    const leftover = `${dir}/attempt-1-bbbbbbbbbbbb/video.mp4`;
+    await storage.put(req.file_path, Buffer.from('video'));
+    await storage.put(leftover, Buffer.from('an attempt whose record was never answered'));
+    const v = await client.request<VideoMetadata>(VideosSubjects.record, req);
+    await client.request(VideosSubjects.delete, { user: user('dave'), video_id: v.id });
+    await waitFor(async () => (await storage.stat(req.file_path)) === null && (await storage.stat(leftover)) === null, { timeoutMs: 8000, what: 'purge' });
+  });
+
   it('is ready only with blob storage', async () => {
     const ready = await fetch(`${svc.url}/health/ready`);
     expect(ready.status).toBe(200);
@@ -232,6 +342,8 @@ describe('videos service over NATS (real PostgreSQL and NATS)', () => {
   it('reports totals', async () => {
     const stats = await client.request<{ total_videos: number; by_status: Record<string, number> }>(VideosSubjects.stats, {});
     expect(stats.total_videos).toBeGreaterThan(5);
-    expect(stats.by_status.deleted).toBe(1);
+    const { rows } = await db.query(`SELECT count(*)::int AS n FROM videos.videos WHERE status = 'deleted'`);
+    expect(rows[0].n).toBeGreaterThan(0);
+    expect(stats.by_status.deleted).toBe(rows[0].n);
   });
 });

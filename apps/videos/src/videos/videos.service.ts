@@ -3,9 +3,11 @@ import { InjectRepository } from '@nestjs/typeorm';
 import {
   AppError,
   type AuthContext,
+  codePointLength,
   type CountVideoRequest,
   ErrorCode,
   ExtraErrorCode,
+  type FieldError,
   FieldErrorCode,
   type ListVideosRequest,
   paginate,
@@ -19,6 +21,7 @@ import {
   type UpdateVideoRequest,
   VIDEO_CONTENT_TYPES,
   VIDEO_DESCRIPTION_MAX,
+  VIDEO_TAG_MAX_LENGTH,
   VIDEO_TAGS_MAX,
   VIDEO_TITLE_MAX,
   type VideoByJobRequest,
@@ -53,7 +56,14 @@ const SORT_COLUMNS: Record<ListVideosRequest['sort_by'], string> = {
   download_count: 'v.download_count',
 };
 
+/** The worker's generated text cut to what a column holds, in code points as its CHECK counts (`char_length`). */
 const clip = (s: string | undefined | null, max: number) => (typeof s === 'string' ? [...s].slice(0, max).join('') : null);
+/**
+ * A job id as stored and matched: `job_id` is a text column, while the jobs service keeps ids in a
+ * uuid column that reads any case; a UUID is matched and stored in lower case, so
+ * `GET /videos/jobs/{UPPER-CASE-UUID}/...` finds the video the jobs service finds the job of.
+ */
+const jobKey = (id: string) => (UUID.test(id) ? id.toLowerCase() : id);
 const slug = (s: string) => s.replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 80) || 'video';
 
 @Injectable()
@@ -63,14 +73,18 @@ export class VideosService {
     @Inject(NatsClient) private readonly nats: NatsClient,
   ) {}
 
-  /** Records what a render produced. Idempotent by job: a second record returns the first video. */
+  /**
+   * Records what a render produced. Idempotent by job: a second record returns the first video,
+   * whose `file_path` tells a later attempt that the recorded bytes are another attempt's.
+   */
   async record(req: RecordVideoRequest): Promise<VideoMetadata> {
     this.checkRecord(req);
     const now = new Date();
     const id = randomUUID();
+    const jobId = jobKey(req.job_id);
     const row: VideoEntity = this.videos.create({
       id,
-      jobId: req.job_id,
+      jobId,
       userId: req.user_id,
       filename: req.filename,
       originalFilename: null,
@@ -87,7 +101,7 @@ export class VideosService {
       subtitleTracks: (req.subtitle_tracks ?? []).map((t) => ({ ...t, id: randomUUID(), created_at: now.toISOString() })),
       title: clip(req.title, VIDEO_TITLE_MAX),
       description: clip(req.description, VIDEO_DESCRIPTION_MAX),
-      tags: (req.tags ?? []).filter((t) => typeof t === 'string' && t.length > 0).slice(0, VIDEO_TAGS_MAX).map((t) => clip(t, 50) as string),
+      tags: (req.tags ?? []).filter((t) => typeof t === 'string' && t.length > 0).slice(0, VIDEO_TAGS_MAX).map((t) => clip(t, VIDEO_TAG_MAX_LENGTH) as string),
       customMetadata: req.custom_metadata ?? null,
       createdAt: now,
       updatedAt: now,
@@ -101,7 +115,7 @@ export class VideosService {
     });
     const inserted = await this.videos.createQueryBuilder().insert().into(VideoEntity).values(row).orIgnore().returning('id').execute();
     const created = inserted.raw.length > 0;
-    const stored = await this.videos.findOneByOrFail({ jobId: req.job_id });
+    const stored = await this.videos.findOneByOrFail({ jobId });
     if (created) this.nats.publish(VideosEvents.recorded, { video_id: stored.id, job_id: stored.jobId, user_id: stored.userId });
     return toVideoMetadata(stored);
   }
@@ -156,16 +170,63 @@ export class VideosService {
     return paginate(rows.map(toVideoMetadata), page, per, total);
   }
 
+  /**
+   * The owner's edit: only the fields given, in one UPDATE of the live row, so concurrent edits of
+   * different fields all land and an edit racing a delete answers 404 like any deleted video.
+   * Texts are stored whole: beyond the spec's limits (in code points, as the DTO and the CHECKs
+   * count) it is a 422, never a shortened title.
+   */
   async update(req: UpdateVideoRequest): Promise<VideoMetadata> {
-    const e = await this.findVisible(req.user, req.video_id, true);
+    const notFound = AppError.notFound(ExtraErrorCode.VIDEO_NOT_FOUND, 'video', { video_id: req?.video_id });
+    if (typeof req?.video_id !== 'string' || !UUID.test(req.video_id) || typeof req.user?.user_id !== 'string') throw notFound;
     const c = req.changes ?? {};
-    if (c.title !== undefined) e.title = clip(c.title, VIDEO_TITLE_MAX);
-    if (c.description !== undefined) e.description = clip(c.description, VIDEO_DESCRIPTION_MAX);
-    if (c.tags !== undefined) e.tags = [...new Set(c.tags)].slice(0, VIDEO_TAGS_MAX);
-    if (typeof c.is_public === 'boolean') e.isPublic = c.is_public;
-    e.updatedAt = new Date();
-    await this.videos.update({ id: e.id }, { title: e.title, description: e.description, tags: e.tags, isPublic: e.isPublic, updatedAt: e.updatedAt });
-    return toVideoMetadata(e);
+    this.checkChanges(c);
+    const set: Partial<VideoEntity> = { updatedAt: new Date() };
+    if (c.title !== undefined) set.title = c.title;
+    if (c.description !== undefined) set.description = c.description;
+    if (c.tags !== undefined) set.tags = [...new Set(c.tags ?? [])];
+    if (c.is_public !== undefined) set.isPublic = c.is_public;
+    const res = await this.videos
+      .createQueryBuilder()
+      .update(VideoEntity)
+      .set(set)
+      .where('id = :id AND user_id = :user AND NOT is_deleted', { id: req.video_id, user: req.user.user_id })
+      .returning('*')
+      .updateEntity(false)
+      .execute();
+    const [row] = (res.raw ?? []) as Array<Record<string, unknown>>;
+    if (!row) throw notFound;
+    return toVideoMetadata(this.hydrate(row));
+  }
+
+  /** The changes as the DTO lets them through; anything else from another caller is a 422, not a clipped or failed write. */
+  private checkChanges(c: UpdateVideoRequest['changes']): void {
+    const bad: FieldError[] = [];
+    const text = (field: 'title' | 'description', min: number, max: number) => {
+      const v = c[field];
+      if (v === undefined || v === null) return;
+      if (typeof v !== 'string') bad.push({ field, message: `${field} must be a string`, code: FieldErrorCode.INVALID_TYPE });
+      else if (codePointLength(v) < min || codePointLength(v) > max) bad.push({ field, message: `${field} must be between ${min} and ${max} characters`, code: FieldErrorCode.INVALID_LENGTH });
+    };
+    text('title', 1, VIDEO_TITLE_MAX);
+    text('description', 0, VIDEO_DESCRIPTION_MAX);
+    if (c.tags !== undefined && c.tags !== null) {
+      if (!Array.isArray(c.tags) || !c.tags.every((t) => typeof t === 'string')) bad.push({ field: 'tags', message: 'tags must be an array of strings', code: FieldErrorCode.INVALID_TYPE });
+      else if (c.tags.length > VIDEO_TAGS_MAX) bad.push({ field: 'tags', message: `At most ${VIDEO_TAGS_MAX} tags`, code: FieldErrorCode.TOO_MANY_ITEMS });
+      else if (c.tags.some((t) => codePointLength(t) < 1 || codePointLength(t) > VIDEO_TAG_MAX_LENGTH)) {
+        bad.push({ field: 'tags', message: `every tag must be between 1 and ${VIDEO_TAG_MAX_LENGTH} characters`, code: FieldErrorCode.INVALID_LENGTH });
+      }
+    }
+    if (c.is_public !== undefined && typeof c.is_public !== 'boolean') bad.push({ field: 'is_public', message: 'is_public must be true or false', code: FieldErrorCode.INVALID_TYPE });
+    if (bad.length) throw AppError.validation(bad);
+  }
+
+  /** An entity from a raw row (`RETURNING *`), converted as TypeORM converts what it reads. */
+  private hydrate(raw: Record<string, unknown>): VideoEntity {
+    const driver = this.videos.manager.connection.driver;
+    const e = this.videos.create();
+    for (const col of this.videos.metadata.columns) (e as unknown as Record<string, unknown>)[col.propertyName] = driver.prepareHydratedValue(raw[col.databaseName], col);
+    return e;
   }
 
   /** Soft delete: gone from lists and links at once; the bytes go after the retention period. */
@@ -271,7 +332,7 @@ export class VideosService {
   private async findByJob(reader: AuthContext | typeof SIGNED_LINK | undefined, jobId: string | undefined): Promise<VideoEntity> {
     const missing = AppError.notFound(ExtraErrorCode.VIDEO_NOT_FOUND, 'video', { job_id: jobId, recorded: false });
     if (!reader || typeof jobId !== 'string' || !SAFE_ID.test(jobId)) throw missing;
-    const e = await this.videos.findOneBy({ jobId });
+    const e = await this.videos.findOneBy({ jobId: jobKey(jobId) });
     const mayRead = (v: VideoEntity) => reader === SIGNED_LINK || v.userId === reader.user_id || reader.permissions?.can_view_all_jobs;
     if (!e || !mayRead(e)) throw missing;
     if (e.isDeleted) throw AppError.notFound(ExtraErrorCode.VIDEO_NOT_FOUND, 'video', { job_id: jobId, recorded: true, deleted: true });

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { toFieldErrors } from '../common/field-errors.js';
-import { ListVideosQueryDto, SubtitleQueryDto, ThumbnailQueryDto, UpdateVideoDto, VideoBytesQueryDto } from './video.dto.js';
+import { codePointLength, ListVideosQueryDto, SubtitleQueryDto, ThumbnailQueryDto, UpdateVideoDto, VideoBytesQueryDto } from './video.dto.js';
 
 function check<T extends object>(cls: new () => T, plain: unknown) {
   const obj = plainToInstance(cls, plain);
@@ -21,6 +21,11 @@ describe('UpdateVideoDto', () => {
     [{ tags: ['x'.repeat(50)] }],
     [{ is_public: true }],
     [{}],
+    // Characters as PostgreSQL counts them (code points): ❤️ is two (U+2764 U+FE0F), 📐 one.
+    [{ title: '\u2764\uFE0F'.repeat(100) }],
+    [{ title: '\u{1F4D0}'.repeat(200) }],
+    [{ description: '\u2764\uFE0F'.repeat(500) }],
+    [{ tags: ['\u2764\uFE0F'.repeat(25)] }],
   ])('accepts %j', (body) => {
     expect(fields(UpdateVideoDto, body)).toEqual([]);
   });
@@ -35,8 +40,20 @@ describe('UpdateVideoDto', () => {
     [{ tags: 'a,b' }, 'tags:INVALID_TYPE'],
     [{ is_public: 'yes' }, 'is_public:INVALID_TYPE'],
     [{ status: 'ready' }, 'status:UNKNOWN_FIELD'],
+    // validator.js's isLength counted these as 150, 200, 501 and 26: they could not be stored whole.
+    [{ title: '\u2764\uFE0F'.repeat(150) }, 'title:INVALID_LENGTH'],
+    [{ title: `${'x'.repeat(200)}\uFE0E` }, 'title:INVALID_LENGTH'],
+    [{ title: '\u{1F4D0}'.repeat(201) }, 'title:INVALID_LENGTH'],
+    [{ description: '\u2764\uFE0F'.repeat(501) }, 'description:INVALID_LENGTH'],
+    [{ tags: ['\u2764\uFE0F'.repeat(26)] }, 'tags:INVALID_LENGTH'],
   ])('rejects %j', (body, expected) => {
     expect(fields(UpdateVideoDto, body)).toEqual([expected]);
+  });
+});
+
+describe('codePointLength', () => {
+  it('counts as PostgreSQL char_length does', () => {
+    expect(['', 'x', '\u2764\uFE0F', '\u{1F4D0}', 'e\u0301', '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}'].map(codePointLength)).toEqual([0, 1, 2, 1, 2, 5]);
   });
 });
 
@@ -49,6 +66,7 @@ describe('ListVideosQueryDto', () => {
 
   it.each([
     [{ status: 'deleted' }, 'status:INVALID_ENUM'],
+    [{ tag: '\u2764\uFE0F'.repeat(26) }, 'tag:INVALID_LENGTH'],
     [{ format: 'mkv' }, 'format:INVALID_ENUM'],
     [{ created_before: 'yesterday' }, 'created_before:INVALID_FORMAT'],
     [{ sort_by: 'user_id' }, 'sort_by:INVALID_ENUM'],

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform, Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsBoolean, IsEnum, IsIn, IsInt, IsOptional, IsString, Length, Max, MaxLength, Min } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsEnum, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, registerDecorator, type ValidationOptions } from 'class-validator';
 import { CreatedRangeQueryDto } from '../common/pagination.dto.js';
 import { IsOmittable } from '../common/validators.js';
 import { SUBTITLE_FORMATS, type SubtitleFormat, THUMBNAIL_SIZES, type ThumbnailSize, VideoFormat, VideoStatus } from './video.enums.js';
@@ -10,20 +10,66 @@ export const VIDEO_DESCRIPTION_MAX = 1000;
 export const VIDEO_TAGS_MAX = 10;
 export const VIDEO_TAG_MAX_LENGTH = 50;
 
+/** How many characters PostgreSQL's `char_length` counts in `s`: Unicode code points. */
+export function codePointLength(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    // A high surrogate followed by a low one is one code point.
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+    }
+    n++;
+  }
+  return n;
+}
+
+/**
+ * `Length(min, max)` counted in code points, as the videos schema's CHECKs (`char_length`) and the
+ * service count. class-validator's `Length` (validator.js `isLength`) does not count the variation
+ * selectors U+FE0E and U+FE0F: `"❤️"` is one character there and two in PostgreSQL, so 150 of them
+ * passed a 200 limit and could not be stored whole. Registered as `isLength`, so the field error
+ * is INVALID_LENGTH as with `Length`.
+ */
+export function CodePointLength(min: number, max: number, options?: ValidationOptions): PropertyDecorator {
+  return (target: object, propertyName: string | symbol) => {
+    registerDecorator({
+      name: 'isLength',
+      target: target.constructor,
+      propertyName: propertyName as string,
+      constraints: [min, max],
+      options,
+      validator: {
+        validate(value: unknown): boolean {
+          if (typeof value !== 'string') return false;
+          // Code points are at most as many as UTF-16 units and at least half as many.
+          if (value.length < min || Math.ceil(value.length / 2) > max) return false;
+          const n = codePointLength(value);
+          return n >= min && n <= max;
+        },
+      },
+    });
+  };
+}
+
 const queryBoolean = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 
-/** Body of `PATCH /videos/{video_id}` (spec: title <= 200, description <= 1000, tags <= 10). */
+/**
+ * Body of `PATCH /videos/{video_id}` (spec: title <= 200, description <= 1000, tags <= 10).
+ * Lengths are in characters (Unicode code points), as stored: what passes is stored whole.
+ */
 export class UpdateVideoDto {
   @ApiPropertyOptional({ minLength: 1, maxLength: VIDEO_TITLE_MAX })
   @IsOptional()
   @IsString({ message: 'title must be a string' })
-  @Length(1, VIDEO_TITLE_MAX, { message: `title must be between 1 and ${VIDEO_TITLE_MAX} characters` })
+  @CodePointLength(1, VIDEO_TITLE_MAX, { message: `title must be between 1 and ${VIDEO_TITLE_MAX} characters` })
   title?: string;
 
   @ApiPropertyOptional({ maxLength: VIDEO_DESCRIPTION_MAX })
   @IsOptional()
   @IsString({ message: 'description must be a string' })
-  @MaxLength(VIDEO_DESCRIPTION_MAX, { message: `description must be at most ${VIDEO_DESCRIPTION_MAX} characters` })
+  @CodePointLength(0, VIDEO_DESCRIPTION_MAX, { message: `description must be at most ${VIDEO_DESCRIPTION_MAX} characters` })
   description?: string;
 
   @ApiPropertyOptional({ type: [String], maxItems: VIDEO_TAGS_MAX })
@@ -31,7 +77,7 @@ export class UpdateVideoDto {
   @IsArray({ message: 'tags must be an array of strings' })
   @ArrayMaxSize(VIDEO_TAGS_MAX, { message: `At most ${VIDEO_TAGS_MAX} tags` })
   @IsString({ each: true, message: 'every tag must be a string' })
-  @Length(1, VIDEO_TAG_MAX_LENGTH, { each: true, message: `every tag must be between 1 and ${VIDEO_TAG_MAX_LENGTH} characters` })
+  @CodePointLength(1, VIDEO_TAG_MAX_LENGTH, { each: true, message: `every tag must be between 1 and ${VIDEO_TAG_MAX_LENGTH} characters` })
   tags?: string[];
 
   // Absent leaves it as it is; null is no answer to "public or not" (IsOptional would let it
@@ -60,7 +106,7 @@ export class ListVideosQueryDto extends CreatedRangeQueryDto {
   @ApiPropertyOptional({ maxLength: VIDEO_TAG_MAX_LENGTH })
   @IsOptional()
   @IsString({ message: 'tag must be a string' })
-  @Length(1, VIDEO_TAG_MAX_LENGTH, { message: `tag must be between 1 and ${VIDEO_TAG_MAX_LENGTH} characters` })
+  @CodePointLength(1, VIDEO_TAG_MAX_LENGTH, { message: `tag must be between 1 and ${VIDEO_TAG_MAX_LENGTH} characters` })
   tag?: string;
 
   @ApiPropertyOptional({ enum: VIDEO_SORT_FIELDS, default: 'created_at' })
