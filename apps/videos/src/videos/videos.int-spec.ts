@@ -13,6 +13,7 @@ import {
   type VideoMetadata,
   type VideoMetadataView,
   VideoResolution,
+  VideosEvents,
   VideosSubjects,
 } from '@vgp/contracts';
 import { NatsClient } from '@vgp/messaging';
@@ -301,6 +302,25 @@ describe('videos service over NATS (real PostgreSQL and NATS)', () => {
     expect(await fails(client.request(VideosSubjects.getByJob, { user: alice, job_id: old, base_url: base }))).toMatchObject({ status: 404 });
     await new LowercaseJobIds1764200000000().up({ query: (sql: string) => db.query(sql) } as unknown as QueryRunner);
     expect((await client.request<VideoMetadataView>(VideosSubjects.getByJob, { user: alice, job_id: old.toUpperCase(), base_url: base })).video_id).toBe(o.id);
+  });
+
+  it('deletes once: a delete that waited on another answers 404 and announces nothing', async () => {
+    const fay = user(`fay-${randomUUID().slice(0, 8)}`);
+    const v = await client.request<VideoMetadata>(VideosSubjects.record, recordFor(fay.user_id));
+    const announced: string[] = [];
+    const sub = nc.subscribe(`${infra.subjectPrefix}${VideosEvents.deleted}`, { callback: (_e, m) => announced.push(m.json<{ video_id: string }>().video_id) });
+    await nc.flush();
+    // The first delete's update, not yet committed when the second arrives and reads the row.
+    await holder.query('BEGIN');
+    await holder.query(`UPDATE videos.videos SET is_deleted = true, deleted_at = now(), status = 'deleted', is_public = false, updated_at = now() WHERE id = $1`, [v.id]);
+    const second = client.request(VideosSubjects.delete, { user: fay, video_id: v.id }, { timeoutMs: 10_000 });
+    await lockWaiters(1);
+    await holder.query('COMMIT');
+    expect(await fails(second)).toMatchObject({ status: 404, code: 'VIDEO_NOT_FOUND' });
+    await nc.flush();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(announced).not.toContain(v.id);
+    sub.unsubscribe();
   });
 
   it('soft-deletes: gone from lists and links at once, bytes removed after the retention', async () => {

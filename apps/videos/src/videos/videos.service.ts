@@ -233,7 +233,9 @@ export class VideosService {
   async remove(user: AuthContext, videoId: string): Promise<{ video_id: string; status: VideoStatus; deleted_at: string }> {
     const e = await this.findVisible(user, videoId, true);
     const now = new Date();
-    await this.videos.update({ id: e.id, isDeleted: false }, { isDeleted: true, deletedAt: now, status: VideoStatus.DELETED, isPublic: false, updatedAt: now });
+    const res = await this.videos.update({ id: e.id, isDeleted: false }, { isDeleted: true, deletedAt: now, status: VideoStatus.DELETED, isPublic: false, updatedAt: now });
+    // A delete that raced this one and won: the video is already gone, as for any later request.
+    if (!res.affected) throw AppError.notFound(ExtraErrorCode.VIDEO_NOT_FOUND, 'video', { video_id: videoId });
     this.nats.publish(VideosEvents.deleted, { video_id: e.id, job_id: e.jobId, user_id: e.userId });
     return { video_id: e.id, status: VideoStatus.DELETED, deleted_at: now.toISOString() };
   }
