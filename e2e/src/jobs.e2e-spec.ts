@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { type ChildProcess, spawn } from 'node:child_process';
+import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { http, REPO_ROOT, spawnService, tokenFor, waitFor } from '@vgp/testing';
 import pg from 'pg';
@@ -205,6 +206,129 @@ describe('jobs, end to end (gateway, jobs service, test workers)', () => {
     expect(await pong).toBe(true);
     again.close();
     expect((await http('GET', `${p.api}/jobs`, { token })).status).toBe(200);
+  });
+
+  /** Writes `raw` on a fresh connection to the gateway; resolves with what came back before it closed or `waitMs` passed. */
+  const rawRequest = (raw: string, opts: { waitMs?: number; leave?: boolean } = {}) =>
+    new Promise<string>((resolve, reject) => {
+      const gw = new URL(p.api);
+      const sock = connect(Number(gw.port), gw.hostname, () => {
+        sock.write(raw);
+        // A client that leaves at once, before any answer.
+        if (opts.leave) sock.destroy();
+      });
+      let out = '';
+      sock.on('data', (d) => (out += d));
+      sock.on('error', reject);
+      sock.on('close', () => resolve(out));
+      setTimeout(() => {
+        sock.destroy();
+        resolve(out);
+      }, opts.waitMs ?? 3000);
+    });
+  const sseClients = async () => {
+    const text = (await http('GET', `${p.service('gateway').url}/metrics`)).text;
+    return Number(/^gateway_sse_clients(?:\{[^}]*\})? (\d+)/m.exec(text)?.[1] ?? 0);
+  };
+  /** Jobs of the live-update tests below, deleted after each (a job left queued would be claimed before the next tests' jobs). */
+  const created: Array<[string, string]> = [];
+  const create = async (token: string): Promise<string> => {
+    const id: string = (await http('POST', `${p.api}/videos/generate`, { token, body })).body.data.job_id;
+    created.push([id, token]);
+    return id;
+  };
+  afterEach(async () => {
+    for (const [id, token] of created.splice(0)) await http('DELETE', `${p.api}/jobs/${id}`, { token });
+  });
+  const wsClient = async (token: string) => {
+    const ws = new WebSocket(`${p.api.replace('http', 'ws')}/ws`, { headers: { authorization: `Bearer ${token}` } });
+    const msgs: any[] = [];
+    ws.on('message', (d) => msgs.push(JSON.parse(String(d))));
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+    return { ws, msgs };
+  };
+
+  it('answers a WebSocket upgrade to a malformed target, serves another upgrade offer (h2c) as a request, and serves on', async () => {
+    for (const target of ['//', '//[', '//a:99999/x']) {
+      const answer = await rawRequest(`GET ${target} HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n`, { waitMs: 500 });
+      expect(answer).toMatch(/^HTTP\/1\.1 404 /);
+    }
+    const h2c = await rawRequest('GET /api/v1/system/queue-status HTTP/1.1\r\nHost: x\r\nConnection: Upgrade, HTTP2-Settings, close\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n');
+    expect(h2c).toMatch(/^HTTP\/1\.1 401 /);
+    expect(h2c).toContain('"code":"UNAUTHORIZED"');
+    // The gateway process is still there.
+    expect((await http('GET', `${p.api}/jobs`, { token: await tokenFor('e2e-upgrade') })).status).toBe(200);
+  });
+
+  it('follows a job named in upper case over SSE, WebSocket and the status route, to its end', async () => {
+    const token = await tokenFor('e2e-upper');
+    const id = await create(token);
+    const upper = id.toUpperCase();
+    const live = sse(`${p.api}/jobs/${upper}/events`, token);
+    const { ws, msgs } = await wsClient(token);
+    ws.send(JSON.stringify({ type: 'subscribe', job_id: upper }));
+    await waitFor(() => live.events.length >= 1 && msgs.some((m) => m.type === 'event'), { what: 'the current state over SSE and WebSocket' });
+    const status = await http('GET', `${p.api}/videos/jobs/${upper}/status`, { token });
+    expect([status.status, status.body.data.job_id, status.body.data.status]).toEqual([200, id, 'queued']);
+    expect((await http('GET', `${p.api}/jobs/${upper}`, { token })).body.data.id).toBe(id);
+    expect((await http('POST', `${p.api}/jobs/${upper}/cancel`, { token })).status).toBe(200);
+    // The cancellation is an event of the job: both clients get it, and the stream ends.
+    await waitFor(() => live.events.some((e) => e.event === 'end'), { what: 'the SSE stream of an upper-case id to end' });
+    expect(live.events.map((e) => e.event)).toEqual(['status', 'status', 'end']);
+    expect(JSON.parse(live.events[1].data)).toMatchObject({ job_id: id, status: 'cancelled' });
+    expect(await live.done).toBe(200);
+    await waitFor(() => msgs.some((m) => m.type === 'event' && m.event.status === 'cancelled'), { what: 'the cancellation over WebSocket' });
+    // Answers name the job as its events do, in lower case.
+    expect(msgs[0]).toEqual({ type: 'subscribed', job_id: id });
+    ws.send(JSON.stringify({ type: 'unsubscribe', job_id: upper }));
+    await waitFor(() => msgs.some((m) => m.type === 'unsubscribed' && m.job_id === id), { what: 'unsubscribed' });
+    ws.close();
+    expect((await http('GET', `${p.api}/videos/jobs/${upper}/status`, { token })).body.data.status).toBe('cancelled');
+  });
+
+  it('resumes from the current state after a Last-Event-ID beyond the job\'s events; refuses a malformed one', async () => {
+    const token = await tokenFor('e2e-resume');
+    const id = await create(token);
+    const beyond = sse(`${p.api}/jobs/${id}/events`, token, '999999999');
+    const { ws, msgs } = await wsClient(token);
+    ws.send(JSON.stringify({ type: 'subscribe', job_id: id, last_event_id: 1e308 }));
+    await waitFor(() => beyond.events.length >= 1 && msgs.some((m) => m.type === 'event'), { timeoutMs: 5000, what: 'the current state after a resume point beyond the job' });
+    expect(beyond.events[0]).toMatchObject({ id: '0', event: 'status' });
+    expect(msgs.find((m) => m.type === 'event').event).toMatchObject({ job_id: id, seq: 0, status: 'queued' });
+    expect((await http('POST', `${p.api}/jobs/${id}/cancel`, { token })).status).toBe(200);
+    expect(await beyond.done).toBe(200);
+    expect(beyond.events.map((e) => e.event)).toEqual(['status', 'status', 'end']);
+    const final = Number(beyond.events[1].id);
+    // On a finished job: its final state and the end (not the end alone); at the final event: the end alone.
+    const after = sse(`${p.api}/jobs/${id}/events`, token, '999999999');
+    expect(await after.done).toBe(200);
+    expect(after.events.map((e) => [e.id, e.event])).toEqual([[String(final), 'status'], [undefined, 'end']]);
+    const atEnd = sse(`${p.api}/jobs/${id}/events?last_event_id=${final}`, token);
+    expect(await atEnd.done).toBe(200);
+    expect(atEnd.events.map((e) => e.event)).toEqual(['end']);
+    // Not an event id at all: 422 naming the field, over SSE; an error message over WebSocket.
+    for (const [query, header, field] of [['', '-1', 'Last-Event-ID'], ['', 'abc', 'Last-Event-ID'], ['?last_event_id=1e3', undefined, 'last_event_id']] as const) {
+      const res = await http('GET', `${p.api}/jobs/${id}/events${query}`, { token, headers: header ? { 'last-event-id': header } : {} });
+      expect([res.status, res.body.error.code, res.body.error.field_errors[0].field]).toEqual([422, 'VALIDATION_ERROR', field]);
+    }
+    ws.send(JSON.stringify({ type: 'subscribe', job_id: await create(token), last_event_id: 'abc' }));
+    await waitFor(() => msgs.some((m) => m.type === 'error'), { what: 'the WebSocket refusal' });
+    expect(msgs.find((m) => m.type === 'error')).toMatchObject({ code: 'INVALID_INPUT', message: expect.stringContaining('last_event_id') });
+    ws.close();
+  });
+
+  it('frees an SSE stream whose client left before the first reply', async () => {
+    const token = await tokenFor('e2e-sse-leave');
+    const id = await create(token);
+    const before = await sseClients();
+    const request = `GET /api/v1/jobs/${id}/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\nAccept: text/event-stream\r\n\r\n`;
+    await Promise.all(Array.from({ length: 10 }, () => rawRequest(request, { leave: true })));
+    // A client that stays is counted, and uncounted when it leaves.
+    const stays = sse(`${p.api}/jobs/${id}/events`, token);
+    await waitFor(() => stays.events.length >= 1, { what: 'the stream of a client that stays' });
+    expect(await sseClients()).toBe(before + 1);
+    stays.close();
+    await waitFor(async () => (await sseClients()) === before, { timeoutMs: 3000, what: `gateway_sse_clients back to ${before}` });
   });
 
   it('a worker killed with SIGKILL mid-job: the job is queued again and completes once, elsewhere', async () => {

@@ -10,6 +10,7 @@ import { AllExceptionsFilter, replyWithError } from './http/all-exceptions.filte
 import { clientErrorHandler } from './http/client-error.js';
 import { EnvelopeInterceptor } from './http/envelope.interceptor.js';
 import { installJsonBodyParser } from './http/json-body.js';
+import { gatewayServerFactory } from './http/upgrade-routing.js';
 import { ApiValidationPipe } from './http/validation.pipe.js';
 import { documentHotJobRoutes } from './jobs/hot-job-routes.js';
 import { CLERK_WEBHOOK_ROUTE } from './users/clerk-webhook.controller.js';
@@ -46,6 +47,8 @@ export function gatewayFastifyOptions(config: GatewayConfig): FastifyServerOptio
     // What Node's HTTP parser refuses (malformed request line or header, headers over the limit)
     // is answered in the envelope too.
     clientErrorHandler,
+    // Only a WebSocket request to /ws is an upgrade (see GatewayIncomingMessage).
+    serverFactory: gatewayServerFactory,
   };
 }
 

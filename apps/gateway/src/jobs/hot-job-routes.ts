@@ -18,6 +18,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AuthService } from '../auth/auth.service.js';
 import { replyWithError } from '../http/all-exceptions.filter.js';
 import { successEnvelope, successEnvelopeJson } from '../http/envelope.interceptor.js';
+import { canonicalId } from '../http/uuid-param.js';
 import { createJobBody } from './create-body.js';
 import { JobEventsHub } from './job-events.hub.js';
 
@@ -77,7 +78,8 @@ export class HotJobRoutes implements OnModuleInit {
 
   private async status(req: FastifyRequest<{ Params: { job_id: string } }>, reply: FastifyReply): Promise<void> {
     const user: AuthContext = await this.auth.authenticate(req.headers.authorization, req.method, req.id);
-    const jobId = req.params.job_id;
+    // `…/jobs/{ID IN UPPER CASE}/status` is the same job, and the same entry of the status cache.
+    const jobId = canonicalId(req.params.job_id);
     const cached = this.hub.cachedStatus(user, jobId);
     if (cached?.json !== undefined) {
       void reply.type(JSON_TYPE).send(successEnvelopeJson(cached.json, statusMessage(cached.view), req.id));

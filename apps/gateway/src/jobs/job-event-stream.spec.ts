@@ -56,6 +56,23 @@ describe('JobEventStream', () => {
     expect([b.sent, b.ended()]).toEqual([[], 1]);
   });
 
+  it('starts from the current state when resumed after an event the job never had', () => {
+    // Last-Event-ID 999999999 (or 1e308 over WebSocket, or an id of another job) on a running job.
+    const running = collect();
+    running.s.push(ev(5));
+    running.s.start([], ev(4), 999_999_999);
+    running.s.push(ev(6));
+    expect([running.sent, running.ended()]).toEqual([[4, 5, 6], 0]);
+    // On a finished job: its final state, then the end, not the end alone.
+    const finished = collect();
+    finished.s.start([], ev(9, JobStatus.COMPLETED, 'status'), 1e308);
+    expect([finished.sent, finished.ended()]).toEqual([[9], 1]);
+    // Resuming exactly at the last event still sends nothing again.
+    const atEnd = collect();
+    atEnd.s.start([], ev(9, JobStatus.COMPLETED, 'status'), 9);
+    expect([atEnd.sent, atEnd.ended()]).toEqual([[], 1]);
+  });
+
   it('gives another user nothing, an admin everything', () => {
     const stranger = collect(user('mallory'));
     stranger.s.start([], ev(1));

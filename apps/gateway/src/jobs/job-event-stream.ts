@@ -22,9 +22,14 @@ export class JobEventStream {
     else this.emit(ev);
   }
 
-  /** Replays `stored`, then what arrived live meanwhile; `current` is the job as it is now. */
+  /**
+   * Replays `stored`, then what arrived live meanwhile; `current` is the job as it is now. A resume
+   * point beyond `current` (a made-up number, one of another job) names no event this job has
+   * had: the stream starts from the current state instead of waiting, silent, for an event that
+   * big (which would have kept back every event, the final one included).
+   */
   start(stored: JobEvent[], current: JobEvent, after?: number): void {
-    if (after !== undefined) this.lastSeq = after;
+    if (after !== undefined && after <= current.seq) this.lastSeq = after;
     for (const ev of stored) this.emit(ev);
     // Stored events stop at the page limit; the current state covers anything left out.
     if (current.seq > this.lastSeq && !this.buffer.some((b) => b.seq === current.seq)) this.emit(current);

@@ -1,41 +1,56 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { AppError, type AuthContext, type EventsSinceResponse, JobsSubjects } from '@vgp/contracts';
+import { AppError, type AuthContext, ErrorCode, type EventsSinceResponse, ExtraErrorCode, JobsSubjects } from '@vgp/contracts';
 import { NatsClient } from '@vgp/messaging';
-import { MetricNames, MetricsService } from '@vgp/observability';
-import type { IncomingMessage, Server } from 'node:http';
+import { MetricNames, MetricsService, resolveRequestId } from '@vgp/observability';
+import { type IncomingMessage, type Server, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocket, WebSocketServer } from 'ws';
+import { type RawData, WebSocket, WebSocketServer } from 'ws';
 import { AuthService } from '../auth/auth.service.js';
 import { GatewayConfig } from '../gateway.config.js';
+import { errorEnvelope } from '../http/error-envelope.js';
+import { isWebSocketRequest, targetPath, targetQuery, WEBSOCKET_PATHS } from '../http/upgrade-routing.js';
+import { canonicalId, isUuid } from '../http/uuid-param.js';
 import { RateLimitService } from '../rate-limit/rate-limit.service.js';
+import type { RateDecision } from '../rate-limit/rate-limiter.js';
 import { JobEventsHub } from './job-events.hub.js';
 import { JobEventStream } from './job-event-stream.js';
 
-const PATHS = new Set(['/ws', '/api/v1/ws']);
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 const MAX_SUBSCRIPTIONS = 100;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Messages of one connection read but not answered yet (they wait for a rate-limit decision). */
+const MAX_PENDING = 100;
+/** The largest resume point passed on: any bigger one is beyond every job's events just the same. */
+const MAX_RESUME = Number.MAX_SAFE_INTEGER;
 
 interface ClientMessage {
   type?: string;
-  job_id?: string;
-  last_event_id?: number;
+  job_id?: unknown;
+  last_event_id?: unknown;
 }
 
 /**
  * `GET /ws` (also `/api/v1/ws`): the same job events as SSE over one WebSocket, per-job
  * subscriptions. The token (Authorization header, or `?token=` for browsers) is checked as by the
- * HTTP guard (account status included) and the upgrade counts against the caller's rate limit,
- * since it does not pass through Fastify's hooks; each subscription is authorised by the jobs
- * service (another user's job answers JOB_NOT_FOUND).
+ * HTTP guard (account status included); the upgrade and every subscribe count against the
+ * caller's rate limit, since they do not pass through Fastify's hooks; each subscription is
+ * authorised by the jobs service (another user's job answers JOB_NOT_FOUND). Only WebSocket
+ * requests to these paths are upgraded; any other request offering an upgrade is served by the
+ * routes like any other (see `GatewayIncomingMessage`).
  */
 @Injectable()
 export class JobsWebSocketServer implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('JobsWebSocket');
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   private server?: Server;
-  private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => void this.upgrade(req, socket, head);
+  // Nothing may escape from here: an exception or a rejected promise in an 'upgrade' listener ends the process.
+  private readonly onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    try {
+      this.upgrade(req, socket, head).catch((err: unknown) => this.failUpgrade(req, socket, err));
+    } catch (err) {
+      this.failUpgrade(req, socket, err);
+    }
+  };
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
@@ -49,7 +64,8 @@ export class JobsWebSocketServer implements OnApplicationBootstrap, OnApplicatio
 
   onApplicationBootstrap(): void {
     this.server = this.adapterHost.httpAdapter?.getHttpServer() as Server | undefined;
-    this.server?.on('upgrade', this.onUpgrade);
+    if (!this.server) return;
+    this.server.on('upgrade', this.onUpgrade);
   }
 
   onApplicationShutdown(): void {
@@ -59,37 +75,70 @@ export class JobsWebSocketServer implements OnApplicationBootstrap, OnApplicatio
   }
 
   private async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    if (!PATHS.has(url.pathname.replace(/\/$/, ''))) return;
     // A client that goes away while it is authenticated: an 'error' without a listener would end the process.
     socket.on('error', () => socket.destroy());
+    const target = req.url ?? '/';
+    if (!isWebSocketRequest(req)) {
+      // Only on a server not made by `gatewayServerFactory`: answer and close, never leave the socket hanging.
+      if (!WEBSOCKET_PATHS.has(targetPath(target))) return this.refuse(req, socket, new AppError(ExtraErrorCode.ROUTE_NOT_FOUND, 404, 'No route matches this method and path'));
+      return this.refuse(req, socket, new AppError(ErrorCode.INVALID_INPUT, 400, 'This path upgrades to a WebSocket only: GET with Upgrade: websocket'));
+    }
     let user: AuthContext;
     try {
       const m = BEARER.exec(req.headers.authorization ?? '');
-      const token = m?.[1] ?? url.searchParams.get('token');
-      if (!token) throw new AppError('UNAUTHORIZED', 401, 'Authentication is required');
+      const token = m?.[1] ?? targetQuery(target).get('token');
+      if (!token) throw new AppError(ErrorCode.UNAUTHORIZED, 401, 'Authentication is required');
       user = await this.auth.authenticate(`Bearer ${token}`, 'GET');
-      if (this.config.RATE_LIMIT_ENABLED) {
-        const d = await this.rateLimit.limiter.consume(`u:${user.user_id}`, this.rateLimit.limitFor(user.role));
-        if (!d.allowed) {
-          const retryAfter = Math.max(1, Math.ceil((d.resetAt - Date.now()) / 1000));
-          throw new AppError('RATE_LIMIT_EXCEEDED', 429, 'Too many requests', { retry_after: retryAfter });
-        }
-      }
+      const d = await this.consume(user);
+      if (d && !d.allowed) throw rateLimited(d);
     } catch (err) {
-      const status = err instanceof AppError ? err.status : 401;
-      const reason: Record<number, string> = { 403: 'Forbidden', 429: 'Too Many Requests', 503: 'Service Unavailable' };
-      const retry = err instanceof AppError && err.details?.retry_after ? `Retry-After: ${err.details.retry_after}\r\n` : '';
-      socket.end(`HTTP/1.1 ${status} ${reason[status] ?? 'Unauthorized'}\r\n${retry}Connection: close\r\nContent-Length: 0\r\n\r\n`);
+      return this.refuse(req, socket, err instanceof AppError ? err : new AppError(ErrorCode.UNAUTHORIZED, 401, 'Authentication is required'));
+    }
+    if (socket.destroyed) return;
+    this.wss.handleUpgrade(req, socket, head, (ws) => this.serve(ws, user));
+  }
+
+  private failUpgrade(req: IncomingMessage, socket: Duplex, err: unknown): void {
+    this.logger.error(err);
+    try {
+      this.refuse(req, socket, new AppError(ErrorCode.INTERNAL_ERROR, 500, 'An unexpected error occurred. Please try again later.'));
+    } catch {
+      socket.destroy();
+    }
+  }
+
+  /** Answers an upgrade request with an HTTP error in the envelope, then closes the connection. */
+  private refuse(req: IncomingMessage, socket: Duplex, err: AppError): void {
+    if (socket.destroyed) return;
+    if (!socket.writable) {
+      socket.destroy();
       return;
     }
-    this.wss.handleUpgrade(req, socket, head, (ws) => this.serve(ws, user));
+    const id = resolveRequestId(req.headers['x-request-id']);
+    const body = JSON.stringify(errorEnvelope(err.toWire(), id));
+    const retry = err.details?.retry_after ? `Retry-After: ${err.details.retry_after}\r\n` : '';
+    socket.once('finish', () => socket.destroy());
+    socket.end(
+      `HTTP/1.1 ${err.status} ${STATUS_CODES[err.status] ?? 'Error'}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `X-Request-Id: ${id}\r\n${retry}Connection: close\r\n\r\n${body}`,
+    );
+  }
+
+  /** Counts one request of `user` against its rate limit; undefined when limits are off or their store fails (fails open, as the HTTP hook). */
+  private async consume(user: AuthContext): Promise<RateDecision | undefined> {
+    if (!this.config.RATE_LIMIT_ENABLED) return undefined;
+    try {
+      return await this.rateLimit.limiter.consume(`u:${user.user_id}`, this.rateLimit.limitFor(user.role));
+    } catch {
+      return undefined;
+    }
   }
 
   private serve(ws: WebSocket, user: AuthContext): void {
     const gauge = this.metrics.gauge(MetricNames.wsClients, 'Open WebSocket connections');
     gauge.inc();
     const subs = new Map<string, () => void>();
+    let open = true;
     const send = (msg: unknown) => {
       if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
     };
@@ -98,37 +147,64 @@ export class JobsWebSocketServer implements OnApplicationBootstrap, OnApplicatio
     // its code; without a listener its 'error' event ended the gateway process.
     ws.on('error', (err) => this.logger.debug(`WebSocket of ${user.user_id} closed: ${err.message}`));
     ws.on('close', () => {
+      open = false;
       clearInterval(ping);
       for (const stop of subs.values()) stop();
       subs.clear();
       gauge.dec();
     });
+    // Messages are answered one after the other, in order (a subscribe may wait for its rate-limit
+    // decision; an unsubscribe sent after it must not overtake it).
+    let queue: Promise<void> = Promise.resolve();
+    let pending = 0;
     ws.on('message', (data) => {
-      let msg: ClientMessage;
-      try {
-        msg = JSON.parse(String(data));
-      } catch {
-        return send({ type: 'error', code: 'MALFORMED_JSON', message: 'Messages must be JSON' });
-      }
-      if (msg?.type === 'ping') return send({ type: 'pong' });
-      if (msg?.type !== 'subscribe' && msg?.type !== 'unsubscribe') {
-        return send({ type: 'error', code: 'INVALID_INPUT', message: 'type must be subscribe, unsubscribe or ping' });
-      }
-      const jobId = msg.job_id;
-      if (typeof jobId !== 'string' || !UUID.test(jobId)) return send({ type: 'error', code: 'JOB_NOT_FOUND', message: 'The requested job was not found', job_id: jobId });
-      if (msg.type === 'unsubscribe') {
-        subs.get(jobId)?.();
-        subs.delete(jobId);
-        return send({ type: 'unsubscribed', job_id: jobId });
-      }
-      if (subs.has(jobId)) return send({ type: 'subscribed', job_id: jobId });
-      if (subs.size >= MAX_SUBSCRIPTIONS) return send({ type: 'error', code: 'INVALID_INPUT', message: `At most ${MAX_SUBSCRIPTIONS} subscriptions per connection`, job_id: jobId });
-      void this.subscribe(jobId, msg.last_event_id, user, subs, send);
+      if (pending >= MAX_PENDING) return send({ type: 'error', code: ErrorCode.RATE_LIMIT_EXCEEDED, message: 'Too many messages waiting for an answer; wait for the answers before sending more' });
+      pending++;
+      queue = queue
+        .then(() => (open ? this.onMessage(data, user, subs, send, () => open) : undefined))
+        .catch((err: unknown) => this.logger.error(err))
+        .finally(() => pending--);
     });
   }
 
-  private async subscribe(jobId: string, after: unknown, user: AuthContext, subs: Map<string, () => void>, send: (m: unknown) => void): Promise<void> {
-    const resume = typeof after === 'number' && Number.isInteger(after) && after >= 0 ? after : undefined;
+  private async onMessage(data: RawData, user: AuthContext, subs: Map<string, () => void>, send: (m: unknown) => void, isOpen: () => boolean): Promise<void> {
+    let msg: ClientMessage;
+    try {
+      msg = JSON.parse(String(data));
+    } catch {
+      return send({ type: 'error', code: ExtraErrorCode.MALFORMED_JSON, message: 'Messages must be JSON' });
+    }
+    if (msg?.type === 'ping') return send({ type: 'pong' });
+    if (msg?.type !== 'subscribe' && msg?.type !== 'unsubscribe') {
+      return send({ type: 'error', code: ErrorCode.INVALID_INPUT, message: 'type must be subscribe, unsubscribe or ping' });
+    }
+    // Ids in any case name the same job; events name it in lower case.
+    const jobId = typeof msg.job_id === 'string' ? canonicalId(msg.job_id) : msg.job_id;
+    if (msg.type === 'subscribe') {
+      // Each subscribe costs the jobs service a query (and up to 500 events): it counts as a request.
+      const d = await this.consume(user);
+      if (!isOpen()) return;
+      if (d && !d.allowed) {
+        const err = rateLimited(d);
+        return send({ type: 'error', code: err.code, message: err.message, job_id: jobId, details: err.details });
+      }
+    }
+    if (typeof jobId !== 'string' || !isUuid(jobId)) return send({ type: 'error', code: ErrorCode.JOB_NOT_FOUND, message: 'The requested job was not found', job_id: jobId });
+    if (msg.type === 'unsubscribe') {
+      subs.get(jobId)?.();
+      subs.delete(jobId);
+      return send({ type: 'unsubscribed', job_id: jobId });
+    }
+    const after = msg.last_event_id;
+    if (after !== undefined && after !== null && !(typeof after === 'number' && Number.isInteger(after) && after >= 0)) {
+      return send({ type: 'error', code: ErrorCode.INVALID_INPUT, message: 'last_event_id must be the id of an event received before (a non-negative integer)', job_id: jobId });
+    }
+    if (subs.has(jobId)) return send({ type: 'subscribed', job_id: jobId });
+    if (subs.size >= MAX_SUBSCRIPTIONS) return send({ type: 'error', code: ErrorCode.INVALID_INPUT, message: `At most ${MAX_SUBSCRIPTIONS} subscriptions per connection`, job_id: jobId });
+    void this.subscribe(jobId, typeof after === 'number' ? Math.min(after, MAX_RESUME) : undefined, user, subs, send);
+  }
+
+  private async subscribe(jobId: string, resume: number | undefined, user: AuthContext, subs: Map<string, () => void>, send: (m: unknown) => void): Promise<void> {
     const stream = new JobEventStream(user, (event) => send({ type: 'event', job_id: jobId, event }));
     const stop = this.hub.listen(jobId, (ev) => stream.push(ev));
     subs.set(jobId, stop);
@@ -140,9 +216,20 @@ export class JobsWebSocketServer implements OnApplicationBootstrap, OnApplicatio
     } catch (err) {
       stop();
       if (subs.get(jobId) === stop) subs.delete(jobId);
-      const e = err instanceof AppError ? err : new AppError('INTERNAL_ERROR', 500, 'Could not subscribe');
+      const e = err instanceof AppError ? err : new AppError(ErrorCode.INTERNAL_ERROR, 500, 'Could not subscribe');
       if (!(err instanceof AppError)) this.logger.error(err);
       send({ type: 'error', code: e.code, message: e.message, job_id: jobId });
     }
   }
+}
+
+/** The error of a request over its caller's rate limit, as the HTTP hook words it. */
+function rateLimited(d: RateDecision): AppError {
+  const retryAfter = Math.max(1, Math.ceil((d.resetAt - Date.now()) / 1000));
+  return new AppError(ErrorCode.RATE_LIMIT_EXCEEDED, 429, 'Too many requests. Please try again later.', {
+    retry_after: retryAfter,
+    limit: d.limit,
+    remaining: 0,
+    reset_at: new Date(Math.ceil(d.resetAt / 1000) * 1000).toISOString(),
+  });
 }
