@@ -1,8 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { type JobEvent, JobLogLevel, JobStatus, STAGE_COMPLETED } from '@vgp/contracts';
 import { JobEventsRecorder } from './job-events.recorder.js';
 import type { JobRow } from './job-row.js';
-import type { Queryable } from './jobs.db.js';
+import { JobsDb, type Queryable } from './jobs.db.js';
 
 interface ChildTally {
   total: number;
@@ -20,13 +20,48 @@ interface ChildTally {
 /** A batch parent mirrors its children: their mean progress, and it finishes when they all have. */
 @Injectable()
 export class BatchProgressService {
-  constructor(private readonly events: JobEventsRecorder) {}
+  private readonly logger = new Logger('BatchProgress');
 
-  /** Call in the transaction that changed a child (child row locked first, then the parent). */
+  constructor(
+    private readonly events: JobEventsRecorder,
+    private readonly db: JobsDb,
+  ) {}
+
+  /**
+   * Call in the transaction that changed a child, which locked the parent before the child
+   * (`JobsDb.tx`'s `lockFamilyOf`): the lock taken here is then already held.
+   */
   async refresh(c: Queryable, parentId: string): Promise<JobEvent[]> {
-    const { rows: parents } = await c.query<JobRow>(`SELECT * FROM jobs.jobs WHERE id = $1 FOR UPDATE`, [parentId]);
+    return (await this.update(c, parentId, false)) ?? [];
+  }
+
+  /**
+   * For a transaction that took a child without its parent (a claim, the reaper: SKIP LOCKED):
+   * refreshes the parent if nobody holds it, or answers null without waiting (waiting on a parent
+   * while holding a child could close a circle with a transaction holding the parent and waiting
+   * on the child); the caller then refreshes it with `refreshAfterCommit`.
+   */
+  tryRefresh(c: Queryable, parentId: string): Promise<JobEvent[] | null> {
+    return this.update(c, parentId, true);
+  }
+
+  /** Refreshes these parents each in a transaction of its own, holding nothing else; never throws. */
+  async refreshAfterCommit(parentIds: Iterable<string>): Promise<void> {
+    for (const parentId of new Set(parentIds)) {
+      try {
+        this.events.publish(await this.db.tx((c) => this.refresh(c, parentId)));
+      } catch (err) {
+        // The next change of any of its children refreshes it again.
+        this.logger.warn(`Could not refresh batch ${parentId}: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  private async update(c: Queryable, parentId: string, ifFree: boolean): Promise<JobEvent[] | null> {
+    const { rows: parents } = await c.query<JobRow>(`SELECT * FROM jobs.jobs WHERE id = $1 FOR UPDATE${ifFree ? ' SKIP LOCKED' : ''}`, [parentId]);
     const parent = parents[0];
-    if (!parent || [JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED].includes(parent.status)) return [];
+    if (!parent) return ifFree ? null : [];
+    if ([JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.CANCELLED].includes(parent.status)) return [];
     const { rows } = await c.query<ChildTally>(
       `SELECT count(*)::int AS total,
               count(*) FILTER (WHERE status = 'queued')::int AS queued,

@@ -258,12 +258,17 @@ export class JobCreationService {
     return toCreatedView(out.row);
   }
 
-  /** The job created earlier with this key: same body → it; different body → 409; expired keys are freed. */
+  /**
+   * The job created earlier with this key: same body → it; different body → 409. The key of an
+   * expired job, or of one its owner deleted, is freed (a deleted job answers 404, so a client
+   * repeating its request wants a new one): the caller then creates the job and the key is its.
+   * Called under the user's quota lock, which every create with a key takes first.
+   */
   private async findKeyed(c: Queryable, userId: string, key: string, hash: string): Promise<JobRow | null> {
     const { rows } = await c.query<JobRow>(`SELECT * FROM jobs.jobs WHERE user_id = $1 AND idempotency_key = $2 AND parent_job_id IS NULL`, [userId, key]);
     const prior = rows[0];
     if (!prior) return null;
-    if (Date.now() - prior.created_at.getTime() > IDEMPOTENCY_WINDOW_MS) {
+    if (prior.is_deleted || Date.now() - prior.created_at.getTime() > IDEMPOTENCY_WINDOW_MS) {
       await c.query(`UPDATE jobs.jobs SET idempotency_key = NULL WHERE id = $1`, [prior.id]);
       return null;
     }

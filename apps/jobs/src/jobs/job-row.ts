@@ -63,15 +63,18 @@ export type JobEventType = JobEvent['type'];
 const iso = (d: Date | null | undefined) => (d ? new Date(d).toISOString() : undefined);
 const isoOf = (d: Date) => new Date(d).toISOString();
 
+/** What a job's progress is shown from; a job just stored has no start or end yet. */
+type ProgressSource = Pick<JobRow, 'status' | 'progress'> & Partial<Pick<JobRow, 'started_at' | 'completed_at'>>;
+
 /** Seconds since the first attempt started, up to its end: measured, never guessed. */
-export function processingSeconds(row: Pick<JobRow, 'started_at' | 'completed_at'>, now = Date.now()): number | undefined {
+export function processingSeconds(row: Partial<Pick<JobRow, 'started_at' | 'completed_at'>>, now = Date.now()): number | undefined {
   if (!row.started_at) return undefined;
   const end = row.completed_at ? new Date(row.completed_at).getTime() : now;
   return Math.max(0, Math.round((end - new Date(row.started_at).getTime()) / 100) / 10);
 }
 
 /** The progress a client sees: measured processing time, no estimate once finished. */
-export function viewProgress(row: JobRow): JobProgress {
+export function viewProgress(row: ProgressSource): JobProgress {
   const p: JobProgress = {
     percentage: Number(row.progress.percentage ?? 0),
     current_stage: row.progress.current_stage ?? null,
@@ -109,13 +112,13 @@ export function toJob(e: JobRow): Job {
   return job;
 }
 
-export function toCreatedView(e: Pick<JobRow, 'id' | 'status' | 'progress' | 'created_at'>): JobCreatedView {
-  return {
-    job_id: e.id,
-    status: e.status,
-    progress: { percentage: 0, current_stage: null, stages_completed: [], estimated_completion: e.progress.estimated_completion ?? null },
-    created_at: isoOf(e.created_at),
-  };
+/**
+ * The spec's Job Creation Response: for a job just stored, queued at 0% with its estimate; for the
+ * job an idempotent replay answers with, the job as it is now (its status, its progress, no
+ * estimate once finished), as its status view tells it.
+ */
+export function toCreatedView(e: Pick<JobRow, 'id' | 'created_at'> & ProgressSource): JobCreatedView {
+  return { job_id: e.id, status: e.status, progress: viewProgress(e), created_at: isoOf(e.created_at) };
 }
 
 export function toStatusView(e: JobRow): JobStatusView {

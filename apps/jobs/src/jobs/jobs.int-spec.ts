@@ -30,6 +30,7 @@ import {
   VideoQuality,
 } from '@vgp/contracts';
 import { NatsClient } from '@vgp/messaging';
+import { MetricsService } from '@vgp/observability';
 import { createTestInfra, type RunningService, startService, type TestInfra, waitFor } from '@vgp/testing';
 import pg from 'pg';
 import { AppModule } from '../app.module.js';
@@ -68,6 +69,15 @@ describe('jobs service over NATS (real PostgreSQL and NATS)', () => {
   const claim = (worker = 'w1') => client.request<ClaimResponse>(JobsSubjects.claim, { worker_id: worker });
   const fails = (p: Promise<unknown>) => p.then(() => undefined, (e: unknown) => e as AppError);
   const jobOf = (u: AuthContext, id: string) => client.request<Job>(JobsSubjects.get, { user: u, job_id: id });
+  /**
+   * Transactions the service ran again after PostgreSQL aborted them (`jobs_tx_retries_total`), by
+   * reason: read from its registry (a scrape of /metrics would also refresh the cached queue gauges).
+   */
+  const txRetries = async (reason: string) => {
+    const metric = svc.app.get(MetricsService).registry.getSingleMetric('jobs_tx_retries_total');
+    const values = metric ? (await metric.get()).values : [];
+    return values.filter((v) => v.labels.reason === reason).reduce((n, v) => n + v.value, 0);
+  };
 
   beforeAll(async () => {
     infra = await createTestInfra('jobs');
@@ -222,6 +232,69 @@ describe('jobs service over NATS (real PostgreSQL and NATS)', () => {
     expect(rows[0].n).toBe(1);
   });
 
+  it('replays a key with its job as it is now: real status and progress, no estimate once finished', async () => {
+    const u = roomy('idem-replay');
+    const created = await create(u, { idempotency_key: 'replay-1' });
+    expect(created).toMatchObject({ status: 'queued', progress: { percentage: 0, current_stage: null, stages_completed: [], estimated_completion: expect.any(String) } });
+    const job = must((await claim('w-replay')).job);
+    expect(job.job_id).toBe(created.job_id);
+    const lease = { job_id: job.job_id, lease_token: job.lease_token };
+    await client.request(JobsSubjects.progress, { ...lease, percentage: 40, current_stage: 'script_generation', stages_completed: ['content_analysis'] });
+    const running = await create(u, { idempotency_key: 'replay-1' });
+    expect(running).toEqual({
+      job_id: created.job_id,
+      status: 'processing',
+      progress: { percentage: 40, current_stage: 'script_generation', stages_completed: ['content_analysis'], estimated_completion: expect.any(String), processing_time_seconds: expect.any(Number) },
+      created_at: created.created_at,
+    });
+    const stages = ['content_analysis', 'script_generation', 'video_generation', 'thumbnail_generation', 'subtitle_generation'];
+    await client.request(JobsSubjects.complete, { ...lease, result: { video_id: 'v-replay' }, stages_completed: stages });
+    const done = await create(u, { idempotency_key: 'replay-1' });
+    expect(done).toEqual({
+      job_id: created.job_id,
+      status: 'completed',
+      progress: { percentage: 100, current_stage: 'completed', stages_completed: stages, processing_time_seconds: expect.any(Number) },
+      created_at: created.created_at,
+    });
+    // The replay tells what the job's status view tells.
+    const status = await client.request<JobStatusView>(JobsSubjects.status, { user: u, job_id: created.job_id });
+    expect(done.progress).toEqual(status.progress);
+
+    // A batch: its parent as it is now.
+    const batch = await client.request<BatchCreatedView>(JobsSubjects.createBatch, { user: u, idempotency_key: 'replay-batch', jobs: [{ configuration }] });
+    await client.request(JobsSubjects.cancel, { user: u, job_id: batch.parent_job.job_id });
+    const again = await client.request<BatchCreatedView>(JobsSubjects.createBatch, { user: u, idempotency_key: 'replay-batch', jobs: [{ configuration }] });
+    expect(again).toEqual({ batch_id: batch.batch_id, job_ids: batch.job_ids, parent_job: { job_id: batch.parent_job.job_id, status: 'cancelled', progress: { percentage: 0, current_stage: null, stages_completed: [] }, created_at: batch.parent_job.created_at } });
+  });
+
+  it('creates a new job for a key whose job was deleted, and the key is then the new job\'s', async () => {
+    const u = roomy('idem-deleted');
+    const first = await create(u, { idempotency_key: 'gone' });
+    await client.request(JobsSubjects.delete, { user: u, job_id: first.job_id });
+    const [a, b] = await Promise.all([create(u, { idempotency_key: 'gone' }), create(u, { idempotency_key: 'gone' })]);
+    expect(a.job_id).not.toBe(first.job_id);
+    expect(b.job_id).toBe(a.job_id);
+    expect(a).toMatchObject({ status: 'queued', progress: { percentage: 0, estimated_completion: expect.any(String) } });
+    await expect(jobOf(u, a.job_id)).resolves.toMatchObject({ id: a.job_id, status: 'queued', is_deleted: false });
+    expect(await fails(jobOf(u, first.job_id))).toMatchObject({ code: 'JOB_NOT_FOUND', status: 404 });
+    // The key is the new job's: another body is refused again.
+    expect(await fails(create(u, { idempotency_key: 'gone', priority: JobPriority.HIGH }))).toMatchObject({ code: 'CONFLICT', status: 409 });
+    // Once deleted, a key is free for any body, a batch's too.
+    await client.request(JobsSubjects.delete, { user: u, job_id: a.job_id });
+    const other = await create(u, { idempotency_key: 'gone', priority: JobPriority.HIGH });
+    expect(other.job_id).not.toBe(a.job_id);
+    expect(other.status).toBe('queued');
+    await client.request(JobsSubjects.delete, { user: u, job_id: other.job_id });
+    const batch = await client.request<BatchCreatedView>(JobsSubjects.createBatch, { user: u, idempotency_key: 'gone', jobs: [{ configuration }] });
+    expect(batch.parent_job).toMatchObject({ status: 'queued' });
+    await client.request(JobsSubjects.delete, { user: u, job_id: batch.parent_job.job_id });
+    const batch2 = await client.request<BatchCreatedView>(JobsSubjects.createBatch, { user: u, idempotency_key: 'gone', jobs: [{ configuration }] });
+    expect(batch2.batch_id).not.toBe(batch.batch_id);
+    // One live holder of the key; the deleted jobs let it go.
+    const { rows } = await db.query(`SELECT id, is_deleted FROM jobs.jobs WHERE user_id = 'idem-deleted' AND idempotency_key = 'gone'`);
+    expect(rows).toEqual([{ id: batch2.parent_job.job_id, is_deleted: false }]);
+  });
+
   it('claims by priority, then fairly between users, then by age', async () => {
     const greedy = roomy('greedy');
     const low = await create(roomy('x'), { priority: JobPriority.LOW });
@@ -310,9 +383,9 @@ describe('jobs service over NATS (real PostgreSQL and NATS)', () => {
       client.request(JobsSubjects.fail, { job_id: b.job_id, lease_token: must(job).lease_token, error_code: 'CONTENT_GENERATION_FAILED', error_message: 'refused', retryable: false }),
     ).resolves.toEqual({ status: 'failed' });
     expect(await jobOf(u, b.job_id)).toMatchObject({ status: 'failed', error: { retry_count: 1 } });
-    // Retry queues it again, from scratch.
+    // Retry queues it again, from scratch; an active job is not retried.
     await expect(client.request(JobsSubjects.retry, { user: u, job_id: b.job_id })).resolves.toMatchObject({ status: 'queued', retry_count: 0 });
-    expect(await fails(client.request(JobsSubjects.retry, { user: u, job_id: b.job_id }))).toMatchObject({ code: 'CONFLICT', status: 409 });
+    expect(await fails(client.request(JobsSubjects.retry, { user: u, job_id: b.job_id }))).toMatchObject({ code: 'CONFLICT', status: 409, details: { status: 'queued' } });
   });
 
   it('requeues a job whose worker stopped renewing; the presumed-dead worker cannot complete it', async () => {
@@ -361,6 +434,8 @@ describe('jobs service over NATS (real PostgreSQL and NATS)', () => {
     const f = must((await claim()).job);
     await client.request(JobsSubjects.complete, { job_id: finished.job_id, lease_token: f.lease_token, result: {}, stages_completed: [] });
     expect(await fails(client.request(JobsSubjects.cancel, { user: u, job_id: finished.job_id }))).toMatchObject({ code: 'JOB_ALREADY_COMPLETED', status: 409 });
+    // Nor is a completed job retried: the spec's own code says why.
+    expect(await fails(client.request(JobsSubjects.retry, { user: u, job_id: finished.job_id }))).toMatchObject({ code: 'JOB_ALREADY_COMPLETED', status: 409, details: { status: 'completed' } });
     // Delete is soft and hides the job.
     await expect(client.request(JobsSubjects.delete, { user: u, job_id: finished.job_id })).resolves.toMatchObject({ is_deleted: true });
     expect(await fails(jobOf(u, finished.job_id))).toMatchObject({ code: 'JOB_NOT_FOUND' });
@@ -403,6 +478,84 @@ describe('jobs service over NATS (real PostgreSQL and NATS)', () => {
     expect(rows).toHaveLength(30);
   });
 
+  it('never deadlocks a batch delete against its retry or a child cancel: every request is answered, none with a 5xx', async () => {
+    // The delete locks the batch and its children together; the retry and a child's cancel lock a
+    // child and the batch. Taken in different orders, PostgreSQL aborts one of them (40P01, a 500).
+    const u = user('family-racer', UserRole.USER, { max_concurrent_jobs: 100, max_daily_jobs: 10_000 });
+    const deadlocksBefore = await txRetries('deadlock');
+    const outcomes: string[] = [];
+    const parents: string[] = [];
+    const answer = (p: Promise<unknown>) => p.then(() => 'ok', (e: AppError) => `${e.status} ${e.code}`);
+    for (let i = 0; i < 25; i++) {
+      const b = await client.request<BatchCreatedView>(JobsSubjects.createBatch, { user: u, priority: JobPriority.LOW, jobs: [{ configuration }, { configuration }, { configuration }] });
+      await client.request(JobsSubjects.cancel, { user: u, job_id: b.parent_job.job_id });
+      parents.push(b.parent_job.job_id);
+      // A cancelled batch: deleted, retried (its children queued again) and its children cancelled, all at once.
+      outcomes.push(
+        ...(await Promise.all([
+          answer(client.request(JobsSubjects.delete, { user: u, job_id: b.parent_job.job_id })),
+          answer(client.request(JobsSubjects.retry, { user: u, job_id: b.parent_job.job_id })),
+          ...b.job_ids.map((id) => answer(client.request(JobsSubjects.cancel, { user: u, job_id: id }))),
+        ])),
+      );
+      // And the pair alone, on a failed batch.
+      const f = await client.request<BatchCreatedView>(JobsSubjects.createBatch, { user: u, priority: JobPriority.LOW, jobs: [{ configuration }, { configuration }] });
+      await db.query(`UPDATE jobs.jobs SET status = 'failed', completed_at = now() WHERE batch_id = $1`, [f.batch_id]);
+      parents.push(f.parent_job.job_id);
+      outcomes.push(
+        ...(await Promise.all([
+          answer(client.request(JobsSubjects.retry, { user: u, job_id: f.parent_job.job_id })),
+          answer(client.request(JobsSubjects.delete, { user: u, job_id: f.parent_job.job_id })),
+        ])),
+      );
+    }
+    // Each may lose its race (404 once deleted, 409 once finished), never with a server error.
+    expect(outcomes.filter((o) => !/^(ok|404 JOB_NOT_FOUND|409 (JOB_CANNOT_BE_CANCELLED|CONFLICT))$/.test(o))).toEqual([]);
+    // No deadlock was even met (the safety net retrying one would hide it from the answers).
+    expect((await txRetries('deadlock')) - deadlocksBefore).toBe(0);
+    // Every batch is gone, and nothing of it is left queued for a worker.
+    const { rows } = await db.query(
+      `SELECT count(*) FILTER (WHERE NOT is_deleted)::int AS kept, count(*) FILTER (WHERE status IN ('queued', 'processing'))::int AS active
+       FROM jobs.jobs WHERE id = ANY($1) OR parent_job_id = ANY($1)`,
+      [parents],
+    );
+    expect(rows[0]).toEqual({ kept: 0, active: 0 });
+  });
+
+  it('never deadlocks workers reporting on batch children against their cancel and the batch delete', async () => {
+    const u = user('worker-racer', UserRole.USER, { max_concurrent_jobs: 100, max_daily_jobs: 10_000 });
+    const deadlocksBefore = await txRetries('deadlock');
+    const outcomes: string[] = [];
+    const parents: string[] = [];
+    const answer = (p: Promise<unknown>) => p.then(() => 'ok', (e: AppError) => `${e.status} ${e.code}`);
+    for (let i = 0; i < 20; i++) {
+      const b = await client.request<BatchCreatedView>(JobsSubjects.createBatch, { user: u, priority: JobPriority.URGENT, jobs: [{ configuration }, { configuration }, { configuration }] });
+      parents.push(b.parent_job.job_id);
+      const leases = [must((await claim('race-a')).job), must((await claim('race-b')).job)].map((j) => ({ job_id: j.job_id, lease_token: j.lease_token }));
+      outcomes.push(
+        ...(await Promise.all([
+          answer(client.request(JobsSubjects.progress, { ...leases[0], percentage: 30, current_stage: 'script_generation', stages_completed: ['content_analysis'] })),
+          answer(client.request(JobsSubjects.complete, { ...leases[1], result: { video_id: `v${i}` }, stages_completed: [] })),
+          answer(client.request(JobsSubjects.cancel, { user: u, job_id: leases[0].job_id })),
+          answer(client.request(JobsSubjects.delete, { user: u, job_id: b.parent_job.job_id })),
+          answer(claim('race-c')),
+          answer(client.request(JobsSubjects.fail, { ...leases[0], error_code: 'RENDER_FAILED', error_message: 'boom', retryable: true })),
+          answer(client.request(JobsSubjects.retry, { user: u, job_id: b.parent_job.job_id })),
+        ])),
+      );
+    }
+    // A worker may find its lease gone (409), a user the job deleted (404) or finished (409).
+    expect(outcomes.filter((o) => !/^(ok|404 JOB_NOT_FOUND|409 (LEASE_LOST|JOB_CANNOT_BE_CANCELLED|JOB_ALREADY_COMPLETED|CONFLICT))$/.test(o))).toEqual([]);
+    expect((await txRetries('deadlock')) - deadlocksBefore).toBe(0);
+    // Deleted batches keep nothing active, and each parent tells its children's state.
+    const { rows } = await db.query(
+      `SELECT p.status, p.is_deleted, count(*) FILTER (WHERE k.status IN ('queued', 'processing'))::int AS active
+       FROM jobs.jobs p JOIN jobs.jobs k ON k.parent_job_id = p.id WHERE p.id = ANY($1) GROUP BY p.id`,
+      [parents],
+    );
+    expect(rows.filter((r) => !r.is_deleted || r.active > 0 || !['completed', 'cancelled'].includes(r.status))).toEqual([]);
+  });
+
   it('runs batches: a parent mirrors its children, names failures, and cancels them with it', async () => {
     const u = roomy('batcher');
     const batch = await client.request<BatchCreatedView>(JobsSubjects.createBatch, {
@@ -425,6 +578,7 @@ describe('jobs service over NATS (real PostgreSQL and NATS)', () => {
       status: 'completed',
       result: { children: 2, completed: [c1.job_id], failed: [{ job_id: c2.job_id, error_code: 'CONTENT_GENERATION_FAILED' }] },
     });
+    expect(await fails(client.request(JobsSubjects.retry, { user: u, job_id: parent.id }))).toMatchObject({ code: 'JOB_ALREADY_COMPLETED', status: 409 });
     const listed = await client.request<PaginatedResponse<JobListItem>>(JobsSubjects.list, { user: u, page: 1, items_per_page: 10, sort_order: 'asc', sort_by: 'created_at', batch_id: batch.batch_id });
     expect(listed.pagination.total_items).toBe(3);
 

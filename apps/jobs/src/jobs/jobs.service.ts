@@ -143,7 +143,7 @@ export class JobsService {
       const evs = [await this.events.record(c, row, 'status', JobLogLevel.INFO, reason)];
       if (row.parent_job_id) evs.push(...(await this.batches.refresh(c, row.parent_job_id)));
       return { row, evs };
-    });
+    }, { lockFamilyOf: jobId });
     if (!out) return null;
     this.events.publish(out.evs);
     if (out.row.was === JobStatus.PROCESSING) this.nats.publish(JobsEvents.cancelled, { job_id: out.row.id });
@@ -158,13 +158,16 @@ export class JobsService {
   async retry(user: AuthContext, jobId: string): Promise<Job> {
     const row = await this.findVisible(user, jobId);
     if (row.user_id !== user.user_id && !user.permissions.can_cancel_any_job) throw AppError.notFound(ErrorCode.JOB_NOT_FOUND, 'job', { job_id: jobId });
-    if (row.status !== JobStatus.FAILED && row.status !== JobStatus.CANCELLED) {
-      throw AppError.conflict(ErrorCode.CONFLICT, `Only failed or cancelled jobs can be retried; this one is ${row.status}`, { job_id: row.id, status: row.status });
-    }
+    this.checkRetryable(row);
     if (row.parent_job_id) throw AppError.conflict(ErrorCode.CONFLICT, 'This job belongs to a batch: retry the batch', { job_id: row.id, parent_job_id: row.parent_job_id });
     const owner: AuthContext = row.user_id === user.user_id ? user : { ...user, user_id: row.user_id };
     const out = await this.db.tx(async (c) => {
+      // The lock order of JobsDb: the owner's quota lock, the job (a batch: its parent), the children by id.
       await c.query(`SELECT pg_advisory_xact_lock(hashtextextended('jobs-quota:' || $1::text, 0))`, [row.user_id]);
+      const [locked] = (await c.query<JobRow>(`SELECT * FROM jobs.jobs WHERE id = $1 FOR UPDATE`, [row.id])).rows;
+      // Read again under the lock: deleted, retried or otherwise changed since it was first read.
+      if (!locked || locked.is_deleted) throw AppError.notFound(ErrorCode.JOB_NOT_FOUND, 'job', { job_id: jobId });
+      this.checkRetryable(locked);
       if (row.job_type !== JobType.FILE_PROCESSING) {
         const [u] = (
           await c.query<{ n: number }>(
@@ -176,7 +179,9 @@ export class JobsService {
         if (err) throw err;
       }
       const ids = row.job_type === JobType.BATCH_VIDEO_GENERATION
-        ? (await c.query<{ id: string }>(`SELECT id FROM jobs.jobs WHERE parent_job_id = $1 AND status IN ('failed', 'cancelled')`, [row.id])).rows.map((r) => r.id)
+        ? (
+            await c.query<{ id: string }>(`SELECT id FROM jobs.jobs WHERE parent_job_id = $1 AND status IN ('failed', 'cancelled') AND NOT is_deleted ORDER BY id FOR UPDATE`, [row.id])
+          ).rows.map((r) => r.id)
         : [row.id];
       const evs: JobEvent[] = [];
       const requeued: JobRow[] = [];
@@ -210,6 +215,15 @@ export class JobsService {
     return toJob(out.parent);
   }
 
+  /** 409 unless failed or cancelled: JOB_ALREADY_COMPLETED for a completed job, CONFLICT for an active one. */
+  private checkRetryable(row: JobRow): void {
+    if (row.status === JobStatus.FAILED || row.status === JobStatus.CANCELLED) return;
+    if (row.status === JobStatus.COMPLETED) {
+      throw AppError.conflict(ErrorCode.JOB_ALREADY_COMPLETED, 'The job has already completed; only failed or cancelled jobs can be retried', { job_id: row.id, status: row.status });
+    }
+    throw AppError.conflict(ErrorCode.CONFLICT, `Only failed or cancelled jobs can be retried; this one is ${row.status}`, { job_id: row.id, status: row.status });
+  }
+
   /** Soft delete; an active job is cancelled first, a batch takes its children along. */
   async remove(user: AuthContext, jobId: string): Promise<{ job_id: string; is_deleted: true; deleted_at: string }> {
     const row = await this.findVisible(user, jobId);
@@ -217,10 +231,11 @@ export class JobsService {
     if (ACTIVE.includes(row.status)) await this.cancelRow(row.id, 'Cancelled because it was deleted');
     // A job retried between that cancel and this statement is active again: it is cancelled here
     // too, so a deleted job never stays queued (no worker claims a deleted job) holding quota.
+    // The lock order of JobsDb: the family's head (this job, or its batch parent), then the rows by id.
     const out = await this.db.tx(async (c) => {
       const { rows } = await c.query<JobRow & { was: JobStatus }>(
         `WITH cur AS (SELECT id, status AS was, status IN ('queued', 'processing') AS active FROM jobs.jobs
-                     WHERE (id = $1 OR parent_job_id = $1) AND NOT is_deleted FOR UPDATE)
+                     WHERE (id = $1 OR parent_job_id = $1) AND NOT is_deleted ORDER BY id FOR UPDATE)
          UPDATE jobs.jobs t SET is_deleted = true, deleted_at = now(), updated_at = now(), event_seq = t.event_seq + 1,
                 status = CASE WHEN cur.active THEN 'cancelled' ELSE t.status END,
                 completed_at = CASE WHEN cur.active THEN now() ELSE t.completed_at END,
@@ -236,7 +251,7 @@ export class JobsService {
       const parents = new Set(rows.filter((r) => r.was !== r.status && r.parent_job_id && !rows.some((p) => p.id === r.parent_job_id)).map((r) => r.parent_job_id as string));
       for (const parentId of parents) evs.push(...(await this.batches.refresh(c, parentId)));
       return { rows, evs };
-    });
+    }, { lockFamilyOf: row.id });
     this.events.publish(out.evs);
     for (const r of out.rows) if (r.was === JobStatus.PROCESSING) this.nats.publish(JobsEvents.cancelled, { job_id: r.id });
     const mine = out.rows.find((r) => r.id === row.id);

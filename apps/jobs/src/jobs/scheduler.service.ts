@@ -115,11 +115,14 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
       const row = rows[0];
       if (!row) return null;
       const evs = [await this.events.record(c, row, 'status', JobLogLevel.INFO, `Attempt ${row.retry_count} of ${row.max_retries} claimed by ${row.worker_id}`)];
-      if (row.parent_job_id) evs.push(...(await this.batches.refresh(c, row.parent_job_id)));
-      return { row, evs };
+      // The child was taken before its parent: the parent only if free, else after the commit.
+      const parentEvs = row.parent_job_id ? await this.batches.tryRefresh(c, row.parent_job_id) : [];
+      evs.push(...(parentEvs ?? []));
+      return { row, evs, later: parentEvs ? [] : [row.parent_job_id as string] };
     });
     if (!out) return { job: null };
     this.events.publish(out.evs);
+    await this.batches.refreshAfterCommit(out.later);
     this.metrics.histogram(MetricNames.jobClaimLatency, 'Time to claim a job', ['outcome']).observe({ outcome: 'claimed' }, Number(process.hrtime.bigint() - started) / 1e9);
     const r = out.row;
     return {
@@ -189,7 +192,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
       const evs = [await this.events.record(c, row, type, type === 'stage' ? JobLogLevel.INFO : JobLogLevel.DEBUG, msg, rep.details && typeof rep.details === 'object' ? rep.details : undefined)];
       if (row.parent_job_id) evs.push(...(await this.batches.refresh(c, row.parent_job_id)));
       return { row, evs };
-    });
+    }, { lockFamilyOf: rep.job_id });
     if (!out) return this.cancelledState(rep);
     this.events.publish(out.evs);
     return { lease_expires_at: (out.row.lease_expires_at ?? new Date()).toISOString(), cancel_requested: out.row.cancel_requested };
@@ -214,7 +217,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
       const evs = [await this.events.record(c, row, 'status', JobLogLevel.INFO, `Completed by ${row.worker_id}`, result)];
       if (row.parent_job_id) evs.push(...(await this.batches.refresh(c, row.parent_job_id)));
       return { row, evs };
-    });
+    }, { lockFamilyOf: req.job_id });
     if (!out) {
       const rows = await this.db.query<{ status: JobStatus }>(`SELECT status FROM jobs.jobs WHERE id = $1 AND lease_token = $2`, [req.job_id, req.lease_token]);
       if (rows[0]?.status === JobStatus.COMPLETED) return { status: JobStatus.COMPLETED };
@@ -257,7 +260,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
       const evs = [await this.events.record(c, row, retry ? 'error' : 'status', retry ? JobLogLevel.WARNING : JobLogLevel.ERROR, text, req.error_details)];
       if (row.parent_job_id) evs.push(...(await this.batches.refresh(c, row.parent_job_id)));
       return { row, evs, retry };
-    });
+    }, { lockFamilyOf: req.job_id });
     if (!out) throw leaseLost(req.job_id);
     this.events.publish(out.evs);
     if (out.retry) {
@@ -283,7 +286,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
       const evs = [await this.events.record(c, row, 'status', JobLogLevel.INFO, 'Handed back by its worker; queued again')];
       if (row.parent_job_id) evs.push(...(await this.batches.refresh(c, row.parent_job_id)));
       return { row, evs };
-    });
+    }, { lockFamilyOf: ref.job_id });
     if (!out) {
       const rows = await this.db.query<{ status: JobStatus }>(`SELECT status FROM jobs.jobs WHERE id = $1 AND lease_token = $2`, [ref.job_id, ref.lease_token]);
       if (rows[0]) return { ok: true };
@@ -322,6 +325,7 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
         values: [],
       });
       const evs: JobEvent[] = [];
+      const later = new Set<string>();
       for (const row of rows) {
         const requeued = row.status === JobStatus.QUEUED;
         evs.push(
@@ -333,11 +337,15 @@ export class SchedulerService implements OnApplicationBootstrap, OnApplicationSh
             requeued ? `Lease expired after attempt ${row.retry_count}; queued again` : `Lease expired on the last attempt (${row.retry_count}); failed`,
           ),
         );
-        if (row.parent_job_id) evs.push(...(await this.batches.refresh(c, row.parent_job_id)));
+        // The children were taken before their parents: a parent only if free, else after the commit.
+        const parentEvs = row.parent_job_id && !later.has(row.parent_job_id) ? await this.batches.tryRefresh(c, row.parent_job_id) : [];
+        if (parentEvs) evs.push(...parentEvs);
+        else later.add(row.parent_job_id as string);
       }
-      return { rows, evs };
+      return { rows, evs, later };
     });
     this.events.publish(out.evs);
+    await this.batches.refreshAfterCommit(out.later);
     for (const row of out.rows) {
       if (row.status === JobStatus.QUEUED) this.nats.publish(JobsEvents.queued, queuedEvent([row]));
       else this.finished(row);
