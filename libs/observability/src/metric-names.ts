@@ -12,6 +12,8 @@ export const MetricNames = {
   /** Gauge: processing jobs whose lease expired without renewal (alert `StuckJobs`). */
   jobsStuck: 'jobs_stuck',
   jobClaimLatency: 'jobs_claim_latency_seconds',
+  /** Counter: transactions run again after PostgreSQL aborted them (label `reason`: deadlock, serialization). */
+  jobsTxRetries: 'jobs_tx_retries_total',
   renderDuration: 'render_duration_seconds',
   renderRealtimeFactor: 'render_realtime_factor',
   renderStageDuration: 'render_stage_duration_seconds',

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { MetricsService } from '@vgp/observability';
+import { MetricNames, MetricsService } from '@vgp/observability';
 import pg from 'pg';
 import type { Counter } from 'prom-client';
 import type { DataSource } from 'typeorm';
@@ -39,7 +39,7 @@ export class JobsDb {
 
   constructor(@InjectDataSource() ds: DataSource, metrics: MetricsService) {
     this.pool = (ds.driver as unknown as { master: pg.Pool }).master;
-    this.retries = metrics.counter('jobs_tx_retries_total', 'Transactions run again after PostgreSQL aborted them (deadlock, serialization failure)', ['reason']);
+    this.retries = metrics.counter(MetricNames.jobsTxRetries, 'Transactions run again after PostgreSQL aborted them (deadlock, serialization failure)', ['reason']);
   }
 
   async query<T = any>(text: string, values: unknown[] = [], name?: string): Promise<T[]> {
