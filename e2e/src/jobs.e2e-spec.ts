@@ -98,7 +98,7 @@ describe('jobs, end to end (gateway, jobs service, test workers)', () => {
     expect(res.filter((r) => r.status === 201)).toHaveLength(3);
     const refused = res.filter((r) => r.status === 429);
     expect(refused).toHaveLength(17);
-    expect(refused[0].body.error).toMatchObject({ code: 'QUOTA_EXCEEDED', details: { limit: 3, current: 3, retry_after: expect.any(Number), resets_at: expect.any(String) } });
+    expect(refused[0].body.error).toMatchObject({ code: 'QUOTA_EXCEEDED', details: { limit: 3, current: 3, remaining: 0, retry_after: expect.any(Number), reset_at: expect.any(String) } });
     expect(Number(refused[0].headers.get('retry-after'))).toBeGreaterThan(0);
     const quota = await http('GET', `${p.api}/users/me/quota`, { token });
     expect(quota.body.data).toMatchObject({ user_id: 'e2e-quota', max_concurrent_jobs: 3, active_jobs: 3, jobs_today: 3, day_resets_at: expect.any(String) });

@@ -366,7 +366,11 @@ export class JobCreationService {
     return new Map((results.at(-1)?.rows ?? []).map((r) => [r.user_id, { active: r.active, today: r.today }]));
   }
 
-  /** 429 QUOTA_EXCEEDED with the limit, the use and when it frees up, or null. */
+  /**
+   * 429 QUOTA_EXCEEDED with the limit, the use and when it frees up, or null. `details` carries the
+   * fields of the spec's 429 example (`retry_after`, `limit`, `remaining`, `reset_at`), as the rate
+   * limit's 429 does, and which quota (`quota`) with its use (`current`).
+   */
   quotaError(user: AuthContext, usage: Usage, cost: QuotaCost): AppError | null {
     const p = user.permissions;
     if (cost.active && usage.active + cost.active > p.max_concurrent_jobs) {
@@ -376,8 +380,9 @@ export class JobCreationService {
         quota: 'max_concurrent_jobs',
         limit: p.max_concurrent_jobs,
         current: usage.active,
+        remaining: Math.max(0, p.max_concurrent_jobs - usage.active),
         retry_after: retryAfter,
-        resets_at: new Date(Date.now() + retryAfter * 1000).toISOString(),
+        reset_at: new Date(Date.now() + retryAfter * 1000).toISOString(),
       });
     }
     if (cost.daily && usage.today + cost.daily > p.max_daily_jobs) {
@@ -386,9 +391,10 @@ export class JobCreationService {
         quota: 'max_daily_jobs',
         limit: p.max_daily_jobs,
         current: usage.today,
+        remaining: Math.max(0, p.max_daily_jobs - usage.today),
         requested: cost.daily,
         retry_after: Math.max(1, Math.ceil((resets.getTime() - Date.now()) / 1000)),
-        resets_at: resets.toISOString(),
+        reset_at: resets.toISOString(),
       });
     }
     return null;

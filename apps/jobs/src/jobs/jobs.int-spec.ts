@@ -142,7 +142,7 @@ describe('jobs service over NATS (real PostgreSQL and NATS)', () => {
     expect(results.filter((r) => r === 'ok')).toHaveLength(3);
     const refused = results.filter((r): r is AppError => r instanceof AppError);
     expect(refused).toHaveLength(17);
-    expect(refused[0]).toMatchObject({ code: 'QUOTA_EXCEEDED', status: 429, details: { limit: 3, current: 3, retry_after: expect.any(Number), resets_at: expect.any(String) } });
+    expect(refused[0]).toMatchObject({ code: 'QUOTA_EXCEEDED', status: 429, details: { limit: 3, current: 3, remaining: 0, retry_after: expect.any(Number), reset_at: expect.any(String) } });
     const quota = await client.request<QuotaView>(JobsSubjects.quota, { user: u });
     expect(quota).toMatchObject({ user_id: 'quota-user', max_concurrent_jobs: 3, active_jobs: 3, max_daily_jobs: 50, jobs_today: 3 });
     // The daily limit counts deleted and finished jobs too.
