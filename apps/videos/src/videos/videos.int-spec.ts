@@ -308,7 +308,11 @@ describe('videos service over NATS (real PostgreSQL and NATS)', () => {
     const fay = user(`fay-${randomUUID().slice(0, 8)}`);
     const v = await client.request<VideoMetadata>(VideosSubjects.record, recordFor(fay.user_id));
     const announced: string[] = [];
-    const sub = nc.subscribe(`${infra.subjectPrefix}${VideosEvents.deleted}`, { callback: (_e, m) => announced.push(m.json<{ video_id: string }>().video_id) });
+    const sub = nc.subscribe(`${infra.subjectPrefix}${VideosEvents.deleted}`, {
+      callback: (_e, m) => {
+        announced.push(m.json<{ video_id: string }>().video_id);
+      },
+    });
     await nc.flush();
     // The first delete's update, not yet committed when the second arrives and reads the row.
     await holder.query('BEGIN');
