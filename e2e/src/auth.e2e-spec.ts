@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { http, mintToken, type ServiceProcess, spawnService, tokenFor, waitFor } from '@vgp/testing';
 import { Webhook } from 'svix';
@@ -7,6 +8,22 @@ import { type Platform, startPlatform } from './platform.js';
 const WINDOW_SECONDS = 3600;
 const MODERATOR_LIMIT = 20;
 const ANONYMOUS_LIMIT = 10;
+
+/** A GET with a request target of our own (an absolute form, which fetch never sends); the answer's head and body as text. */
+function rawGet(base: string, target: string, headers: Record<string, string> = {}): Promise<string> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => {
+      const lines = Object.entries({ host: 'gateway.test', connection: 'close', ...headers }).map(([k, v]) => `${k}: ${v}\r\n`);
+      socket.write(`GET ${target} HTTP/1.1\r\n${lines.join('')}\r\n`);
+    });
+    let text = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => (text += d));
+    socket.on('end', () => resolve(text));
+    socket.on('error', reject);
+  });
+}
 
 /** Two gateway processes and the users service: auth routes, admin routes, status, webhooks, shared rate limits. */
 describe('users, auth routes, status enforcement and shared rate limits (two gateways)', () => {
@@ -182,6 +199,12 @@ describe('users, auth routes, status enforcement and shared rate limits (two gat
     expect(otherIp.headers.get('x-ratelimit-limit')).toBe(String(ANONYMOUS_LIMIT));
     const unauthorized = await http('GET', `${apiB}/auth/me`, { headers: { 'x-forwarded-for': '203.0.113.8' } });
     expect([unauthorized.status, unauthorized.headers.get('x-ratelimit-remaining')]).toEqual([401, String(ANONYMOUS_LIMIT - 2)]);
+    // The path counted is the one the router matched: percent-encoded letters or an absolute-form
+    // target reach /api/v1 too, and were not counted.
+    const encoded = await http('GET', `${b.url}/%61pi/v1/auth/status`, { headers: { 'x-forwarded-for': '203.0.113.8' } });
+    expect([encoded.status, encoded.headers.get('x-ratelimit-remaining')]).toEqual([200, String(ANONYMOUS_LIMIT - 3)]);
+    const absolute = await rawGet(b.url, `http://gateway.test/api/v1/auth/status`, { 'x-forwarded-for': '203.0.113.8' });
+    expect(absolute).toMatch(new RegExp(`^HTTP/1\\.1 200[\\s\\S]*\r\nx-ratelimit-remaining: ${ANONYMOUS_LIMIT - 4}\r\n`, 'i'));
     // A direct client's own X-Forwarded-For is not believed by a gateway that trusts no proxy.
     const direct = await spawnService('gateway', { ...p.env, TRUST_PROXY: 'false' });
     try {

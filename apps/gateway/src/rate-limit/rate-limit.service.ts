@@ -21,6 +21,27 @@ const EXEMPT = /^\/api\/v1\/webhooks\//;
 // everyone behind the same address.
 const TOKENLESS_MEDIA = /^\/api\/v1\/(?:(?:videos\/jobs|files)\/[^/?]+\/[^?]*\?(?:[^#]*&)?signature=|public\/videos\/[^/?]+\/(?:stream|thumbnail))/;
 
+/**
+ * The path the router matched: the route's template (`/api/v1/jobs/:job_id`), or, when no route
+ * matched, the request's path as the router reads it (percent-decoded, without an absolute-form
+ * `http://host`). The raw `req.url` is not it: `/%61pi/v1/jobs` and `GET http://x/api/v1/jobs`
+ * reach `/api/v1/jobs`, and a test of the raw URL left them uncounted.
+ */
+export function routedPath(req: Pick<FastifyRequest, 'url' | 'routeOptions'>): string {
+  const route = req.routeOptions?.url;
+  if (route) return route;
+  let url = req.url;
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(url);
+  if (scheme) url = url.slice(scheme[0].length) || '/';
+  const q = url.search(/[?#]/);
+  const path = q < 0 ? url : url.slice(0, q);
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
 interface Caller {
   key: string;
   limit: number;
@@ -63,8 +84,8 @@ export class RateLimitService implements OnModuleInit {
     if (!this.config.RATE_LIMIT_ENABLED) return;
     const fastify = this.host.httpAdapter.getInstance<FastifyInstance>();
     fastify.addHook('onRequest', (req, reply, done) => {
-      const url = req.url;
-      if (!LIMITED.test(url) || EXEMPT.test(url)) return done();
+      const path = routedPath(req);
+      if (!LIMITED.test(path) || EXEMPT.test(path)) return done();
       const caller = this.identify(req);
       const decide = (c: Caller) => {
         const d = this.limiter.consume(c.key, c.limit);
