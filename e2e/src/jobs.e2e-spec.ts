@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { http, REPO_ROOT, spawnService, tokenFor, waitFor } from '@vgp/testing';
@@ -247,6 +248,28 @@ describe('jobs, end to end (gateway, jobs service, test workers)', () => {
     await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
     return { ws, msgs };
   };
+
+  it('ends a user\'s live streams when their account changes (a role taken away): the reconnection is authorised afresh', async () => {
+    const userId = `e2e-demoted-${randomUUID().slice(0, 8)}`;
+    const token = await tokenFor(userId);
+    const admin = await tokenFor('e2e-admin', 'admin');
+    const id = await create(token);
+    const live = sse(`${p.api}/jobs/${id}/events`, token);
+    const { ws, msgs } = await wsClient(token);
+    ws.send(JSON.stringify({ type: 'subscribe', job_id: id }));
+    await waitFor(() => live.events.length > 0 && msgs.some((m) => m.type === 'subscribed'), { what: 'both streams open' });
+    const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)));
+    const changed = await http('PATCH', `${p.api}/users/${userId}/permissions`, { token: admin, body: { max_daily_jobs: 20 } });
+    expect(changed.status).toBe(200);
+    // Both end within moments, on this replica and on any other (users.v1.user.updated).
+    expect(await closed).toBe(4001);
+    expect(await Promise.race([live.done, new Promise((r) => setTimeout(() => r('still open'), 3000))])).toBe(200);
+    // The client reconnects and resumes; the stream is authorised by the account as it is now.
+    const again = sse(`${p.api}/jobs/${id}/events`, token, live.events.at(-1)?.id);
+    await http('POST', `${p.api}/jobs/${id}/cancel`, { token });
+    expect(await again.done).toBe(200);
+    expect(again.events.some((e) => e.event === 'status' && JSON.parse(e.data).status === 'cancelled')).toBe(true);
+  });
 
   it('answers a WebSocket upgrade to a malformed target, serves another upgrade offer (h2c) as a request, and serves on', async () => {
     for (const target of ['//', '//[', '//a:99999/x']) {

@@ -41,6 +41,8 @@ export class AuthContextResolver implements OnModuleInit, OnModuleDestroy {
   private readonly inflight = new Map<string, Promise<ResolveUserReply>>();
   // Bumped on eviction so an answer that was already on its way is not cached stale.
   private readonly generation = new Map<string, number>();
+  // What to do when an account changes: the user's live streams close (see `onAccountChange`).
+  private readonly changeListeners = new Map<string, Set<() => void>>();
   private subs: Subscription[] = [];
   private closed = false;
   private warnedFallback = false;
@@ -80,6 +82,33 @@ export class AuthContextResolver implements OnModuleInit, OnModuleDestroy {
     // Only answers in flight compare generations; the map can be dropped when nothing is cached.
     if (this.generation.size > 100_000 && this.inflight.size === 0) this.generation.clear();
     this.generation.set(userId, (this.generation.get(userId) ?? 0) + 1);
+    const listeners = this.changeListeners.get(userId);
+    if (listeners) {
+      for (const listener of [...listeners]) {
+        try {
+          listener();
+        } catch (err) {
+          this.logger.warn(`An account-change listener failed: ${(err as Error).message}`);
+        }
+      }
+    }
+  }
+
+  /**
+   * Runs `listener` when `userId`'s account changes (role, permissions, status, profile: the
+   * `users.v1.user.updated` and `.deleted` events, on every replica). A live stream authorised once
+   * at its start (SSE, WebSocket) closes then, so a demoted, suspended or deleted user keeps no
+   * access it no longer has; its client reconnects and resumes where it was, authorised afresh.
+   * Returns the function that removes the listener.
+   */
+  onAccountChange(userId: string, listener: () => void): () => void {
+    let set = this.changeListeners.get(userId);
+    if (!set) this.changeListeners.set(userId, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.changeListeners.get(userId) === set) this.changeListeners.delete(userId);
+    };
   }
 
   /** The cached context of a user (fresh or not), without waiting. */

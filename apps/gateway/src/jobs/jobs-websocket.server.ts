@@ -6,6 +6,7 @@ import { MetricNames, MetricsService, resolveRequestId } from '@vgp/observabilit
 import { type IncomingMessage, type Server, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
+import { AuthContextResolver } from '../auth/auth-context.resolver.js';
 import { AuthService } from '../auth/auth.service.js';
 import { GatewayConfig } from '../gateway.config.js';
 import { errorEnvelope } from '../http/error-envelope.js';
@@ -18,6 +19,8 @@ import { JobEventStream } from './job-event-stream.js';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 const MAX_SUBSCRIPTIONS = 100;
+/** Close code of a socket whose user's account changed (4000-4999: the application's own). */
+export const ACCOUNT_CHANGED = 4001;
 /** Messages of one connection read but not answered yet (they wait for a rate-limit decision). */
 const MAX_PENDING = 100;
 /** The largest resume point passed on: any bigger one is beyond every job's events just the same. */
@@ -60,6 +63,7 @@ export class JobsWebSocketServer implements OnApplicationBootstrap, OnApplicatio
     private readonly nats: NatsClient,
     private readonly hub: JobEventsHub,
     private readonly metrics: MetricsService,
+    private readonly accounts: AuthContextResolver,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -143,12 +147,17 @@ export class JobsWebSocketServer implements OnApplicationBootstrap, OnApplicatio
       if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(msg));
     };
     const ping = setInterval(() => ws.ping(), 30_000);
+    // Authorised at the upgrade: a change to the account (a role taken away, a suspension, a
+    // deletion) closes the socket (4001); the client reconnects, is authorised afresh and
+    // resubscribes with each job's last_event_id.
+    const untrack = this.accounts.onAccountChange(user.user_id, () => ws.close(ACCOUNT_CHANGED, 'Your account changed: reconnect'));
     // A protocol violation (an oversized or malformed frame, 1009/1002) closes the connection with
     // its code; without a listener its 'error' event ended the gateway process.
     ws.on('error', (err) => this.logger.debug(`WebSocket of ${user.user_id} closed: ${err.message}`));
     ws.on('close', () => {
       open = false;
       clearInterval(ping);
+      untrack();
       for (const stop of subs.values()) stop();
       subs.clear();
       gauge.dec();

@@ -18,6 +18,7 @@ import {
 import { NatsClient } from '@vgp/messaging';
 import { MetricNames, MetricsService, RawResponse } from '@vgp/observability';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AuthContextResolver } from '../auth/auth-context.resolver.js';
 import { CurrentUser } from '../auth/auth.decorators.js';
 import { ResponseMessage } from '../http/response-message.decorator.js';
 import { UuidParam } from '../http/uuid-param.js';
@@ -32,6 +33,7 @@ export class JobsController {
     private readonly nats: NatsClient,
     private readonly hub: JobEventsHub,
     private readonly metrics: MetricsService,
+    private readonly accounts: AuthContextResolver,
   ) {}
 
   @Get()
@@ -121,11 +123,15 @@ export class JobsController {
     const clients = this.metrics.gauge(MetricNames.sseClients, 'Open Server-Sent Events streams');
     clients.inc();
     const heartbeat = setInterval(() => write(': keep-alive\n\n'), 15_000);
+    // Authorised at its start: a change to the account (a role taken away, a suspension) ends the
+    // stream, and the client's reconnection is authorised afresh (it resumes from Last-Event-ID).
+    const untrack = this.accounts.onAccountChange(user.user_id, () => close());
     const close = () => {
       if (!open) return;
       open = false;
       clients.dec();
       clearInterval(heartbeat);
+      untrack();
       stop();
       raw.end();
     };
