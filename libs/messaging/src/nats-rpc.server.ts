@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { type CustomTransportStrategy, type MessageHandler, NatsContext, Server } from '@nestjs/microservices';
 import type { Msg, NatsConnection, Subscription } from '@nats-io/transport-node';
-import { unstorableError } from '@vgp/contracts';
+import { AppError, unstorableError } from '@vgp/contracts';
 import { lastValueFrom } from 'rxjs';
 import { connectNats } from './nats-connection.js';
 import { type TurnBatcher, turnBatcherOf } from './turn-batcher.js';
@@ -26,9 +26,22 @@ export function mayHoldUnstorableText(bytes: Uint8Array): boolean {
   return false;
 }
 
+/**
+ * How a message was handled: answered (`ok`), refused for what it asked (`rejected`: an AppError
+ * under 500, such as a 404, 409, 422 or 429, the caller's doing) or failed (`error`: a 5xx or an
+ * unexpected exception, the service's). Alerts watch `error` only: a client asking for a missing
+ * job once a second fired NatsHandlerErrors when refusals counted as errors.
+ */
+export type HandledOutcome = 'ok' | 'rejected' | 'error';
+
+/** The outcome of a message whose handler threw `err`. */
+export function failureOutcome(err: unknown): HandledOutcome {
+  return err instanceof AppError && err.status < 500 ? 'rejected' : 'error';
+}
+
 export interface HandledMessage {
   subject: string;
-  outcome: 'ok' | 'error';
+  outcome: HandledOutcome;
   seconds: number;
 }
 
@@ -99,12 +112,12 @@ export class NatsRpcServer extends Server implements CustomTransportStrategy {
 
   private async dispatch(pattern: string, handler: MessageHandler, msg: Msg): Promise<void> {
     const started = process.hrtime.bigint();
-    let outcome: 'ok' | 'error' = 'ok';
+    let outcome: HandledOutcome = 'ok';
     let data: unknown;
     try {
       data = msg.data.length ? msg.json() : undefined;
     } catch {
-      outcome = 'error';
+      outcome = 'rejected';
       this.respond(msg, encodeReply({ e: { code: 'INVALID_INPUT', status: 400, message: 'Message is not valid JSON' } }));
       this.observe(pattern, outcome, started);
       return;
@@ -118,7 +131,7 @@ export class NatsRpcServer extends Server implements CustomTransportStrategy {
       if (nul) throw nul;
       this.respond(msg, encodeReply({ d: await this.run(handler, data, ctx) }));
     } catch (err) {
-      outcome = 'error';
+      outcome = failureOutcome(err);
       if (msg.reply) this.respond(msg, encodeReply({ e: toWireError(err) }));
       else if (!handler.isEventHandler) this.logger.error(err);
     }
@@ -134,7 +147,7 @@ export class NatsRpcServer extends Server implements CustomTransportStrategy {
   private async dispatchBatch(pattern: string, handler: MessageHandler, msg: Msg, data: unknown, ctx: NatsContext, started: bigint, refuseNul: boolean): Promise<void> {
     if (!Array.isArray(data)) {
       this.respond(msg, encodeReply({ e: { code: 'INVALID_INPUT', status: 400, message: 'A batch message must hold a JSON array' } }));
-      this.observe(pattern, 'error', started);
+      this.observe(pattern, 'rejected', started);
       return;
     }
     const replies = await Promise.all(
@@ -147,7 +160,7 @@ export class NatsRpcServer extends Server implements CustomTransportStrategy {
           this.observe(pattern, 'ok', started);
           return { d };
         } catch (err) {
-          this.observe(pattern, 'error', started);
+          this.observe(pattern, failureOutcome(err), started);
           return { e: toWireError(err) };
         }
       }),
@@ -168,7 +181,7 @@ export class NatsRpcServer extends Server implements CustomTransportStrategy {
     this.replies?.run(() => msg.respond(reply));
   }
 
-  private observe(subject: string, outcome: 'ok' | 'error', started: bigint): void {
+  private observe(subject: string, outcome: HandledOutcome, started: bigint): void {
     this.options.onHandled?.({ subject, outcome, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
   }
 

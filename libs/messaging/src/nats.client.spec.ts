@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { connect, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { AppError } from '@vgp/contracts';
 import { randomUUID } from 'node:crypto';
-import { mayHoldUnstorableText, NatsRpcServer } from './nats-rpc.server.js';
+import { type HandledMessage, mayHoldUnstorableText, NatsRpcServer } from './nats-rpc.server.js';
 import { NatsClient } from './nats.client.js';
 import { TurnBatcher } from './turn-batcher.js';
 import { BATCH_HEADER, encodeReply } from './wire.js';
@@ -93,9 +93,10 @@ describe('Batched requests through NatsRpcServer on the real NATS', () => {
   let watcher: NatsConnection;
   let client: NatsClient;
   const messages: number[] = [];
+  const handled: HandledMessage[] = [];
 
   beforeAll(async () => {
-    server = new NatsRpcServer({ servers: NATS_URL, queue: 'batch-test', subjectPrefix: prefix });
+    server = new NatsRpcServer({ servers: NATS_URL, queue: 'batch-test', subjectPrefix: prefix, onHandled: (m) => handled.push(m) });
     server.addHandler('double', async (n: unknown) => {
       if (typeof n !== 'number') throw AppError.validation([{ field: 'n', message: 'n must be a number', code: 'INVALID_TYPE' }]);
       if (n < 0) throw new AppError('QUOTA_EXCEEDED', 429, `no ${n}`, { n });
@@ -104,6 +105,9 @@ describe('Batched requests through NatsRpcServer on the real NATS', () => {
     });
     server.addHandler('length', async (s: unknown) => String(s).length);
     server.addHandler('echo', async (v: unknown) => v);
+    server.addHandler('boom', async () => {
+      throw new Error('a bug');
+    });
     server.addHandler('repeat', async (v: unknown) => {
       const { s, n } = v as { s: string; n: number };
       return s.repeat(n);
@@ -139,6 +143,15 @@ describe('Batched requests through NatsRpcServer on the real NATS', () => {
     expect(Date.now() - started).toBeLessThan(1000);
     // What fits is sent: 200 KiB of text.
     expect(await client.request<number>('length', 'x'.repeat(200 * 1024))).toBe(200 * 1024);
+  });
+
+  it('counts a refusal (4xx) as rejected and only a failure (5xx, an exception) as an error, alone and batched', async () => {
+    handled.length = 0;
+    await Promise.allSettled([client.request('double', 'x'), client.request('double', -1), client.request('boom', 1), client.request('double', 2)]);
+    await Promise.allSettled([client.requestBatched('double', 'y'), client.requestBatched('boom', 2), client.requestBatched('double', 3)]);
+    const by = (subject: string) => handled.filter((m) => m.subject === subject).map((m) => m.outcome).sort();
+    expect(by('double')).toEqual(['ok', 'ok', 'rejected', 'rejected', 'rejected']);
+    expect(by('boom')).toEqual(['error', 'error']);
   });
 
   it('answers 500 at once when the answer is larger than a message can carry, instead of timing out', async () => {

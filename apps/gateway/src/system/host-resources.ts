@@ -1,6 +1,7 @@
 import { statfs } from 'node:fs/promises';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
+import { timed } from '@vgp/observability';
 import { round } from './traffic-window.js';
 
 interface CpuTimes {
@@ -68,12 +69,15 @@ export async function diskFigures(path: string): Promise<DiskFigures & { exists:
 
 const GB = 1024 ** 3;
 
-/** The spec's `system_resources`, all read from the host the gateway runs on. */
-export async function systemResources(cpu: CpuSampler, storageDir: string): Promise<Record<string, number | string>> {
+/**
+ * The spec's `system_resources`, all read from the host the gateway runs on. The storage's file
+ * system is asked within `timeoutMs`: one that cannot be read (permissions, a stuck network mount)
+ * gives null disk figures instead of failing or holding the whole answer.
+ */
+export async function systemResources(cpu: CpuSampler, storageDir: string, timeoutMs = 2000): Promise<Record<string, number | string | null>> {
   const total = totalmem();
   const used = total - freemem();
-  const disk = await diskFigures(storageDir);
-  const diskUsed = disk.used_bytes;
+  const disk = (await timed(() => diskFigures(storageDir), timeoutMs)).value;
   return {
     cpu_percent: await cpu.percent(),
     cpu_count: cpus().length,
@@ -81,8 +85,8 @@ export async function systemResources(cpu: CpuSampler, storageDir: string): Prom
     memory_total_gb: round(total / GB, 2),
     memory_used_gb: round(used / GB, 2),
     memory_percent: round((used / total) * 100, 1),
-    disk_total_gb: round(disk.total_bytes / GB, 2),
-    disk_used_gb: round(diskUsed / GB, 2),
-    disk_percent: disk.total_bytes ? round((diskUsed / disk.total_bytes) * 100, 1) : 0,
+    disk_total_gb: disk ? round(disk.total_bytes / GB, 2) : null,
+    disk_used_gb: disk ? round(disk.used_bytes / GB, 2) : null,
+    disk_percent: disk ? (disk.total_bytes ? round((disk.used_bytes / disk.total_bytes) * 100, 1) : 0) : null,
   };
 }

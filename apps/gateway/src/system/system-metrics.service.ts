@@ -40,7 +40,7 @@ export class SystemMetricsService implements OnApplicationBootstrap, OnApplicati
 
   async collect(): Promise<Record<string, unknown>> {
     const [resources, bus, database, jobs, performance] = await Promise.all([
-      systemResources(this.cpu, this.config.STORAGE_DIR),
+      systemResources(this.cpu, this.config.STORAGE_DIR, this.config.HEALTH_CHECK_TIMEOUT_MS),
       this.messageBus(),
       this.database(),
       this.jobs(),

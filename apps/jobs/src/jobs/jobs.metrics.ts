@@ -14,24 +14,30 @@ interface QueueFigures {
 @Injectable()
 export class JobsMetrics {
   private readonly created: Counter<'job_type' | 'priority'>;
-  private snapshot?: { at: number; value: Promise<QueueFigures> };
+  private snapshot?: { at: number; value: Promise<QueueFigures | undefined> };
 
   constructor(
     metrics: MetricsService,
     private readonly db: JobsDb,
   ) {
     this.created = metrics.counter(MetricNames.jobsCreated, 'Jobs accepted (durable in PostgreSQL), by type and priority', ['job_type', 'priority']);
-    // Both gauges are collected in the same scrape: one set of queries serves them.
+    // Both gauges are collected in the same scrape: one set of queries serves them. Without the
+    // database the queue depth is left out (and `jobs_stuck`, which has no labels, reads 0): a
+    // failed collect failed the whole scrape (prom-client gathers them with Promise.all), and the
+    // service's every other series with it.
     const stats = () => {
-      if (!this.snapshot || Date.now() - this.snapshot.at > 1000) this.snapshot = { at: Date.now(), value: this.queue() };
+      if (!this.snapshot || Date.now() - this.snapshot.at > 1000) this.snapshot = { at: Date.now(), value: this.queue().catch(() => undefined) };
       return this.snapshot.value;
     };
     metrics.gauge(MetricNames.jobsQueueDepth, 'Jobs waiting to be claimed, by priority', ['priority'], async function () {
       const s = await stats();
+      if (!s) return this.reset();
       for (const [priority, n] of Object.entries(s.byPriority)) this.set({ priority }, n);
     });
     metrics.gauge(MetricNames.jobsStuck, 'Processing jobs whose lease has expired and not yet been reclaimed', [], async function () {
-      this.set((await stats()).stuck);
+      const s = await stats();
+      if (!s) return this.reset();
+      this.set(s.stuck);
     });
   }
 
