@@ -211,7 +211,10 @@ describe('isolation between users, on every route', () => {
     expect((await http('POST', `${api}/videos/generate`, { token: mallory, body: generate() })).status).toBe(403);
     expect((await http('POST', `${api}/videos/batch`, { token: mallory, body: { jobs: [generate()] } })).status).toBe(403);
     expect((await upload(mallory, 'blocked.txt')).status).toBe(403);
-    await http('PATCH', `${api}/users/iso-mallory/permissions`, { token: admin, body: { role: 'user' } });
+    // Giving the role the user has changes nothing (it reset every flag to the role's defaults): the flags are given back.
+    const same = await http('PATCH', `${api}/users/iso-mallory/permissions`, { token: admin, body: { role: 'user' } });
+    expect(same.body.data).toMatchObject({ can_generate_videos: false, can_upload_files: false });
+    await http('PATCH', `${api}/users/iso-mallory/permissions`, { token: admin, body: { can_generate_videos: true, can_upload_files: true } });
     expect((await upload(mallory, 'allowed-again.txt')).status).toBe(201);
   });
 

@@ -48,13 +48,15 @@ export class ClerkWebhookController {
       throw new AppError(ErrorCode.UNAUTHORIZED, 401, 'The webhook signature is not valid');
     }
     // Signed bytes, and already parsed as JSON by the body parser.
-    const event = req.body as { type?: unknown; data?: unknown } | undefined;
+    const event = req.body as { type?: unknown; data?: unknown; timestamp?: unknown } | undefined;
     if (typeof event?.type !== 'string' || typeof event.data !== 'object' || event.data === null) {
       throw AppError.validation([{ field: 'type', code: 'INVALID_VALUE', message: 'A Clerk event has a type and data' }]);
     }
     // Clerk's account is the authority: a NUL character (U+0000), which PostgreSQL cannot store, is
     // dropped from the event's text rather than the event refused (and redelivered forever).
     const data = raw.includes(NUL_ESCAPE) ? withoutNul(event.data) : event.data;
-    return this.nats.request<ApplyWebhookReply>(UsersSubjects.applyWebhook, { svix_id: one(h['svix-id']), type: withoutNul(event.type), data }, { requestId: req.id });
+    // The event's own time (milliseconds): a user.deleted carries no updated_at in its data.
+    const timestamp = typeof event.timestamp === 'number' && Number.isSafeInteger(event.timestamp) && event.timestamp > 0 ? event.timestamp : undefined;
+    return this.nats.request<ApplyWebhookReply>(UsersSubjects.applyWebhook, { svix_id: one(h['svix-id']), type: withoutNul(event.type), data, timestamp }, { requestId: req.id });
   }
 }

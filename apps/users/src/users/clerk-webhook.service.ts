@@ -14,10 +14,15 @@ const emailsOf = (v: unknown): ClerkEmail[] =>
 
 const ROLES = new Set<string>(Object.values(UserRole));
 
+/** Clerk's milliseconds since the epoch; anything else orders nothing (and fits no bigint). */
+const epochMs = (v: unknown): number | undefined => (Number.isSafeInteger(v) && (v as number) >= 0 ? (v as number) : undefined);
+
 /**
  * Clerk's `user.created`, `user.updated` and `user.deleted` events (their Svix signature already
- * checked by the gateway). Deliveries may repeat or arrive out of order: profile writes are
- * upserts, and one older than the last applied (`updated_at`) is skipped.
+ * checked by the gateway). Deliveries may repeat, arrive out of order or at once on several
+ * replicas: profile writes are upserts that skip an event older than the last applied
+ * (`updated_at`, compared by the write itself), and a deletion is final (a deletion of a user not
+ * stored yet leaves a tombstone that its retried `user.created` cannot revive).
  */
 @Injectable()
 export class ClerkWebhookService {
@@ -29,18 +34,15 @@ export class ClerkWebhookService {
     const data = req?.data ?? {};
     const id = typeof data.id === 'string' ? data.id : undefined;
     if (!id || !/^[A-Za-z0-9_-]{1,128}$/.test(id)) return { applied: false };
-    // Clerk's milliseconds since the epoch; anything else orders nothing (and fits no bigint).
-    const updatedAt = Number.isSafeInteger(data.updated_at) && data.updated_at >= 0 ? (data.updated_at as number) : undefined;
+    const updatedAt = epochMs(data.updated_at);
     switch (req.type) {
       case 'user.created':
       case 'user.updated': {
-        const last = await this.users.clerkUpdatedAt(id);
-        if (last !== null && updatedAt !== undefined && updatedAt < last) return { applied: false, user_id: id };
         const emails = emailsOf(data.email_addresses);
         const primary = emails.find((e) => e.id === data.primary_email_address_id) ?? emails[0];
         const name = [profileText(data.first_name, 200), profileText(data.last_name, 200)].filter(Boolean).join(' ');
         const role = data.public_metadata && typeof data.public_metadata === 'object' ? (data.public_metadata as Record<string, unknown>).role : undefined;
-        await this.users.upsertProfile(
+        const { applied } = await this.users.upsertProfile(
           {
             id,
             username: profileText(data.username, 100) ?? null,
@@ -53,11 +55,12 @@ export class ClerkWebhookService {
           },
           { clerkUpdatedAt: updatedAt },
         );
-        this.users.changed(id);
-        return { applied: true, user_id: id };
+        if (applied) this.users.changed(id);
+        return { applied, user_id: id };
       }
       case 'user.deleted':
-        return { applied: await this.users.markDeleted(id, updatedAt), user_id: id };
+        // The event's data has no `updated_at`: the event's own time orders it.
+        return { applied: await this.users.markDeleted(id, updatedAt ?? epochMs(req.timestamp)), user_id: id };
       default:
         this.logger.debug(`Ignored Clerk event ${req.type}`);
         return { applied: false };

@@ -1,4 +1,4 @@
-import type { AuthContext, UserDetail, UserPermissions, UserProfile, UserStatus, UserSummary } from '@vgp/contracts';
+import { type AuthContext, type UserDetail, type UserPermissions, type UserProfile, UserStatus, type UserSummary } from '@vgp/contracts';
 
 /** A `users.users` row as PostgreSQL returns it: the profile, the status, and the permission columns. */
 export interface UserRow extends Omit<UserPermissions, 'user_id'> {
@@ -46,12 +46,15 @@ export function toPermissions(r: UserRow): UserPermissions {
   };
 }
 
+/** A user deleted in Clerk is inactive, whatever its stored status (a row reactivated before that was refused). */
+const statusOf = (r: UserRow): UserStatus => (r.deleted_at ? UserStatus.INACTIVE : r.status);
+
 export function toContext(r: UserRow): AuthContext {
-  return { user_id: r.id, role: r.role, status: r.status, permissions: toPermissions(r) };
+  return { user_id: r.id, role: r.role, status: statusOf(r), permissions: toPermissions(r) };
 }
 
 export function toSummary(r: UserRow): UserSummary {
-  return { ...toProfile(r), role: r.role, status: r.status, updated_at: r.updated_at.toISOString() };
+  return { ...toProfile(r), role: r.role, status: statusOf(r), updated_at: r.updated_at.toISOString() };
 }
 
 export function toDetail(r: UserRow): UserDetail {

@@ -3,10 +3,13 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import pg from 'pg';
 import {
   AppError,
+  type ApplyWebhookReply,
   type AuthContext,
   type PaginatedResponse,
   type RateLimitReserveReply,
   type ResolveUserReply,
+  type UserDetail,
+  type UserPermissions,
   UsersEvents,
   UsersSubjects,
   type UserSummary,
@@ -31,6 +34,17 @@ describe('users service over NATS (real PostgreSQL and NATS)', () => {
       return 'ok';
     } catch (err) {
       return err instanceof AppError ? `${err.status} ${err.code}` : String(err);
+    }
+  };
+  const apply = (type: string, data: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+    client.request<ApplyWebhookReply>(UsersSubjects.applyWebhook, { svix_id: `msg_${type}_${Math.random()}`, type, data, ...extra });
+  const withDb = async <T>(run: (db: pg.Client) => Promise<T>): Promise<T> => {
+    const db = new pg.Client({ connectionString: infra.databaseUrl });
+    await db.connect();
+    try {
+      return await run(db);
+    } finally {
+      await db.end();
     }
   };
 
@@ -186,6 +200,144 @@ describe('users service over NATS (real PostgreSQL and NATS)', () => {
     // A token still in flight does not bring the profile or the account back.
     expect((await resolve({ sub: 'user_clerk1', name: 'Grace', email: 'grace@example.com' })).context.status).toBe('inactive');
     expect(await client.request(UsersSubjects.get, { user: admin, user_id: 'user_clerk1' })).toMatchObject({ full_name: 'Deleted user', status: 'inactive' });
+  });
+
+  it('keeps a deletion that arrives before the creation: a tombstone that no retried event, token or admin brings back', async () => {
+    const id = 'user_gone_early';
+    const stored = (db: pg.Client, user = id) =>
+      db.query(`SELECT status, deleted_at, username, full_name, email, image_url, clerk_updated_at::float8 AS clerk FROM users.users WHERE id = $1`, [user]).then((r) => r.rows[0]);
+    const profile = (updated_at: number) => ({
+      id,
+      first_name: 'Early',
+      last_name: 'Bird',
+      username: 'early',
+      image_url: 'https://img/early.png',
+      primary_email_address_id: 'e1',
+      email_addresses: [{ id: 'e1', email_address: 'early@example.com', verification: { status: 'verified' } }],
+      updated_at,
+    });
+    await withDb(async (db) => {
+      // `user.created` failed (503) and waits for Svix's retry; the deletion is delivered first.
+      const before = Date.now();
+      expect(await apply('user.deleted', { id, object: 'user', deleted: true })).toEqual({ applied: true, user_id: id });
+      const stone = await stored(db);
+      expect(stone).toMatchObject({ status: 'inactive', username: null, full_name: 'Deleted user', email: null, image_url: null });
+      expect(stone.deleted_at).toBeInstanceOf(Date);
+      expect(stone.clerk).toBeGreaterThanOrEqual(before - 5_000);
+      // The retried creation, and an update stamped after the deletion (a clock ahead): neither applies.
+      expect(await apply('user.created', profile(before - 60_000))).toEqual({ applied: false, user_id: id });
+      expect(await apply('user.updated', profile(Date.now() + 3_600_000))).toEqual({ applied: false, user_id: id });
+      expect(await stored(db)).toMatchObject({ status: 'inactive', username: null, full_name: 'Deleted user', email: null, image_url: null, clerk: stone.clerk });
+      // A token of the user still in flight: inactive, and none of the token's personal data kept.
+      const signedIn = await resolve({ sub: id, name: 'Early Bird', email: 'early@example.com', image_url: 'https://img/early.png', email_verified: true, username: 'early' });
+      expect(signedIn.context.status).toBe('inactive');
+      expect(signedIn.profile).toEqual({ id, full_name: 'Deleted user', email_verified: false, created_at: expect.any(String) });
+      expect(await stored(db)).toMatchObject({ status: 'inactive', email: null, username: null });
+      // Nor can an admin make the deleted account active again.
+      expect(await errorOf(client.request(UsersSubjects.updateStatus, { user: admin, user_id: id, status: 'active' }))).toBe('409 CONFLICT');
+      expect(await client.request(UsersSubjects.get, { user: admin, user_id: id })).toMatchObject({ status: 'inactive', full_name: 'Deleted user' });
+      // The event's own time (Clerk's `timestamp`), when given, is the tombstone's Clerk time.
+      expect(await apply('user.deleted', { id: 'user_gone_stamped', deleted: true }, { timestamp: 1_700_000_000_000 })).toEqual({ applied: true, user_id: 'user_gone_stamped' });
+      expect(await stored(db, 'user_gone_stamped')).toMatchObject({ status: 'inactive', clerk: 1_700_000_000_000 });
+    });
+  });
+
+  it('applies concurrent Clerk updates in their order: an older one that writes last changes nothing', async () => {
+    const id = 'user_race';
+    const data = (updated_at: number, first_name: string) => ({ id, first_name, last_name: 'Racer', updated_at });
+    expect(await apply('user.created', data(1000, 'First'))).toEqual({ applied: true, user_id: id });
+    await withDb(async (db) => {
+      // Both replicas have read the stored Clerk time (1000) and now write: the row lock held here makes
+      // the newer event write first and the older one last.
+      const waiting = (n: number) =>
+        withDb(async (watch) => {
+          for (const until = Date.now() + 5000; Date.now() < until; await new Promise((r) => setTimeout(r, 10))) {
+            const { rows } = await watch.query(
+              `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'INSERT INTO users.users AS u%'`,
+            );
+            if (rows[0].n >= n) return;
+          }
+          throw new Error(`${n} profile writes never waited for the row lock`);
+        });
+      await db.query('BEGIN');
+      let locked = true;
+      try {
+        await db.query(`SELECT 1 FROM users.users WHERE id = $1 FOR UPDATE`, [id]);
+        const newer = apply('user.updated', data(3000, 'Newer'));
+        await waiting(1);
+        const older = apply('user.updated', data(2000, 'Older'));
+        await waiting(2);
+        await db.query('COMMIT');
+        locked = false;
+        expect(await newer).toEqual({ applied: true, user_id: id });
+        expect(await older).toEqual({ applied: false, user_id: id });
+      } finally {
+        if (locked) await db.query('ROLLBACK');
+      }
+      const row = (await db.query(`SELECT full_name, clerk_updated_at::float8 AS clerk FROM users.users WHERE id = $1`, [id])).rows[0];
+      expect(row).toEqual({ full_name: 'Newer Racer', clerk: 3000 });
+    });
+  });
+
+  it('keeps customised flags, limits and permissions when the role given is the current one', async () => {
+    const id = 'user_carol';
+    await resolve({ sub: id });
+    const update = (changes: Record<string, unknown>) => client.request<UserPermissions>(UsersSubjects.updatePermissions, { user: admin, user_id: id, changes });
+    await update({ role: 'moderator' });
+    await update({ can_access_premium_features: true, can_cancel_any_job: false, max_daily_jobs: 321, permissions: ['videos:generate', 'beta'] });
+    const customised = { user_id: id, role: 'moderator', permissions: ['videos:generate', 'beta'], can_generate_videos: true, can_upload_files: true, can_access_premium_features: true, can_view_all_jobs: true, can_cancel_any_job: false, can_access_system_metrics: false, max_concurrent_jobs: 5, max_daily_jobs: 321, max_file_size_mb: 200 };
+    // The same role again (a form that sends every field): nothing is reset; what is given applies.
+    expect(await update({ role: 'moderator' })).toEqual(customised);
+    expect(await update({ role: 'moderator', max_concurrent_jobs: 2 })).toEqual({ ...customised, max_concurrent_jobs: 2 });
+    // A new role brings its defaults, with the fields of the same request on top.
+    expect(await update({ role: 'user', max_daily_jobs: 7 })).toEqual({
+      user_id: id, role: 'user', permissions: ['videos:generate', 'files:upload'], can_generate_videos: true, can_upload_files: true, can_access_premium_features: false,
+      can_view_all_jobs: false, can_cancel_any_job: false, can_access_system_metrics: false, max_concurrent_jobs: 3, max_daily_jobs: 7, max_file_size_mb: 100,
+    });
+  });
+
+  it('never lets the last active administrator be demoted or suspended, even by two admins at once', async () => {
+    const [a, b] = (await Promise.all(['admin_a', 'admin_b'].map((sub) => resolve({ sub, role: 'admin', email_verified: true })))).map((r) => r.context);
+    const perms = (caller: AuthContext, target: AuthContext, changes: Record<string, unknown>) =>
+      client.request<UserPermissions>(UsersSubjects.updatePermissions, { user: caller, user_id: target.user_id, changes });
+    const status = (caller: AuthContext, target: AuthContext, s: string) => client.request<UserDetail>(UsersSubjects.updateStatus, { user: caller, user_id: target.user_id, status: s });
+    const activeAdmins = async () =>
+      (await client.request<PaginatedResponse<UserSummary>>(UsersSubjects.list, { user: a, page: 1, items_per_page: 100, sort_order: 'asc', role: 'admin', status: 'active' })).items.map((u) => u.id);
+    // Set every other admin aside: these two are the only active ones.
+    const others = (await activeAdmins()).filter((id) => id !== a.user_id && id !== b.user_id);
+    expect(others).toContain('root');
+    for (const id of others) await status(a, { ...a, user_id: id }, 'suspended');
+    try {
+      const races: Array<[string, () => Promise<unknown>, () => Promise<unknown>]> = [
+        ['demote each other', () => perms(a, b, { role: 'user' }), () => perms(b, a, { role: 'moderator' })],
+        ['suspend each other', () => status(a, b, 'suspended'), () => status(b, a, 'inactive')],
+        ['one withdraws users:manage, the other suspends', () => perms(a, b, { role: 'moderator', permissions: ['jobs:view_all'] }), () => status(b, a, 'suspended')],
+      ];
+      for (const [what, ab, ba] of races) {
+        const outcomes = await Promise.all([errorOf(ab()), errorOf(ba())]);
+        expect([what, [...outcomes].sort()]).toEqual([what, ['409 CONFLICT', 'ok']]);
+        const left = await activeAdmins();
+        expect([what, left.length]).toEqual([what, 1]);
+        // The survivor restores the other.
+        const [survivor, other] = left[0] === a.user_id ? [a, b] : [b, a];
+        await perms(survivor, other, { role: 'admin' });
+        await status(survivor, other, 'active');
+        expect((await activeAdmins()).sort()).toEqual([a.user_id, b.user_id]);
+      }
+      // One after the other: b, demoted, still carries an admin context (a gateway's cache).
+      await perms(a, b, { role: 'user' });
+      const refused = await perms(b, a, { role: 'user' }).catch((err: AppError) => err);
+      expect(refused).toBeInstanceOf(AppError);
+      expect([(refused as AppError).status, (refused as AppError).code, (refused as AppError).message]).toEqual([409, 'CONFLICT', expect.stringContaining('last active administrator')]);
+      expect(await errorOf(status(b, a, 'suspended'))).toBe('409 CONFLICT');
+      // Nor can that stale context change anything else.
+      expect(await errorOf(perms(b, b, { role: 'admin' }))).toBe('403 FORBIDDEN');
+      expect(await errorOf(status(b, { ...b, user_id: 'user_plain' }, 'suspended'))).toBe('403 FORBIDDEN');
+      expect(await activeAdmins()).toEqual([a.user_id]);
+    } finally {
+      for (const id of others) await status(a, { ...a, user_id: id }, 'active');
+    }
+    expect(await activeAdmins()).toEqual(expect.arrayContaining(['root', 'admin_a']));
   });
 
   it('never grants more than the limit of a window, however many replicas reserve at once', async () => {

@@ -23,7 +23,7 @@ import {
   pageWindow,
 } from '@vgp/contracts';
 import { NatsClient } from '@vgp/messaging';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { toContext, toDetail, toPermissions, toProfile, toSummary, USER_COLUMNS, type UserRow } from './user.mapper.js';
 
 const USER_ID = /^[A-Za-z0-9_-]{1,128}$/;
@@ -41,6 +41,21 @@ export function returned<T>(result: unknown): T[] {
 export function isAdmin(user: AuthContext | undefined): boolean {
   return !!user && (user.role === UserRole.ADMIN || !!user.permissions?.permissions?.includes('users:manage'));
 }
+
+/** A stored user who may manage users now: an admin (as `isAdmin`), active, not deleted in Clerk. */
+function isActiveAdmin(row: UserRow | undefined): boolean {
+  return !!row && row.status === UserStatus.ACTIVE && !row.deleted_at && isAdmin(toContext(row));
+}
+
+/** `isActiveAdmin` in SQL. */
+const ACTIVE_ADMIN_SQL = `status = 'active' AND deleted_at IS NULL AND (role = 'admin' OR 'users:manage' = ANY(permissions))`;
+
+/**
+ * Taken (for the transaction) by every change that can take away a user's right to manage users:
+ * a demotion, a suspension or deactivation, a Clerk deletion. They run one at a time, so the count
+ * of the other active admins each one checks stays true until it commits.
+ */
+const ADMINS_LOCK_SQL = `SELECT pg_advisory_xact_lock(hashtextextended('users:active-admins', 0))`;
 
 // `last_sign_in_at` is stamped again when older than this (not on every refresh of a gateway's cache).
 const SIGN_IN_STAMP_MS = 5 * 60_000;
@@ -94,7 +109,7 @@ export class UsersService {
       role: claims.role,
     };
     // Gateways ask again every AUTH_CONTEXT_CACHE_MS per active caller: most answers need no write.
-    const row = (await this.unchangedBy(fields)) ?? (await this.upsertProfile(fields, { signIn: true }));
+    const row = (await this.unchangedBy(fields)) ?? (await this.upsertProfile(fields, { signIn: true })).row;
     return { context: toContext(row), profile: toProfile(row) };
   }
 
@@ -120,8 +135,13 @@ export class UsersService {
     return unchanged && stamped ? row : undefined;
   }
 
-  /** Insert or refresh a profile; only the given fields change an existing row. */
-  async upsertProfile(f: ProfileFields, opts: { signIn?: boolean; clerkUpdatedAt?: number } = {}): Promise<UserRow> {
+  /**
+   * Insert or refresh a profile; only the given fields change an existing row. `applied` is false
+   * when nothing was written: the user was deleted in Clerk (never revived), or `clerkUpdatedAt` is
+   * older than the Clerk time already applied (checked by the write itself, so two webhook
+   * deliveries racing on several replicas still leave the newer one).
+   */
+  async upsertProfile(f: ProfileFields, opts: { signIn?: boolean; clerkUpdatedAt?: number } = {}): Promise<{ row: UserRow; applied: boolean }> {
     const role = f.role && ROLES.has(f.role) ? f.role : UserRole.USER;
     const d = ROLE_DEFAULT_PERMISSIONS[role];
     const username = clip(f.username, 100);
@@ -143,11 +163,11 @@ export class UsersService {
          email_verified = COALESCE($6, u.email_verified),
          status = CASE WHEN u.status = 'pending_verification' AND $6 IS TRUE THEN 'active' ELSE u.status END,
          last_sign_in_at = CASE WHEN $19 THEN now() ELSE u.last_sign_in_at END,
-         clerk_updated_at = COALESCE(EXCLUDED.clerk_updated_at, u.clerk_updated_at),
+         clerk_updated_at = GREATEST(EXCLUDED.clerk_updated_at, u.clerk_updated_at),
          updated_at = CASE WHEN (COALESCE(EXCLUDED.username, u.username), COALESCE($3, u.full_name), COALESCE(EXCLUDED.email, u.email),
              COALESCE(EXCLUDED.image_url, u.image_url), COALESCE($6, u.email_verified))
            IS DISTINCT FROM (u.username, u.full_name, u.email, u.image_url, u.email_verified) THEN now() ELSE u.updated_at END
-       WHERE u.deleted_at IS NULL
+       WHERE u.deleted_at IS NULL AND ($20::bigint IS NULL OR u.clerk_updated_at IS NULL OR u.clerk_updated_at <= $20::bigint)
        RETURNING ${USER_COLUMNS}`,
       [
         f.id,
@@ -172,8 +192,8 @@ export class UsersService {
         opts.clerkUpdatedAt ?? null,
       ],
     );
-    // A user deleted in Clerk keeps its cleared profile and inactive status.
-    return rows[0] ?? (await this.find(f.id));
+    // A user deleted in Clerk keeps its cleared profile and inactive status; an older event changes nothing.
+    return rows[0] ? { row: rows[0], applied: true } : { row: await this.find(f.id), applied: false };
   }
 
   private assertAdmin(user: AuthContext): void {
@@ -209,24 +229,34 @@ export class UsersService {
   }
 
   /**
-   * An admin changes a user's role, flags and limits. A new role brings that role's defaults,
-   * then any flag or limit given in the same request overrides them.
+   * An admin changes a user's role, flags and limits. A new role (other than the user's current
+   * one) brings that role's defaults, then any flag, limit or `permissions` given in the same request
+   * overrides them; the current role given again resets nothing.
    */
   async updatePermissions(req: UpdatePermissionsRequest): Promise<UserPermissions> {
     this.assertAdmin(req.user);
     const c = req.changes ?? {};
     if (typeof req.user_id !== 'string' || !USER_ID.test(req.user_id)) throw AppError.notFound(ExtraErrorCode.USER_NOT_FOUND, 'user', { user_id: req.user_id });
+    if (c.role !== undefined && !ROLES.has(c.role)) {
+      throw AppError.validation([{ field: 'role', code: 'INVALID_ENUM', message: 'role must be one of: user, moderator, admin' }]);
+    }
+    // Only a role other than admin, or a new permissions list, can take away the right to manage users.
+    const mayRemoveAdmin = (!!c.role && c.role !== UserRole.ADMIN) || c.permissions !== undefined;
     const row = await this.db.transaction(async (m) => {
+      if (mayRemoveAdmin) await m.query(ADMINS_LOCK_SQL);
       const found: UserRow[] = await m.query(`SELECT ${USER_COLUMNS} FROM users.users WHERE id = $1 FOR UPDATE`, [req.user_id]);
       if (!found[0]) throw AppError.notFound(ExtraErrorCode.USER_NOT_FOUND, 'user', { user_id: req.user_id });
       const next: Omit<UserPermissions, 'user_id'> = { ...toPermissions(found[0]) };
-      if (c.role) Object.assign(next, ROLE_DEFAULT_PERMISSIONS[c.role], { role: c.role });
+      if (c.role && c.role !== found[0].role) Object.assign(next, ROLE_DEFAULT_PERMISSIONS[c.role], { role: c.role });
       if (c.permissions) next.permissions = [...new Set(c.permissions)];
       for (const k of FLAGS) if (typeof c[k] === 'boolean') next[k] = c[k] as boolean;
       for (const k of LIMITS) if (typeof c[k] === 'number') next[k] = c[k] as number;
-      if (req.user_id === req.user.user_id && !isAdmin({ ...req.user, role: next.role, permissions: { ...next, user_id: req.user_id } })) {
+      const staysAdmin = isAdmin({ user_id: req.user_id, role: next.role, status: found[0].status, permissions: { ...next, user_id: req.user_id } });
+      if (req.user_id === req.user.user_id && !staysAdmin) {
         throw AppError.conflict(ErrorCode.CONFLICT, 'Administrators cannot remove their own right to manage users');
       }
+      if (isActiveAdmin(found[0]) && !staysAdmin) await this.assertNotLastAdmin(m, req.user_id);
+      await this.assertStillAdmin(m, req.user);
       const rows = returned<UserRow>(await m.query(
         `UPDATE users.users SET role = $2, permissions = $3, can_generate_videos = $4, can_upload_files = $5, can_access_premium_features = $6,
            can_view_all_jobs = $7, can_cancel_any_job = $8, can_access_system_metrics = $9, max_concurrent_jobs = $10, max_daily_jobs = $11,
@@ -253,7 +283,10 @@ export class UsersService {
     return toPermissions(row);
   }
 
-  /** An admin activates, deactivates or suspends a user; every gateway drops its cached copy. */
+  /**
+   * An admin activates, deactivates or suspends a user; every gateway drops its cached copy. A user
+   * deleted in Clerk stays as it is, and the last active admin cannot be deactivated or suspended.
+   */
   async updateStatus(req: UpdateStatusRequest): Promise<UserDetail> {
     this.assertAdmin(req.user);
     if (![UserStatus.ACTIVE, UserStatus.INACTIVE, UserStatus.SUSPENDED].includes(req.status)) {
@@ -262,28 +295,62 @@ export class UsersService {
     if (req.user_id === req.user.user_id && req.status !== UserStatus.ACTIVE) {
       throw AppError.conflict(ErrorCode.CONFLICT, 'Administrators cannot deactivate or suspend themselves');
     }
-    await this.find(req.user_id);
-    const rows = returned<UserRow>(await this.db.query(`UPDATE users.users SET status = $2, updated_at = now() WHERE id = $1 RETURNING ${USER_COLUMNS}`, [req.user_id, req.status]));
+    if (typeof req.user_id !== 'string' || !USER_ID.test(req.user_id)) throw AppError.notFound(ExtraErrorCode.USER_NOT_FOUND, 'user', { user_id: req.user_id });
+    const row = await this.db.transaction(async (m) => {
+      const removes = req.status !== UserStatus.ACTIVE;
+      if (removes) await m.query(ADMINS_LOCK_SQL);
+      const found: UserRow[] = await m.query(`SELECT ${USER_COLUMNS} FROM users.users WHERE id = $1 FOR UPDATE`, [req.user_id]);
+      if (!found[0]) throw AppError.notFound(ExtraErrorCode.USER_NOT_FOUND, 'user', { user_id: req.user_id });
+      if (removes && isActiveAdmin(found[0])) await this.assertNotLastAdmin(m, req.user_id);
+      await this.assertStillAdmin(m, req.user);
+      if (found[0].deleted_at) {
+        throw AppError.conflict(ErrorCode.CONFLICT, 'This user was deleted in Clerk: its status can no longer change', { user_id: req.user_id });
+      }
+      const rows = returned<UserRow>(await m.query(`UPDATE users.users SET status = $2, updated_at = now() WHERE id = $1 RETURNING ${USER_COLUMNS}`, [req.user_id, req.status]));
+      return rows[0];
+    });
     this.changed(req.user_id);
-    return toDetail(rows[0]);
+    return toDetail(row);
   }
 
-  /** Clerk deleted the account: the row stays (jobs and videos refer to it) but is inactive and without personal data. */
+  /** Under ADMINS_LOCK_SQL: refuses a change that would leave no active admin but `userId`'s own. */
+  private async assertNotLastAdmin(m: EntityManager, userId: string): Promise<void> {
+    const others: Array<{ n: number }> = await m.query(`SELECT count(*)::int AS n FROM users.users WHERE id <> $1 AND ${ACTIVE_ADMIN_SQL}`, [userId]);
+    if (others[0].n === 0) {
+      throw AppError.conflict(ErrorCode.CONFLICT, 'This user is the last active administrator: promote another administrator first', { user_id: userId });
+    }
+  }
+
+  /**
+   * The caller context comes from a gateway's cache: the caller must still be an active admin in
+   * the database (under ADMINS_LOCK_SQL when the change can remove an admin, so it cannot change meanwhile).
+   */
+  private async assertStillAdmin(m: EntityManager, user: AuthContext): Promise<void> {
+    const rows: UserRow[] = await m.query(`SELECT ${USER_COLUMNS} FROM users.users WHERE id = $1`, [user.user_id]);
+    if (!isActiveAdmin(rows[0])) throw AppError.forbidden('Only active administrators can manage users');
+  }
+
+  /**
+   * Clerk deleted the account: the row stays (jobs and videos refer to it) but is inactive and without
+   * personal data. A deletion of a user not stored yet (its `user.created` still to be retried) leaves
+   * such a row too, a tombstone: Clerk never reuses an id, and no later profile event or token brings
+   * a deleted user back. `clerkUpdatedAt` is the event's time (now when unknown).
+   */
   async markDeleted(id: string, clerkUpdatedAt?: number): Promise<boolean> {
-    const rows = returned<{ id: string }>(await this.db.query(
-      `UPDATE users.users SET status = 'inactive', deleted_at = COALESCE(deleted_at, now()), updated_at = now(), username = NULL,
-         full_name = 'Deleted user', email = NULL, image_url = NULL, clerk_updated_at = COALESCE($2, clerk_updated_at)
-       WHERE id = $1 RETURNING id`,
-      [id, clerkUpdatedAt ?? null],
-    ));
+    const rows = await this.db.transaction(async (m) => {
+      // It may take away an admin: ordered with the changes that check for the last one.
+      await m.query(ADMINS_LOCK_SQL);
+      return returned<{ id: string }>(await m.query(
+        `INSERT INTO users.users AS u (id, username, full_name, email, image_url, email_verified, role, status, permissions, deleted_at, clerk_updated_at)
+         VALUES ($1, NULL, 'Deleted user', NULL, NULL, false, 'user', 'inactive', '{}', now(), COALESCE($2::bigint, (extract(epoch FROM now()) * 1000)::bigint))
+         ON CONFLICT (id) DO UPDATE SET status = 'inactive', deleted_at = COALESCE(u.deleted_at, now()), updated_at = now(), username = NULL,
+           full_name = 'Deleted user', email = NULL, image_url = NULL, clerk_updated_at = GREATEST(u.clerk_updated_at, EXCLUDED.clerk_updated_at)
+         RETURNING id`,
+        [id, clerkUpdatedAt ?? null],
+      ));
+    });
     if (rows.length) this.changed(id);
     return rows.length > 0;
-  }
-
-  /** The last Clerk `updated_at` applied to this user, if any. */
-  async clerkUpdatedAt(id: string): Promise<number | null> {
-    const rows: Array<{ clerk_updated_at: string | null }> = await this.db.query(`SELECT clerk_updated_at FROM users.users WHERE id = $1`, [id]);
-    return rows[0]?.clerk_updated_at ? Number(rows[0].clerk_updated_at) : null;
   }
 
   changed(userId: string): void {

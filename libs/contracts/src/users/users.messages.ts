@@ -70,6 +70,11 @@ export interface ApplyWebhookRequest {
   svix_id: string;
   type: string;
   data: Record<string, any>;
+  /**
+   * The event's own time (the top-level `timestamp` of a Clerk event, epoch milliseconds), when the
+   * gateway passes it: a `user.deleted` event's data carries no `updated_at`, so this orders it.
+   */
+  timestamp?: number;
 }
 
 export interface ApplyWebhookReply {
