@@ -14,7 +14,10 @@ import { NatsClient } from '@vgp/messaging';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { FilesConfig } from '../files.config.js';
-import { TextIndexer } from './text-indexer.service.js';
+import { ClaimLostError, TextIndexer } from './text-indexer.service.js';
+
+/** How often a job whose file another run is extracting looks again (and renews its lease). */
+const BUSY_POLL_MS = 1000;
 
 /**
  * Runs the `file_processing` jobs of the jobs service: claims them (leases, retries and the
@@ -76,27 +79,13 @@ export class FileJobsWorker implements OnApplicationBootstrap, OnApplicationShut
     }
   }
 
-  private async run(job: ClaimedJob): Promise<void> {
+  /** Runs one claimed job to its end (completed, failed, or left to its cancellation). Public for tests. */
+  async run(job: ClaimedJob): Promise<void> {
     const ref: LeaseRef = { job_id: job.job_id, lease_token: job.lease_token };
-    const fileId: unknown = job.configuration?.custom_config?.file_id;
     // Long PDFs may outlast a lease: keep it.
     const keep = setInterval(() => void this.nats.request(JobsSubjects.renew, ref).catch(() => undefined), 10_000);
     try {
-      const row = typeof fileId === 'string' ? await this.indexer.claimFile(fileId) : undefined;
-      if (!row) {
-        await this.nats.request(JobsSubjects.fail, { ...ref, error_code: 'FILE_NOT_FOUND', error_message: 'The file no longer exists', retryable: false });
-        return;
-      }
-      const state = await this.nats.request<LeaseState>(JobsSubjects.progress, {
-        ...ref,
-        percentage: 10,
-        current_stage: PipelineStage.CONTENT_ANALYSIS,
-        stages_completed: [],
-        message: 'Extracting the text of the document',
-      });
-      if (state.cancel_requested) return;
-      const result = await this.indexer.extract(row);
-      await this.nats.request(JobsSubjects.complete, { ...ref, result: { file_id: row.id, ...result }, stages_completed: [PipelineStage.CONTENT_ANALYSIS] });
+      await this.process(job, ref);
     } catch (err) {
       this.logger.warn(`file_processing job ${job.job_id} failed: ${(err as Error).message}`);
       await this.nats
@@ -104,6 +93,65 @@ export class FileJobsWorker implements OnApplicationBootstrap, OnApplicationShut
         .catch(() => undefined);
     } finally {
       clearInterval(keep);
+    }
+  }
+
+  private async process(job: ClaimedJob, ref: LeaseRef): Promise<void> {
+    const fileId: unknown = job.configuration?.custom_config?.file_id;
+    const notFound = () => this.nats.request(JobsSubjects.fail, { ...ref, error_code: 'FILE_NOT_FOUND', error_message: 'The file no longer exists', retryable: false });
+    if (typeof fileId !== 'string') return void (await notFound());
+    for (;;) {
+      const found = await this.indexer.claimFile(fileId, job.job_id, job.user_id);
+      if (found.state === 'gone') return void (await notFound());
+      if (found.state === 'finished') {
+        // Another run (the fallback indexer, when this job's creation looked lost) did the work.
+        if (found.status === 'done') {
+          const result = { file_id: fileId, text_chunks: Number(found.metadata.text_chunks ?? 0), text_characters: Number(found.metadata.text_characters ?? 0) };
+          await this.nats.request(JobsSubjects.complete, { ...ref, result, stages_completed: [PipelineStage.CONTENT_ANALYSIS] });
+        } else {
+          const message = found.status === 'none' ? 'The file holds no text to extract' : 'The text of the document could not be extracted';
+          await this.nats.request(JobsSubjects.fail, { ...ref, error_code: 'TEXT_EXTRACTION_FAILED', error_message: message, retryable: false });
+        }
+        return;
+      }
+      if (found.state === 'busy') {
+        // Another run is extracting it: its result will be this job's. Cancelled, or shutting
+        // down (the lease runs out and the job is claimed again), the other run carries on.
+        const state = await this.nats.request<LeaseState>(JobsSubjects.renew, ref);
+        if (state.cancel_requested || this.stopped) return;
+        await new Promise((resolve) => setTimeout(resolve, BUSY_POLL_MS));
+        continue;
+      }
+      const row = found.file;
+      let state: LeaseState;
+      try {
+        state = await this.nats.request<LeaseState>(JobsSubjects.progress, {
+          ...ref,
+          percentage: 10,
+          current_stage: PipelineStage.CONTENT_ANALYSIS,
+          stages_completed: [],
+          message: 'Extracting the text of the document',
+        });
+      } catch (err) {
+        // The job is not this worker's any more: the file waits for whoever has it.
+        await this.indexer.release(row, 'queued').catch(() => undefined);
+        throw err;
+      }
+      if (state.cancel_requested) {
+        // Cancelled before its text was read: the file says so instead of staying pending.
+        await this.indexer.release(row, 'failed', 'cancelled');
+        return;
+      }
+      let result: { text_chunks: number; text_characters: number };
+      try {
+        result = await this.indexer.extract(row);
+      } catch (err) {
+        // Taken over (this run looked dead) or deleted: see what became of the file.
+        if (err instanceof ClaimLostError) continue;
+        throw err;
+      }
+      await this.nats.request(JobsSubjects.complete, { ...ref, result: { file_id: row.id, ...result }, stages_completed: [PipelineStage.CONTENT_ANALYSIS] });
+      return;
     }
   }
 }

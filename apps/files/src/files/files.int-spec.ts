@@ -3,9 +3,14 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import {
   AppError,
   type AuthContext,
+  type ClaimedJob,
+  type ClaimResponse,
+  type Job,
   type FileMetadata,
   FilesSubjects,
   FileType,
+  JobsSubjects,
+  JobType,
   type PaginatedResponse,
   type RegisterFileRequest,
   type ResolvedFile,
@@ -16,14 +21,17 @@ import {
 } from '@vgp/contracts';
 import { NatsClient } from '@vgp/messaging';
 import { LocalFsStorage } from '@vgp/storage';
-import { createTestInfra, type RunningService, startService, type TestInfra, waitFor } from '@vgp/testing';
+import { createTestInfra, type RunningService, type ServiceProcess, spawnService, startService, type TestInfra, waitFor } from '@vgp/testing';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DataSource } from 'typeorm';
 import { AppModule } from '../app.module.js';
 import { FilesConfig } from '../files.config.js';
+import { FileJobsWorker } from './file-jobs.worker.js';
+import { type Claimed, ClaimLostError, TextIndexer } from './text-indexer.service.js';
 
 const user = (id: string): AuthContext => ({
   user_id: id,
@@ -162,6 +170,45 @@ describe('files service over NATS (real PostgreSQL and NATS)', () => {
     expect(await client.request(FilesSubjects.searchPassages, { user_id: 'nobody', query: 'hypotenuse', limit: 5 })).toEqual([]);
   });
 
+  it('claims a file for one run at a time, and a run that lost its claim neither fails nor overwrites the result', async () => {
+    const indexer = svc.app.get(TextIndexer);
+    const ds = svc.app.get(DataSource);
+    const f = await register(alice, Buffer.from('The altitude of a right triangle splits it in two similar triangles.'), 'text/plain', FileType.DOCUMENT, 'txt', 'altitude.txt');
+    const done = () => client.request<FileMetadata>(FilesSubjects.get, { user: alice, file_id: f.id }).then((m) => m.metadata.text_extraction === 'done');
+    await waitFor(done, { timeoutMs: 10_000, what: 'text extraction' });
+    const jobId = randomUUID();
+    // As after registration with a job: only one of two claims for it gets the file.
+    await ds.query(`UPDATE files.files SET text_status = 'queued', text_job_id = $2 WHERE id = $1`, [f.id, jobId]);
+    const both = await Promise.all([indexer.claimFile(f.id, jobId, 'alice'), indexer.claimFile(f.id, jobId, 'alice')]);
+    expect(both.map((c) => c.state).sort()).toEqual(['busy', 'claimed']);
+    expect(await indexer.claimFile(f.id, jobId, 'bob')).toEqual({ state: 'gone' });
+
+    // The job's creation looked lost (pending, no job id) and the fallback indexer holds the file:
+    // the job's claim does not take it, and adopts the fallback's result.
+    await ds.query(`UPDATE files.files SET text_status = 'processing', text_claimed_at = now(), text_job_id = NULL WHERE id = $1`, [f.id]);
+    expect(await indexer.claimFile(f.id, jobId, 'alice')).toEqual({ state: 'busy' });
+    const [held] = await ds.query(`SELECT id, user_id, mime_type, storage_key, text_claimed_at::text AS claim, text_job_id FROM files.files WHERE id = $1`, [f.id]);
+    expect(held.text_job_id).toBe(jobId);
+    const fallback: Claimed = { id: held.id, user_id: held.user_id, mime_type: held.mime_type, storage_key: held.storage_key, claim: held.claim };
+    expect(await indexer.extract(fallback)).toEqual({ text_chunks: 1, text_characters: 68 });
+    expect(await indexer.claimFile(f.id, randomUUID(), 'alice')).toMatchObject({ state: 'finished', status: 'done', metadata: { text_chunks: 1, text_characters: 68 } });
+
+    // A run presumed dead (its claim not renewed) is taken over; when it ends, it changes nothing.
+    const rerun = await indexer.claimFile(f.id, jobId, 'alice');
+    if (rerun.state !== 'claimed') throw new Error(`not claimed: ${rerun.state}`);
+    await ds.query(`UPDATE files.files SET text_claimed_at = now() - interval '10 minutes' WHERE id = $1`, [f.id]);
+    const takeover = await indexer.claimFile(f.id, jobId, 'alice');
+    if (takeover.state !== 'claimed') throw new Error(`not taken over: ${takeover.state}`);
+    expect(await indexer.extract(takeover.file)).toEqual({ text_chunks: 1, text_characters: 68 });
+    await expect(indexer.extract(rerun.file)).rejects.toBeInstanceOf(ClaimLostError);
+    // Nor does a losing run whose extraction fails mark the finished file failed.
+    await expect(indexer.extract({ ...rerun.file, storage_key: `files/alice/${randomUUID()}` })).rejects.toThrow();
+    const after = await client.request<FileMetadata>(FilesSubjects.get, { user: alice, file_id: f.id });
+    expect(after.metadata).toMatchObject({ text_extraction: 'done', text_chunks: 1 });
+    const chunks: Array<{ chunk_index: number; content: string }> = await ds.query(`SELECT chunk_index, content FROM files.file_chunks WHERE file_id = $1`, [f.id]);
+    expect(chunks).toEqual([{ chunk_index: 0, content: 'The altitude of a right triangle splits it in two similar triangles.' }]);
+  });
+
   it('lists, totals by type, resolves and deletes, only for the owner', async () => {
     const carol = user(`carol-${randomUUID().slice(0, 6)}`);
     const a = await register(carol, Buffer.from('one'), 'text/plain', FileType.DOCUMENT, 'txt', 'a.txt');
@@ -204,4 +251,97 @@ describe('files service over NATS (real PostgreSQL and NATS)', () => {
     expect(await fails(client.request(FilesSubjects.register, { ...base, file_type: FileType.IMAGE }))).toMatchObject({ status: 422 });
     expect(await fails(client.request(FilesSubjects.register, { ...base, file_size: 2 }))).toMatchObject({ status: 404 });
   });
+});
+
+describe('file_processing jobs of the real jobs service', () => {
+  let infra: TestInfra;
+  let jobs: ServiceProcess;
+  let svc: RunningService<FilesConfig>;
+  let nc: NatsConnection;
+  let client: NatsClient;
+  let storage: LocalFsStorage;
+  let worker: FileJobsWorker;
+  const dave = user(`dave-${randomUUID().slice(0, 6)}`);
+
+  beforeAll(async () => {
+    infra = await createTestInfra('filesjobs');
+    jobs = await spawnService('jobs', infra.env);
+    svc = await startService({ module: AppModule, config: FilesConfig, service: 'files', env: infra.env });
+    // The test claims the jobs itself and runs them one by one with a worker of its own (not
+    // started, so it claims nothing), the service's worker stopped.
+    await svc.app.get(FileJobsWorker).onApplicationShutdown();
+    worker = new FileJobsWorker(svc.app.get(NatsClient), svc.app.get(TextIndexer), svc.config);
+    nc = await connect({ servers: infra.natsUrl });
+    client = new NatsClient(nc, { subjectPrefix: infra.subjectPrefix, timeoutMs: 10_000 });
+    storage = new LocalFsStorage(infra.storageDir);
+  }, 60_000);
+
+  afterAll(async () => {
+    await nc?.close();
+    await svc?.close();
+    await jobs?.stop();
+    await infra?.cleanup();
+  });
+
+  async function registerText(text: string, name: string): Promise<FileMetadata> {
+    const id = randomUUID();
+    const key = `files/${dave.user_id}/${id}`;
+    const put = await storage.put(key, Buffer.from(text));
+    return client.request<FileMetadata>(FilesSubjects.register, {
+      user: dave,
+      file_id: id,
+      key,
+      filename: `${id}.txt`,
+      original_filename: name,
+      file_type: FileType.DOCUMENT,
+      mime_type: 'text/plain',
+      file_size: put.size,
+      checksum: put.sha256,
+    } satisfies RegisterFileRequest);
+  }
+
+  async function claim(jobId: string): Promise<ClaimedJob> {
+    const { job } = await client.request<ClaimResponse>(JobsSubjects.claim, { worker_id: 'files-int-spec', job_types: [JobType.FILE_PROCESSING] });
+    expect(job?.job_id).toBe(jobId);
+    return job as ClaimedJob;
+  }
+
+  const fileOf = (id: string) => client.request<FileMetadata>(FilesSubjects.get, { user: dave, file_id: id });
+  const jobOf = (id: string) => client.request<Job>(JobsSubjects.get, { user: dave, job_id: id });
+
+  it('gives a file whose job was cancelled while running a final state, and a retry extracts it', async () => {
+    const f = await registerText('Thales: an angle inscribed in a semicircle is a right angle.', 'thales.txt');
+    const jobId = f.metadata.text_job_id as string;
+    expect(jobId).toEqual(expect.any(String));
+    const job = await claim(jobId);
+    await client.request(JobsSubjects.cancel, { user: dave, job_id: jobId });
+    await worker.run(job);
+    expect((await fileOf(f.id)).metadata).toMatchObject({ text_extraction: 'failed', text_error: 'cancelled', text_job_id: jobId });
+    expect((await jobOf(jobId)).status).toBe('cancelled');
+
+    await client.request(JobsSubjects.retry, { user: dave, job_id: jobId });
+    await worker.run(await claim(jobId));
+    const done = await fileOf(f.id);
+    expect(done.metadata).toMatchObject({ text_extraction: 'done', text_chunks: 1 });
+    expect(done.metadata.text_error).toBeUndefined();
+    expect(await jobOf(jobId)).toMatchObject({ status: 'completed', result: { file_id: f.id, text_chunks: 1 } });
+  }, 30_000);
+
+  it('does not extract a file twice when its job was created but the answer was lost: the job waits for the fallback run and takes its result', async () => {
+    const indexer = svc.app.get(TextIndexer);
+    const ds = svc.app.get(DataSource);
+    const f = await registerText('Pythagoras: the square on the hypotenuse equals the sum of the squares on the legs.', 'pythagoras.txt');
+    const jobId = f.metadata.text_job_id as string;
+    // queueTextJob gave up waiting (the row pending, no job id) and the fallback indexer claimed it.
+    await ds.query(`UPDATE files.files SET text_status = 'processing', text_claimed_at = now(), text_job_id = NULL WHERE id = $1`, [f.id]);
+    const [held] = await ds.query(`SELECT id, user_id, mime_type, storage_key, text_claimed_at::text AS claim FROM files.files WHERE id = $1`, [f.id]);
+    const running = worker.run(await claim(jobId));
+    await new Promise((r) => setTimeout(r, 1500));
+    // The job's run waits for the fallback run instead of extracting the file too.
+    expect((await jobOf(jobId)).status).toBe('processing');
+    expect(await indexer.extract(held as Claimed)).toEqual({ text_chunks: 1, text_characters: 83 });
+    await running;
+    expect(await jobOf(jobId)).toMatchObject({ status: 'completed', result: { file_id: f.id, text_chunks: 1, text_characters: 83 } });
+    expect((await fileOf(f.id)).metadata).toMatchObject({ text_extraction: 'done', text_job_id: jobId });
+  }, 30_000);
 });

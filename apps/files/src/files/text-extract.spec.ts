@@ -4,7 +4,48 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileType } from '@vgp/contracts';
 import { probeMedia } from './media-probe.js';
-import { chunkText, extractText, htmlToText } from './text-extract.js';
+import { chunkText, cutText, extractText, htmlToText } from './text-extract.js';
+
+/** A small valid PDF with one line of text per page (offsets computed, so pdfinfo/pdftotext accept it). */
+function makePdf(pages: string[]): Buffer {
+  const objs: string[] = [];
+  const kids = pages.map((_, i) => `${4 + i * 2} 0 R`).join(' ');
+  objs.push('<< /Type /Catalog /Pages 2 0 R >>');
+  objs.push(`<< /Type /Pages /Kids [${kids}] /Count ${pages.length} >>`);
+  objs.push('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>');
+  pages.forEach((text, i) => {
+    const stream = `BT /F1 12 Tf 72 720 Td (${text.replace(/[()\\]/g, '\\$&')}) Tj ET`;
+    objs.push(`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents ${5 + i * 2} 0 R >>`);
+    objs.push(`<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`);
+  });
+  let out = '%PDF-1.4\n';
+  const offsets: number[] = [];
+  objs.forEach((o, i) => {
+    offsets.push(Buffer.byteLength(out));
+    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
+  });
+  const xref = Buffer.byteLength(out);
+  out += `xref\n0 ${objs.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
+  out += `trailer\n<< /Size ${objs.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, 'latin1');
+}
+
+/** The regular-expression extraction this replaced (quadratic on hostile markup): the reference for ordinary HTML. */
+function regexHtmlToText(html: string): string {
+  const entities: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+  return html
+    .replace(/<!--[\s\S]*?-->/g, ' ')
+    .replace(/<(script|style|noscript|template)\b[\s\S]*?<\/\1\s*>/gi, ' ')
+    .replace(/<(br|\/p|\/div|\/h[1-6]|\/li|\/tr|\/section|\/article)\b[^>]*>/gi, '\n\n')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (m, e: string) => {
+      if (e[0] === '#') {
+        const code = e[1].toLowerCase() === 'x' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+        return Number.isFinite(code) && code > 0 && code < 0x110000 ? String.fromCodePoint(code) : ' ';
+      }
+      return entities[e.toLowerCase()] ?? m;
+    });
+}
 
 describe('extractText and probeMedia of text documents', () => {
   const dir = mkdtempSync(join(tmpdir(), 'vgp-text-'));
@@ -25,6 +66,33 @@ describe('extractText and probeMedia of text documents', () => {
     expect(await extractText(path, 'text/plain', 20, 5000)).toBe(text.slice(0, 20));
     expect(await probeMedia(path, FileType.DOCUMENT, 'text/plain', 5000)).toEqual({ encoding });
   });
+
+  it('cuts a long PDF at the limit, like plain text, instead of failing it', async () => {
+    const pages = Array.from({ length: 300 }, (_, i) => `Page ${i + 1}: the hypotenuse of a right triangle is its longest side.`);
+    const path = join(dir, 'long.pdf');
+    writeFileSync(path, makePdf(pages));
+    // Far more text than the limit: the tool's output is read up to it and the rest is not waited for.
+    const text = await extractText(path, 'application/pdf', 1000, 10_000);
+    expect(text).toHaveLength(1000);
+    expect(text?.startsWith('Page 1: the hypotenuse')).toBe(true);
+    expect(text).toContain('Page 2: the hypotenuse');
+    // A PDF within the limit is read whole.
+    const all = await extractText(path, 'application/pdf', 1_000_000, 10_000);
+    expect(all).toContain('Page 300: the hypotenuse');
+  });
+
+  it('still fails a PDF pdftotext cannot read', async () => {
+    const path = join(dir, 'broken.pdf');
+    writeFileSync(path, '%PDF-1.4\nnot really a PDF\n');
+    await expect(extractText(path, 'application/pdf', 1000, 10_000)).rejects.toThrow(/pdftotext/);
+  });
+
+  it('never cuts a text file between the halves of a surrogate pair', async () => {
+    const path = join(dir, 'emoji.txt');
+    writeFileSync(path, 'ab😀cd');
+    expect(await extractText(path, 'text/plain', 3, 5000)).toBe('ab');
+    expect(await extractText(path, 'text/plain', 4, 5000)).toBe('ab😀');
+  });
 });
 
 describe('htmlToText', () => {
@@ -33,6 +101,40 @@ describe('htmlToText', () => {
     const text = htmlToText(html).replace(/\s+/g, ' ').trim();
     expect(text).toBe('Right & triangles a&sup2; is a² <b>');
     expect(text).not.toMatch(/alert|color|hidden/);
+  });
+
+  it('gives the same text as the regular expressions it replaced for ordinary HTML', () => {
+    const docs = [
+      '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Triangles</title><style type="text/css">p { color: red }</style></head>' +
+        '<body><h1 class="x">Right &amp; triangles</h1><p>First<br/>line<br>second</p><div>a &lt; b &gt; c&nbsp;d &#8212; &#x2014; &bogus; &#0;</div>' +
+        '<ul><li>one</li><li>two</li></ul><table><tr><td>1</td><td>2</td></tr></table><SCRIPT>if (a < b && c > d) x();</SCRIPT >' +
+        '<noscript>Enable JavaScript</noscript><template><p>hidden</p></template><!-- a comment with <p>tags</p> --><section>Sec</section><article>Art</article></body></html>',
+      '<p>Unclosed <b>bold and a stray < sign, and 3 > 2</p><script>never closed',
+      '<p>An unterminated comment <!-- runs to the end <b>x</b>',
+      '<scripts>not a script</scripts><br-x><h7>not a heading</h7><script-x>dash</script-x>',
+      '<style>a{}</style  ><style>b{}</STYLE><p>after styles</p><!----><!-- -- -->end',
+      'no markup at all &amp; an entity',
+    ];
+    for (const html of docs) expect(htmlToText(html)).toBe(regexHtmlToText(html));
+  });
+
+  it.each<[string, string]>([
+    ['<html> and 2,000,000 "<"', `<html>${'<'.repeat(2_000_000)}`],
+    ['"<br" 400,000 times', '<br'.repeat(400_000)],
+    ['"<!--" 500,000 times', '<!--'.repeat(500_000)],
+    ['"<script" 300,000 times', '<script'.repeat(300_000)],
+    ['"<style></styl" 150,000 times', '<style></styl'.repeat(150_000)],
+    ['"</p <" 400,000 times', '</p <'.repeat(400_000)],
+    ['"&#x" and 2,000,000 hex digits', `&#x${'a'.repeat(2_000_000)}`],
+  ])('reads a 2 MB adversarial document (%s) in linear time', (_, html) => {
+    const started = performance.now();
+    const text = htmlToText(html);
+    expect(performance.now() - started).toBeLessThan(500);
+    expect(typeof text).toBe('string');
+  });
+
+  it('keeps a stray "<" with no ">" after it as text', () => {
+    expect(htmlToText(`<html>${'<'.repeat(10)}`)).toBe(` ${'<'.repeat(10)}`);
   });
 });
 
@@ -55,6 +157,28 @@ describe('chunkText', () => {
     const chunks = chunkText('Right\0triangles\0\0have\n\n\0\0\n\na hypotenuse.\0');
     expect(chunks).toEqual(['Right triangles have\n\na hypotenuse.']);
     expect(chunks.join('')).not.toContain('\0');
+  });
+
+  it('cuts text without spaces (Chinese) into passages, losing nothing', () => {
+    const chinese = '直角三角形的斜边是最长的边。'.repeat(300); // 4,200 characters, no spaces
+    const chunks = chunkText(`${chinese}\n\n短的段落。`, 800);
+    expect(chunks.every((c) => c.length <= 800)).toBe(true);
+    expect(chunks.join('').replace(/\s/g, '')).toBe(`${chinese}短的段落。`);
+    expect(chunks.length).toBe(6);
+  });
+
+  it('never splits a surrogate pair when it cuts a long run', () => {
+    const emoji = `x${'😀'.repeat(1000)}`; // 2,001 UTF-16 units
+    const chunks = chunkText(`Emoji: ${emoji} done.`, 800);
+    expect(chunks.every((c) => c.length <= 800)).toBe(true);
+    expect(chunks.join('').replace(/\s/g, '')).toBe(`Emoji:${emoji}done.`);
+    for (const c of chunks) expect(c).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/);
+  });
+
+  it('cutText keeps surrogate pairs whole', () => {
+    expect(cutText('a😀', 2)).toBe('a');
+    expect(cutText('a😀', 3)).toBe('a😀');
+    expect(cutText('abc', 5)).toBe('abc');
   });
 
   it('gives nothing for blank text', () => {

@@ -1,26 +1,102 @@
-import { execFile } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { open } from 'node:fs/promises';
-import { promisify, TextDecoder } from 'node:util';
+import { TextDecoder } from 'node:util';
 import { utf16ByteOrder } from '@vgp/contracts';
-
-const run = promisify(execFile);
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
 
-/** Visible text of an HTML document: no scripts, styles, comments or tags; entities decoded. */
+/** Raw-text elements whose content is never visible text. */
+const RAW_TEXT_OPEN = /<(script|style|noscript|template)\b/gi;
+/** Tags that end a block of text (a paragraph break in the extracted text). */
+const BLOCK_TAG_OPEN = /<(br|\/p|\/div|\/h[1-6]|\/li|\/tr|\/section|\/article)\b/gi;
+
+/** `<!-- ... -->` → a space; an unterminated comment stays (its `<` is then read as a tag's). */
+function dropComments(s: string): string {
+  let out = '';
+  let from = 0;
+  for (;;) {
+    const start = s.indexOf('<!--', from);
+    if (start < 0) break;
+    const end = s.indexOf('-->', start + 4);
+    // No `-->` after this one means none after any later one either: done, in one pass.
+    if (end < 0) break;
+    out += `${s.slice(from, start)} `;
+    from = end + 3;
+  }
+  return out + s.slice(from);
+}
+
+/** `<script ...> ... </script>` (and style, noscript, template) → a space. */
+function dropRawText(s: string): string {
+  const open = new RegExp(RAW_TEXT_OPEN.source, 'gi');
+  // Element names that have no closing tag after some point: a later opening has none either.
+  const unclosed = new Set<string>();
+  let out = '';
+  let from = 0;
+  for (let m = open.exec(s); m; m = open.exec(s)) {
+    const name = m[1].toLowerCase();
+    if (unclosed.has(name)) continue;
+    const close = new RegExp(`<\\/${name}\\s*>`, 'gi');
+    close.lastIndex = open.lastIndex;
+    if (!close.exec(s)) {
+      unclosed.add(name);
+      continue;
+    }
+    out += `${s.slice(from, m.index)} `;
+    from = close.lastIndex;
+    open.lastIndex = from;
+  }
+  return out + s.slice(from);
+}
+
+/** Block-ending tags → a paragraph break, then every other `<...>` → a space. A `<` with no `>` after it is text. */
+function replaceTags(s: string): string {
+  const block = new RegExp(BLOCK_TAG_OPEN.source, 'gi');
+  let out = '';
+  let from = 0;
+  for (let m = block.exec(s); m; m = block.exec(s)) {
+    const end = s.indexOf('>', block.lastIndex);
+    // No `>` after this tag means none after any later one either.
+    if (end < 0) break;
+    out += `${s.slice(from, m.index)}\n\n`;
+    from = end + 1;
+    block.lastIndex = from;
+  }
+  s = out + s.slice(from);
+  out = '';
+  from = 0;
+  for (;;) {
+    const start = s.indexOf('<', from);
+    if (start < 0) break;
+    const end = s.indexOf('>', start + 1);
+    if (end < 0) break;
+    out += `${s.slice(from, start)} `;
+    from = end + 1;
+  }
+  return out + s.slice(from);
+}
+
+/**
+ * Visible text of an HTML document: no scripts, styles, comments or tags; entities decoded.
+ * Every step is one forward scan (indexOf and patterns that cannot backtrack across the
+ * document), so the time is linear in the length whatever the markup: a document of `<`
+ * characters with no `>` used to take quadratic time, blocking the event loop for an hour.
+ */
 export function htmlToText(html: string): string {
-  return html
-    .replace(/<!--[\s\S]*?-->/g, ' ')
-    .replace(/<(script|style|noscript|template)\b[\s\S]*?<\/\1\s*>/gi, ' ')
-    .replace(/<(br|\/p|\/div|\/h[1-6]|\/li|\/tr|\/section|\/article)\b[^>]*>/gi, '\n\n')
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (m, e: string) => {
-      if (e[0] === '#') {
-        const code = e[1].toLowerCase() === 'x' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
-        return Number.isFinite(code) && code > 0 && code < 0x110000 ? String.fromCodePoint(code) : ' ';
-      }
-      return ENTITIES[e.toLowerCase()] ?? m;
-    });
+  return replaceTags(dropRawText(dropComments(html))).replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (m, e: string) => {
+    if (e[0] === '#') {
+      const code = e[1].toLowerCase() === 'x' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+      return Number.isFinite(code) && code > 0 && code < 0x110000 ? String.fromCodePoint(code) : ' ';
+    }
+    return ENTITIES[e.toLowerCase()] ?? m;
+  });
+}
+
+/** `text` cut to at most `max` UTF-16 units, never between the two halves of a surrogate pair. */
+export function cutText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const code = text.charCodeAt(max - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
 }
 
 /** The first `maxChars` characters of a UTF-8 or UTF-16 file (its byte order mark dropped), without reading the rest. */
@@ -30,10 +106,48 @@ async function readText(path: string, maxChars: number): Promise<string> {
     const buf = Buffer.alloc(Math.min(maxChars * 4, 64 * 1024 * 1024));
     const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
     const head = buf.subarray(0, bytesRead);
-    return new TextDecoder(utf16ByteOrder(head) ?? 'utf-8').decode(head).slice(0, maxChars);
+    return cutText(new TextDecoder(utf16ByteOrder(head) ?? 'utf-8').decode(head), maxChars);
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * The first `maxChars` characters of a PDF's text: `pdftotext`'s output is read as it comes and
+ * the tool is stopped once there is enough, so a long PDF is indexed truncated like any other
+ * document (a bounded buffer used to kill the tool and fail the whole file instead).
+ */
+function pdfText(path: string, maxChars: number, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('pdftotext', ['-q', '-enc', 'UTF-8', path, '-'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const decoder = new TextDecoder('utf-8');
+    let text = '';
+    let settled = false;
+    const finish = (err?: Error) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.stdout.destroy();
+        child.kill('SIGKILL');
+      }
+      if (err) reject(err);
+      else resolve(cutText(text, maxChars));
+    };
+    const timer = setTimeout(() => finish(new Error(`pdftotext took more than ${timeoutMs} ms`)), timeoutMs);
+    child.stdout.on('data', (b: Buffer) => {
+      if (settled) return;
+      text += decoder.decode(b, { stream: true });
+      if (text.length > maxChars) finish();
+    });
+    child.on('error', (err) => finish(err));
+    child.on('close', (code, signal) => {
+      if (settled) return;
+      text += decoder.decode();
+      if (code === 0) finish();
+      else finish(new Error(`pdftotext exited with ${code ?? signal}`));
+    });
+  });
 }
 
 /** The text of a plain, Markdown, HTML or PDF document; null for other types. */
@@ -44,10 +158,8 @@ export async function extractText(path: string, mime: string, maxChars: number, 
       return readText(path, maxChars);
     case 'text/html':
       return htmlToText(await readText(path, maxChars));
-    case 'application/pdf': {
-      const { stdout } = await run('pdftotext', ['-q', '-enc', 'UTF-8', path, '-'], { timeout: timeoutMs, maxBuffer: maxChars * 4 + 1024 });
-      return stdout.slice(0, maxChars);
-    }
+    case 'application/pdf':
+      return pdfText(path, maxChars, timeoutMs);
     default:
       return null;
   }
@@ -74,12 +186,19 @@ export function chunkText(text: string, target = 800): string[] {
     }
     let cur = '';
     for (const sentence of p.split(/(?<=[.!?])\s+/)) {
-      for (const word of sentence.length > target ? sentence.split(' ') : [sentence]) {
+      for (let word of sentence.length > target ? sentence.split(' ') : [sentence]) {
         if (cur && cur.length + word.length + 1 > target) {
           pieces.push(cur);
           cur = '';
         }
-        cur = cur ? `${cur} ${word}` : word.slice(0, target);
+        // A run longer than a passage (text without spaces: Chinese, Japanese; a long URL) is
+        // cut into passage-sized pieces, all of it kept; the last piece goes on as usual.
+        while (word.length > target) {
+          const piece = cutText(word, target) || word.slice(0, 2);
+          pieces.push(piece);
+          word = word.slice(piece.length);
+        }
+        cur = cur ? `${cur} ${word}` : word;
       }
     }
     if (cur) pieces.push(cur);
