@@ -18,7 +18,13 @@ async function call(subject, payload) {
 }
 
 const cancelled = new Set();
-nc.subscribe(prefix + 'jobs.v1.job.cancelled', { callback: (_e, m) => cancelled.add(m.json().job_id) });
+// A job cancelled while queued was nobody's (a retry may queue it again): only running ones stop.
+nc.subscribe(prefix + 'jobs.v1.job.cancelled', {
+  callback: (_e, m) => {
+    const e = m.json();
+    if (e.was !== 'queued') cancelled.add(e.job_id);
+  },
+});
 let wake = () => undefined;
 nc.subscribe(prefix + 'jobs.v1.job.queued', { callback: () => wake() });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

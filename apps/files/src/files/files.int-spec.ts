@@ -327,6 +327,18 @@ describe('file_processing jobs of the real jobs service', () => {
     expect(await jobOf(jobId)).toMatchObject({ status: 'completed', result: { file_id: f.id, text_chunks: 1 } });
   }, 30_000);
 
+  it('gives a file whose job was cancelled while queued a final state at once, and a retry extracts it', async () => {
+    const f = await registerText('Euclid: there are infinitely many primes.', 'euclid.txt');
+    const jobId = f.metadata.text_job_id as string;
+    expect((await fileOf(f.id)).metadata.text_extraction).toBe('pending');
+    await client.request(JobsSubjects.cancel, { user: dave, job_id: jobId });
+    await waitFor(async () => (await fileOf(f.id)).metadata.text_extraction === 'failed', { what: 'the file of a job cancelled while queued' });
+    expect((await fileOf(f.id)).metadata).toMatchObject({ text_error: 'cancelled', text_job_id: jobId });
+    await client.request(JobsSubjects.retry, { user: dave, job_id: jobId });
+    await worker.run(await claim(jobId));
+    expect((await fileOf(f.id)).metadata).toMatchObject({ text_extraction: 'done', text_chunks: 1 });
+  }, 30_000);
+
   it('does not extract a file twice when its job was created but the answer was lost: the job waits for the fallback run and takes its result', async () => {
     const indexer = svc.app.get(TextIndexer);
     const ds = svc.app.get(DataSource);

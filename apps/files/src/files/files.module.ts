@@ -6,11 +6,12 @@ import { FileEntity } from './file.entity.js';
 import { FilesHandler } from './files.handler.js';
 import { FilesService } from './files.service.js';
 import { TextIndexer } from './text-indexer.service.js';
+import { TextJobCancellations } from './text-job-cancellations.js';
 
 @Module({
   imports: [TypeOrmModule.forFeature([FileEntity])],
   controllers: [FilesHandler],
-  providers: [FilesHealth, FilesService, TextIndexer, FileJobsWorker],
+  providers: [FilesHealth, FilesService, TextIndexer, FileJobsWorker, TextJobCancellations],
   exports: [FilesService, TextIndexer],
 })
 export class FilesModule {}

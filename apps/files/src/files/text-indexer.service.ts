@@ -207,6 +207,19 @@ export class TextIndexer implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   /**
+   * The file of a `file_processing` job cancelled (or deleted) before any run claimed it: `failed`
+   * with `metadata.text_error` "cancelled", instead of waiting forever for a job no worker will
+   * claim. A retry of the job takes it again (`claimFile`).
+   */
+  async jobCancelled(jobId: string): Promise<void> {
+    await this.ds.query(
+      `UPDATE files.files SET text_status = 'failed', metadata = metadata || jsonb_build_object('text_error', 'cancelled')
+        WHERE text_job_id = $1 AND text_status = 'queued'`,
+      [jobId],
+    );
+  }
+
+  /**
    * Takes a file's row for its `file_processing` job, unless a live run holds it: a queued or
    * pending file, one this same job already did (a retry or a redelivery runs again), or one whose
    * run died. Otherwise says who has it; a file found in another run's hands is this job's from

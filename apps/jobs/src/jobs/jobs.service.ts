@@ -12,6 +12,7 @@ import {
   type JobLogEntry,
   type JobLogsRequest,
   JobPriority,
+  type JobCancelledEvent,
   JobsEvents,
   type JobStatsView,
   JobStatus,
@@ -146,7 +147,7 @@ export class JobsService {
     }, { lockFamilyOf: jobId });
     if (!out) return null;
     this.events.publish(out.evs);
-    if (out.row.was === JobStatus.PROCESSING) this.nats.publish(JobsEvents.cancelled, { job_id: out.row.id });
+    this.nats.publish(JobsEvents.cancelled, cancelledEvent(out.row));
     if (out.row.job_type === JobType.BATCH_VIDEO_GENERATION) {
       const kids = await this.db.query<{ id: string }>(`SELECT id FROM jobs.jobs WHERE parent_job_id = $1 AND status IN ('queued', 'processing')`, [jobId]);
       for (const k of kids) await this.cancelRow(k.id, 'Cancelled with its batch');
@@ -253,7 +254,7 @@ export class JobsService {
       return { rows, evs };
     }, { lockFamilyOf: row.id });
     this.events.publish(out.evs);
-    for (const r of out.rows) if (r.was === JobStatus.PROCESSING) this.nats.publish(JobsEvents.cancelled, { job_id: r.id });
+    for (const r of out.rows) if (r.was === JobStatus.PROCESSING || r.was === JobStatus.QUEUED) this.nats.publish(JobsEvents.cancelled, cancelledEvent(r));
     const mine = out.rows.find((r) => r.id === row.id);
     if (!mine) throw AppError.notFound(ErrorCode.JOB_NOT_FOUND, 'job', { job_id: jobId });
     return { job_id: row.id, is_deleted: true, deleted_at: (mine.deleted_at ?? new Date()).toISOString() };
@@ -362,4 +363,9 @@ export class JobsService {
       oldest_queued_age_seconds: oldest,
     };
   }
+}
+
+/** The `jobs.v1.job.cancelled` event of a job cancelled while queued or processing. */
+function cancelledEvent(row: JobRow & { was: JobStatus }): JobCancelledEvent {
+  return { job_id: row.id, job_type: row.job_type, was: row.was === JobStatus.PROCESSING ? 'processing' : 'queued' };
 }

@@ -159,7 +159,14 @@ export interface JobQueuedEvent {
   job_ids?: string[];
 }
 
-/** `jobs.v1.job.cancelled` event */
+/**
+ * `jobs.v1.job.cancelled` event: a job was cancelled (or deleted) while queued or processing. A
+ * worker running it stops; the owner of what the job was working on (a file's text extraction)
+ * learns it even when no worker ever claimed it.
+ */
 export interface JobCancelledEvent {
   job_id: string;
+  job_type?: JobType;
+  /** What it was when cancelled. */
+  was?: 'queued' | 'processing';
 }
