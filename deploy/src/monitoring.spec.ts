@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,6 +80,46 @@ describe('deploy/grafana', () => {
       const rules = exprs.map((e, i) => ({ record: `dashboard:query_${i}`, expr: e.replaceAll('$__rate_interval', '5m').replaceAll('$service', '.*') }));
       writeFileSync(join(dir, 'dashboard.rules.yml'), dump({ groups: [{ name: 'dashboard', rules }] }));
       expect(execFileSync('promtool', ['check', 'rules', join(dir, 'dashboard.rules.yml')], { encoding: 'utf8' })).toMatch(new RegExp(`SUCCESS: ${rules.length} rules found`));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('shows database-wide gauges once, however many jobs replicas report them', () => {
+    // Each jobs replica computes these gauges from the whole database: two replicas report the
+    // same figure, and a query that adds replicas up shows it twice.
+    const figures: Record<string, { labels: string; value: number }[]> = {
+      jobs_queue_depth: [
+        { labels: 'priority="high"', value: 3 },
+        { labels: 'priority="normal"', value: 7 },
+        { labels: 'priority="low"', value: 0 },
+      ],
+      jobs_stuck: [{ labels: '', value: 2 }],
+    };
+    const checked = exprs
+      .map((expr, i) => ({ expr, i, gauge: Object.keys(figures).find((g) => metricsIn(expr).includes(g)) }))
+      .filter((q): q is { expr: string; i: number; gauge: string } => q.gauge !== undefined);
+    expect(checked.map((q) => q.gauge).sort()).toEqual(['jobs_queue_depth', 'jobs_stuck']);
+    const dir = mkdtempSync(join(tmpdir(), 'vgp-dash-'));
+    try {
+      const rules = checked.map((q) => ({ record: `dashboard:query_${q.i}`, expr: q.expr.replaceAll('$__rate_interval', '5m') }));
+      writeFileSync(join(dir, 'dashboard.rules.yml'), dump({ groups: [{ name: 'dashboard', rules }] }));
+      const input_series = Object.entries(figures).flatMap(([name, rows]) =>
+        ['10.0.0.1:3000', '10.0.0.2:3000'].flatMap((instance) =>
+          rows.map((r) => ({ series: `${name}{service="jobs",instance="${instance}"${r.labels ? `,${r.labels}` : ''}}`, values: `${r.value}x10` })),
+        ),
+      );
+      const promql_expr_test = checked.map((q) => ({
+        expr: `sum(dashboard:query_${q.i})`,
+        eval_time: '5m',
+        exp_samples: [{ labels: '{}', value: figures[q.gauge].reduce((n, r) => n + r.value, 0) }],
+      }));
+      writeFileSync(
+        join(dir, 'dashboard.test.yml'),
+        dump({ rule_files: ['dashboard.rules.yml'], evaluation_interval: '1m', tests: [{ interval: '1m', input_series, promql_expr_test }] }),
+      );
+      const run = spawnSync('promtool', ['test', 'rules', 'dashboard.test.yml'], { cwd: dir, encoding: 'utf8' });
+      expect(run.stdout + run.stderr).toMatch(/SUCCESS/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
