@@ -30,16 +30,30 @@ export function headText(head: Buffer): string | null {
   }
 }
 
+/** C0 and C1 control characters and DEL, but tab, line feed, form feed and carriage return. */
+const CONTROL = /[^\P{Cc}\t\n\f\r]/u;
+
+/**
+ * Formats `file-type` recognises by a signature long and specific enough to win even when the
+ * whole head is clean text (a PDF may be all ASCII). Any other detection loses to clean text: its
+ * magic is a few printable bytes that prose starts with ("BMW…" as BMP, "MZ…" as an executable,
+ * "GIF…", "ID3…", "%!…", a `G` at bytes 0 and 188 as MPEG-TS), while real files of those formats
+ * carry bytes that are not text (NULs, other control bytes, invalid UTF-8) in their first bytes.
+ */
+const SIGNED_TEXT_FORMATS = new Set(['application/pdf']);
+
 /**
  * The type of an upload from its first bytes, never from the client's name or header. Binary
- * formats by their magic bytes (`file-type`); text by being UTF-8 (or UTF-16 with a byte order
- * mark): HTML by its start, Markdown by the `.md` name (the only hint text gives), anything else
- * plain text.
+ * formats by their magic bytes (`file-type`), unless the head is clean text (see
+ * `SIGNED_TEXT_FORMATS`); text by being UTF-8 (or UTF-16 with a byte order mark): HTML by its
+ * start, Markdown by the `.md` name (the only hint text gives), anything else plain text.
  */
 export async function sniffType(head: Buffer, originalName: string): Promise<SniffResult> {
-  const detected = head.length ? await fileTypeFromBuffer(head) : undefined;
+  if (!head.length) return { mime: null, allowed: null };
+  const detected = await fileTypeFromBuffer(head);
   let mime: string | null = detected?.mime ?? null;
-  const text = !mime && head.length ? headText(head) : null;
+  let text = headText(head);
+  if (mime && text !== null && (SIGNED_TEXT_FORMATS.has(mime) || CONTROL.test(text))) text = null;
   if (text !== null) {
     if (HTML_START.test(text)) mime = 'text/html';
     else if (/\.(md|markdown)$/i.test(originalName)) mime = 'text/markdown';
