@@ -277,6 +277,18 @@ describe('files: streamed uploads, type sniffing, limits, signed links', () => {
     expect(Buffer.from(await signed.arrayBuffer()).equals(data)).toBe(true);
     expect(signed.headers.get('content-disposition')).toBe(`attachment; filename="_bung.txt"; filename*=UTF-8''%C3%9Cbung.txt`);
     expect(signed.headers.get('content-type')).toMatch(/^text\/plain/);
+    // HEAD: the same head, no body, and no byte read (nothing added to videos_streamed_bytes_total).
+    const streamedBytes = async () =>
+      [...(await (await fetch(`${gw}/metrics`)).text()).matchAll(/^videos_streamed_bytes_total\{[^}]*\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+    const streamedBefore = await streamedBytes();
+    for (const [url, headers, status, length] of [
+      [`${gw}${link.pathname}${link.search}`, {}, 200, '10000'],
+      [`${p.api}/files/${id}/download`, { authorization: `Bearer ${token}`, range: 'bytes=10-19' }, 206, '10'],
+    ] as const) {
+      const head = await fetch(url, { method: 'HEAD', headers });
+      expect([head.status, head.headers.get('content-length'), head.headers.get('etag'), (await head.arrayBuffer()).byteLength]).toEqual([status, length, signed.headers.get('etag'), 0]);
+    }
+    expect(await streamedBytes()).toBe(streamedBefore);
 
     const sig = link.searchParams.get('signature') as string;
     const altered = [
@@ -296,6 +308,11 @@ describe('files: streamed uploads, type sniffing, limits, signed links', () => {
     const expiredSig = createHmac('sha256', SECRET).update(`/api/v1/files/${id}/secure\n${owner}\n${past}`).digest('hex');
     const expired = await http('GET', `${gw}/api/v1/files/${id}/secure?expires=${past}&signature=${expiredSig}`);
     expect([expired.status, expired.body.error.details]).toEqual([403, { reason: 'expired' }]);
+    // A forged, expired link learns nothing: the same answer for this file's id and a missing one.
+    for (const probeId of [id, randomUUID()]) {
+      const probe = await http('GET', `${gw}/api/v1/files/${probeId}/secure?expires=1&signature=${'a'.repeat(64)}`);
+      expect([probe.status, probe.body.error.details]).toEqual([403, { reason: 'invalid_signature' }]);
+    }
 
     const part = await fetch(`${p.api}/files/${id}/download`, { headers: { authorization: `Bearer ${token}`, range: 'bytes=10-19' } });
     expect([part.status, part.headers.get('content-range'), Buffer.from(await part.arrayBuffer()).toString()]).toEqual([206, 'bytes 10-19/10000', 'abcdefghij']);

@@ -109,7 +109,8 @@ export class FilesController {
     @Req() req: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    // Malformed or expired links are refused before anything is looked up.
+    // Links without their parameters are refused before anything is looked up; a missing file and a
+    // bad signature get the same answer (the signature is checked before the expiry).
     if (typeof expires !== 'string' || typeof signature !== 'string') throw this.links.invalid();
     const file = await this.resolver.resolve(fileId, undefined, req.id).catch((err: unknown) => {
       if (err instanceof AppError && err.status === 404) throw this.links.invalid();

@@ -24,6 +24,18 @@ describe('signed file links', () => {
     expect(checkFileLink(secret, file, 'alice', String(exp), flipped, now)).toBe('bad-signature');
   });
 
+  it('tells only a link it made that it expired: a forged, expired one is a bad signature', () => {
+    // What a probe for ids sends: an expiry long gone and any 64 hex digits.
+    expect(checkFileLink(secret, file, 'alice', '1', 'a'.repeat(64), now)).toBe('bad-signature');
+    expect(checkFileLink(secret, file, 'alice', String(exp), sig, exp + 1)).toBe('expired');
+    // Its own signature, for another expiry in the past, or another owner.
+    expect(checkFileLink(secret, file, 'alice', String(now - 1), sig, now)).toBe('bad-signature');
+    expect(checkFileLink(secret, file, 'bob', String(exp), sig, exp + 1)).toBe('bad-signature');
+    const video = signLink(secret, videoScope(file), 'video-media', now - 1);
+    expect(checkLink(secret, videoScope(file), 'video-media', String(now - 1), video, now)).toBe('expired');
+    expect(checkLink(secret, videoScope(file), 'video-media', '1', video, now)).toBe('bad-signature');
+  });
+
   it('refuses malformed parameters', () => {
     for (const [e, s] of [[undefined, sig], [String(exp), undefined], ['soon', sig], [String(exp), sig.slice(1)], [String(exp), sig.toUpperCase()], ['-1', sig]]) {
       expect(checkFileLink(secret, file, 'alice', e, s, now)).toBe('malformed');

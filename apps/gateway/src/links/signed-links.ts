@@ -19,12 +19,16 @@ export const signFileLink = (secret: string, fileId: string, userId: string, exp
 
 export type LinkCheck = 'ok' | 'malformed' | 'expired' | 'bad-signature';
 
-/** Checks a link's parameters in constant time; `nowSeconds` for tests. */
+/**
+ * Checks a link's parameters in constant time; `nowSeconds` for tests. The signature first: only
+ * a link we made can be told `expired`, so a forged one (`expires=1` and any 64 hex digits) gets
+ * the same answer whether its id exists or not, and cannot probe ids.
+ */
 export function checkLink(secret: string, scope: string, subject: string, expires: unknown, signature: unknown, nowSeconds = Math.floor(Date.now() / 1000)): LinkCheck {
   if (typeof expires !== 'string' || !EXPIRES.test(expires) || typeof signature !== 'string' || !SIGNATURE.test(signature)) return 'malformed';
-  if (Number(expires) < nowSeconds) return 'expired';
   const expected = Buffer.from(signLink(secret, scope, subject, Number(expires)), 'hex');
-  return timingSafeEqual(expected, Buffer.from(signature, 'hex')) ? 'ok' : 'bad-signature';
+  if (!timingSafeEqual(expected, Buffer.from(signature, 'hex'))) return 'bad-signature';
+  return Number(expires) < nowSeconds ? 'expired' : 'ok';
 }
 
 export const checkFileLink = (secret: string, fileId: string, userId: string, expires: unknown, signature: unknown, nowSeconds?: number) =>

@@ -54,7 +54,9 @@ export class BlobResponder {
       .header('X-Content-Type-Options', 'nosniff');
     const h = req.headers as Record<string, string | undefined>;
     if (notModified(h, etag, lastModified)) {
-      await reply.status(304).send();
+      void reply.status(304);
+      if (req.method === 'HEAD') this.sendHead(reply);
+      else await reply.send();
       return;
     }
     const parsed = ifRangeHolds(h['if-range'], etag, lastModified) ? parseRange(h.range, stat.size) : ({ kind: 'full' } as const);
@@ -64,7 +66,8 @@ export class BlobResponder {
     }
     const range = parsed.kind === 'partial' ? parsed.range : undefined;
     const length = range ? range.end - range.start + 1 : stat.size;
-    // Opened before anything is counted or answered: bytes gone since `stat` are still a 404.
+    // Opened before anything is counted or answered: bytes gone since `stat` are still a 404. A
+    // HEAD opens nothing and reads nothing (`sendHead`).
     let file: OpenBlob | null | undefined;
     if (length > 0 && req.method === 'GET' && this.storage.openFile) {
       file = await this.storage.openFile(blob.key);
@@ -79,6 +82,10 @@ export class BlobResponder {
     void reply.header('Content-Type', blob.contentType).header('Content-Length', String(length)).header('Content-Disposition', contentDisposition(blob.disposition, blob.filename));
     if (range) void reply.status(206).header('Content-Range', `bytes ${range.start}-${range.end}/${stat.size}`);
     else void reply.status(200);
+    if (req.method === 'HEAD') {
+      this.sendHead(reply);
+      return;
+    }
     this.streamed.inc({ kind: blob.notFoundCode === ExtraErrorCode.FILE_NOT_FOUND ? 'file' : 'video' }, length);
     if (length === 0) {
       await reply.send('');
@@ -89,6 +96,17 @@ export class BlobResponder {
       return;
     }
     await reply.send(this.storage.read(blob.key, range));
+  }
+
+  /**
+   * HEAD: the head a GET would have (Content-Length, Content-Range...), no body, and nothing read
+   * from storage. Written ourselves: Fastify's HEAD route would read a stream body to its end and
+   * throw it away, and would set Content-Length to 0 for no body at all.
+   */
+  private sendHead(reply: FastifyReply): void {
+    void reply.hijack();
+    reply.raw.writeHead(reply.statusCode, reply.getHeaders() as OutgoingHttpHeaders);
+    reply.raw.end();
   }
 
   /**
