@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { FilesSubjects, type RetrievedPassage, ROLE_DEFAULT_PERMISSIONS, UserRole, UserStatus } from '@vgp/contracts';
 import { NatsClient } from '@vgp/messaging';
-import { http, multipart, type MultipartPart, tokenFor, waitFor } from '@vgp/testing';
+import { http, makePdf, multipart, type MultipartPart, tokenFor, waitFor } from '@vgp/testing';
 import { execFile } from 'node:child_process';
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -15,25 +15,6 @@ import { type Platform, startPlatform } from './platform.js';
 
 const run = promisify(execFile);
 const SECRET = 'e2e-files-signing-secret-0123456789abcdef';
-
-/** A small valid PDF with one line of text per page. */
-function makePdf(pages: string[]): Buffer {
-  const objs = ['<< /Type /Catalog /Pages 2 0 R >>', `<< /Type /Pages /Kids [${pages.map((_, i) => `${4 + i * 2} 0 R`).join(' ')}] /Count ${pages.length} >>`, '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>'];
-  pages.forEach((text, i) => {
-    const stream = `BT /F1 12 Tf 72 720 Td (${text}) Tj ET`;
-    objs.push(`<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> /Contents ${5 + i * 2} 0 R >>`);
-    objs.push(`<< /Length ${stream.length} >>\nstream\n${stream}\nendstream`);
-  });
-  let out = '%PDF-1.4\n';
-  const offsets: number[] = [];
-  objs.forEach((o, i) => {
-    offsets.push(out.length);
-    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
-  });
-  const xref = out.length;
-  out += `xref\n0 ${objs.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}trailer\n<< /Size ${objs.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(out, 'latin1');
-}
 
 describe('files: streamed uploads, type sniffing, limits, signed links', () => {
   let p: Platform;
