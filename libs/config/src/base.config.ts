@@ -62,6 +62,13 @@ export class BaseConfig {
   @IsString()
   STORAGE_DIR = './var/storage';
 
+  /**
+   * A temp file of the local storage untouched this long is removed (an upload or a copy cut off by
+   * a killed process; one under way is written to continually). 0 keeps them.
+   */
+  @ToInt() @IsInt() @Min(0) @Max(30 * 24 * 3600)
+  STORAGE_TMP_MAX_AGE_SECONDS = 24 * 3600;
+
   @ToInt() @IsInt() @Min(0) @Max(600000)
   SHUTDOWN_TIMEOUT_MS = 10000;
 }

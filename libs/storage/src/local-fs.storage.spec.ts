@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
@@ -31,6 +31,23 @@ describe('LocalFsStorage', () => {
     expect(res).toEqual({ size: body.length, sha256: sha(body) });
     expect(await readFile(join(root, 'files/u1/a.bin'))).toEqual(body);
     expect(await storage.put('files/u1/b.bin', Buffer.from('hi'))).toEqual({ size: 2, sha256: sha(Buffer.from('hi')) });
+  });
+
+  it('sweeps the temp files a killed process left, and only those untouched for the age given', async () => {
+    const fresh = new LocalFsStorage(await mkdtemp(join(tmpdir(), 'vgp-storage-sweep-')));
+    expect(await fresh.sweepTemp(1000)).toBe(0);
+    await mkdir(join(fresh.root, '.tmp'), { recursive: true });
+    const old = join(fresh.root, '.tmp', 'abandoned');
+    const live = join(fresh.root, '.tmp', 'being-written');
+    await writeFile(old, 'half an upload');
+    await writeFile(live, 'an upload under way');
+    const hourAgo = new Date(Date.now() - 3600_000);
+    await utimes(old, hourAgo, hourAgo);
+    await fresh.put('files/u1/kept.bin', Buffer.from('kept'));
+    expect(await fresh.sweepTemp(30 * 60_000)).toBe(1);
+    expect(await readdir(join(fresh.root, '.tmp'))).toEqual(['being-written']);
+    expect(await fresh.stat('files/u1/kept.bin')).not.toBeNull();
+    await rm(fresh.root, { recursive: true, force: true });
   });
 
   it('cuts a body off past maxBytes and keeps nothing, not even a temp file', async () => {

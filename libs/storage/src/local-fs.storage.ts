@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { close, createReadStream, fsync, open, writev } from 'node:fs';
-import { copyFile, mkdir, open as openFile, rename, rm, stat, statfs, unlink } from 'node:fs/promises';
+import { copyFile, mkdir, open as openFile, readdir, rename, rm, stat, statfs, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -24,6 +24,31 @@ export class LocalFsStorage implements BlobStorage {
   private path(key: string): string {
     assertValidKey(key);
     return join(this.root, key);
+  }
+
+  /**
+   * Removes the temp files untouched for `maxAgeMs` (what an upload or a copy left when its process
+   * was killed mid-way: nothing else ever removes them); answers how many went. A temp file in use
+   * is written to continually, and every process sharing the storage may sweep.
+   */
+  async sweepTemp(maxAgeMs: number, now = Date.now()): Promise<number> {
+    const dir = join(this.root, '.tmp');
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      throw err;
+    }
+    let removed = 0;
+    for (const name of names) {
+      const path = join(dir, name);
+      const s = await stat(path).catch(() => null);
+      if (!s?.isFile() || now - s.mtimeMs < maxAgeMs) continue;
+      await rm(path, { force: true });
+      removed++;
+    }
+    return removed;
   }
 
   private async tempPath(): Promise<string> {
