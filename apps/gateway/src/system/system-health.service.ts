@@ -10,6 +10,7 @@ import { HealthPingCollector } from './health-ping.collector.js';
 import { diskFigures } from './host-resources.js';
 import { connectionFigures, monitorFigures } from './nats-figures.js';
 import { type ReceivedReport, ReplicaTracker } from './replica-tracker.js';
+import { withPublicErrors } from './public-errors.js';
 
 const SERVICES = Object.values(ServiceName) as string[];
 // A background round keeps the replica memory fresh even when nobody asks.
@@ -101,7 +102,8 @@ export class SystemHealthService implements OnApplicationBootstrap, OnApplicatio
       status: worst === HealthStatus.UNKNOWN ? HealthStatus.DEGRADED : worst,
       timestamp: new Date().toISOString(),
       uptime_seconds: started.length ? Math.max(0, Math.round((Date.now() - Math.min(...started)) / 1000)) : 0,
-      components,
+      // Anyone may ask: dependencies' errors without the addresses and names drivers put in them.
+      components: withPublicErrors(components),
       version: this.config.APP_VERSION,
       environment: this.config.NODE_ENV,
     };
