@@ -6,6 +6,7 @@ export * from './common/validators.js';
 export * from './common/field-errors.js';
 export * from './common/nul.js';
 export * from './common/byte-order.js';
+export * from './common/ids.js';
 export * from './jobs/job.enums.js';
 export * from './jobs/job.models.js';
 export * from './jobs/job.dto.js';

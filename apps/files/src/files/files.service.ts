@@ -11,6 +11,7 @@ import {
   FilesEvents,
   FieldErrorCode,
   FILE_TAGS_MAX,
+  isUuid,
   type JobCreatedView,
   type JobRefRequest,
   JobPriority,
@@ -37,8 +38,6 @@ import { FileEntity } from './file.entity.js';
 import { toFileMetadata } from './file.mapper.js';
 import { probeMedia } from './media-probe.js';
 import { TextIndexer } from './text-indexer.service.js';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 @Injectable()
 export class FilesService {
@@ -127,7 +126,7 @@ export class FilesService {
   private checkRegister(req: RegisterFileRequest): void {
     const bad: string[] = [];
     if (!req?.user?.user_id) bad.push('user');
-    if (typeof req?.file_id !== 'string' || !UUID.test(req.file_id)) bad.push('file_id');
+    if (!isUuid(req?.file_id)) bad.push('file_id');
     try {
       assertValidKey(req?.key);
     } catch {
@@ -222,7 +221,7 @@ export class FilesService {
 
   private async findById(fileId: string): Promise<FileEntity> {
     const notFound = AppError.notFound(ExtraErrorCode.FILE_NOT_FOUND, 'file', { file_id: fileId });
-    if (typeof fileId !== 'string' || !UUID.test(fileId)) throw notFound;
+    if (!isUuid(fileId)) throw notFound;
     const e = await this.files.findOneBy({ id: fileId });
     if (!e) throw notFound;
     return e;

@@ -1,9 +1,5 @@
 import { type PipeTransform } from '@nestjs/common';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** A UUID in any case. */
-export const isUuid = (value: string): boolean => UUID.test(value);
+import { isUuid } from '@vgp/contracts';
 
 /**
  * A UUID path parameter in its canonical, lower-case form. Ids are written in lower case

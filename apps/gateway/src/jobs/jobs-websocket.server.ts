@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { AppError, type AuthContext, ErrorCode, type EventsSinceResponse, ExtraErrorCode, JobsSubjects } from '@vgp/contracts';
+import { AppError, type AuthContext, ErrorCode, type EventsSinceResponse, ExtraErrorCode, isUuid, JobsSubjects } from '@vgp/contracts';
 import { NatsClient } from '@vgp/messaging';
 import { MetricNames, MetricsService, resolveRequestId } from '@vgp/observability';
 import { type IncomingMessage, type Server, STATUS_CODES } from 'node:http';
@@ -11,7 +11,7 @@ import { AuthService } from '../auth/auth.service.js';
 import { GatewayConfig } from '../gateway.config.js';
 import { errorEnvelope } from '../http/error-envelope.js';
 import { isWebSocketRequest, targetPath, targetQuery, WEBSOCKET_PATHS } from '../http/upgrade-routing.js';
-import { canonicalId, isUuid } from '../http/uuid-param.js';
+import { canonicalId } from '../http/uuid-param.js';
 import { RateLimitService } from '../rate-limit/rate-limit.service.js';
 import type { RateDecision } from '../rate-limit/rate-limiter.js';
 import { JobEventsHub } from './job-events.hub.js';

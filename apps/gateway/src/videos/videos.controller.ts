@@ -5,6 +5,7 @@ import {
   type AuthContext,
   ErrorCode,
   ExtraErrorCode,
+  isUuid,
   JobsSubjects,
   JobStatus,
   type JobStatusView,
@@ -28,7 +29,7 @@ import { GatewayConfig } from '../gateway.config.js';
 import { RawResponse, ResponseMessage } from '../http/response-message.decorator.js';
 import { BlobResponder } from './blob-responder.js';
 import { apiBaseUrl } from '../links/api-base-url.js';
-import { canonicalId, isUuid, UuidParam } from '../http/uuid-param.js';
+import { canonicalId, UuidParam } from '../http/uuid-param.js';
 
 /**
  * Video ids are UUIDs. Anything else under `/videos/` (`DELETE /videos/generate`) is no route at

@@ -1,13 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { isUuid } from '@vgp/contracts';
 import { MetricNames, MetricsService } from '@vgp/observability';
 import pg from 'pg';
 import type { Counter } from 'prom-client';
 import type { DataSource } from 'typeorm';
 
 export type Queryable = Pick<pg.PoolClient, 'query'>;
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** PostgreSQL's answers that abort a transaction which may succeed when simply run again. */
 const RETRYABLE: Record<string, string> = { '40P01': 'deadlock', '40001': 'serialization' };
@@ -56,7 +55,7 @@ export class JobsDb {
   async tx<T>(fn: (c: pg.PoolClient) => Promise<T>, opts: TxOptions = {}): Promise<T> {
     let begin = 'BEGIN';
     if (opts.lockFamilyOf !== undefined) {
-      if (!UUID.test(opts.lockFamilyOf)) throw new Error(`Not a job id: ${opts.lockFamilyOf}`);
+      if (!isUuid(opts.lockFamilyOf)) throw new Error(`Not a job id: ${opts.lockFamilyOf}`);
       begin += `;\nSELECT h.id FROM jobs.jobs k JOIN jobs.jobs h ON h.id = coalesce(k.parent_job_id, k.id) WHERE k.id = ${pg.escapeLiteral(opts.lockFamilyOf)}::uuid FOR UPDATE OF h`;
     }
     for (let attempt = 1; ; attempt++) {

@@ -5,6 +5,7 @@ import {
   ErrorCode,
   type EventsSinceRequest,
   type EventsSinceResponse,
+  isUuid,
   type Job,
   type JobEvent,
   type JobListItem,
@@ -35,7 +36,6 @@ import { type JobRow, queuedEvent, toEvent, toJob, toListItem, toStatusView } fr
 import { JobsDb } from './jobs.db.js';
 import { ListCountCache } from './list-count.cache.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const ACTIVE: readonly JobStatus[] = [JobStatus.QUEUED, JobStatus.PROCESSING];
 const SORT_COLUMNS = { created_at: 'created_at', updated_at: 'updated_at', priority: 'priority_rank', status: 'status' } as const;
 
@@ -68,7 +68,7 @@ export class JobsService {
   /** The job if the caller may see it; another user's job answers exactly like a missing one. */
   private async findVisible(user: AuthContext, jobId: string): Promise<JobRow> {
     const notFound = AppError.notFound(ErrorCode.JOB_NOT_FOUND, 'job', { job_id: jobId });
-    if (typeof jobId !== 'string' || !UUID.test(jobId)) throw notFound;
+    if (!isUuid(jobId)) throw notFound;
     const [row] = await this.db.query<JobRow>(`SELECT * FROM jobs.jobs WHERE id = $1 AND NOT is_deleted`, [jobId], 'job_by_id');
     if (!row || (row.user_id !== user?.user_id && !user?.permissions?.can_view_all_jobs)) throw notFound;
     return row;

@@ -8,6 +8,7 @@ import {
   ExtraErrorCode,
   type FailRequest,
   type FailResponse,
+  isUuid,
   type JobError,
   type JobEvent,
   JobLogLevel,
@@ -30,7 +31,6 @@ import { JobEventsRecorder } from './job-events.recorder.js';
 import { type JobRow, queuedEvent } from './job-row.js';
 import { JobsDb } from './jobs.db.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const KNOWN_STAGES = new Set<string>([...PIPELINE_STAGES, STAGE_COMPLETED]);
 const CLAIMABLE_DEFAULT = [JobType.VIDEO_GENERATION];
 
@@ -42,7 +42,7 @@ function badInput(message: string): AppError {
 }
 
 function checkLease(ref: LeaseRef): void {
-  if (!ref || typeof ref.job_id !== 'string' || !UUID.test(ref.job_id) || typeof ref.lease_token !== 'string' || !UUID.test(ref.lease_token)) {
+  if (!ref || !isUuid(ref.job_id) || !isUuid(ref.lease_token)) {
     throw badInput('job_id and lease_token must be UUIDs');
   }
 }

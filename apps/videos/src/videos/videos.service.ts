@@ -9,6 +9,7 @@ import {
   ExtraErrorCode,
   type FieldError,
   FieldErrorCode,
+  isUuid,
   type ListVideosRequest,
   paginate,
   type PaginatedResponse,
@@ -42,7 +43,6 @@ import { thumbnailIndexes, toMetadataView, toVideoMetadata } from './video.mappe
 
 /** The reader of a signed link: the gateway has checked its signature for the job. */
 const SIGNED_LINK = 'signed-link' as const;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SAFE_ID = /^[A-Za-z0-9_-]{1,100}$/;
 const LANGUAGE = /^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?$/;
 
@@ -63,7 +63,7 @@ const clip = (s: string | undefined | null, max: number) => (typeof s === 'strin
  * uuid column that reads any case; a UUID is matched and stored in lower case, so
  * `GET /videos/jobs/{UPPER-CASE-UUID}/...` finds the video the jobs service finds the job of.
  */
-const jobKey = (id: string) => (UUID.test(id) ? id.toLowerCase() : id);
+const jobKey = (id: string) => (isUuid(id) ? id.toLowerCase() : id);
 const slug = (s: string) => s.replace(/\.[^.]+$/, '').replace(/[^A-Za-z0-9_-]+/g, '_').slice(0, 80) || 'video';
 
 @Injectable()
@@ -178,7 +178,7 @@ export class VideosService {
    */
   async update(req: UpdateVideoRequest): Promise<VideoMetadata> {
     const notFound = AppError.notFound(ExtraErrorCode.VIDEO_NOT_FOUND, 'video', { video_id: req?.video_id });
-    if (typeof req?.video_id !== 'string' || !UUID.test(req.video_id) || typeof req.user?.user_id !== 'string') throw notFound;
+    if (!isUuid(req?.video_id) || typeof req.user?.user_id !== 'string') throw notFound;
     const c = req.changes ?? {};
     this.checkChanges(c);
     const set: Partial<VideoEntity> = { updatedAt: new Date() };
@@ -286,7 +286,7 @@ export class VideosService {
   /** One view or download, atomically (concurrent requests each count once). */
   async count(req: CountVideoRequest): Promise<{ view_count: number; download_count: number }> {
     const column = req.counter === 'download' ? 'download_count' : 'view_count';
-    if (typeof req.video_id !== 'string' || !UUID.test(req.video_id)) throw AppError.notFound(ExtraErrorCode.VIDEO_NOT_FOUND, 'video');
+    if (!isUuid(req.video_id)) throw AppError.notFound(ExtraErrorCode.VIDEO_NOT_FOUND, 'video');
     const rows: Array<{ view_count: string; download_count: string }> = await this.videos.query(
       `UPDATE videos.videos SET ${column} = ${column} + 1 WHERE id = $1 AND NOT is_deleted RETURNING view_count, download_count`,
       [req.video_id],
@@ -343,7 +343,7 @@ export class VideosService {
 
   private async findVisible(user: AuthContext, videoId: string, ownerOnly = false): Promise<VideoEntity> {
     const notFound = AppError.notFound(ExtraErrorCode.VIDEO_NOT_FOUND, 'video', { video_id: videoId });
-    if (typeof videoId !== 'string' || !UUID.test(videoId)) throw notFound;
+    if (!isUuid(videoId)) throw notFound;
     const e = await this.videos.findOneBy({ id: videoId, isDeleted: false });
     if (!e) throw notFound;
     const mayRead = e.userId === user.user_id || (!ownerOnly && user.permissions?.can_view_all_jobs);
@@ -354,7 +354,7 @@ export class VideosService {
   /** A public, live video; a private one answers exactly like a missing one. */
   private async findPublic(videoId: string | undefined): Promise<VideoEntity> {
     const notFound = AppError.notFound(ExtraErrorCode.VIDEO_NOT_FOUND, 'video', { video_id: videoId });
-    if (typeof videoId !== 'string' || !UUID.test(videoId)) throw notFound;
+    if (!isUuid(videoId)) throw notFound;
     const e = await this.videos
       .createQueryBuilder('v')
       .where('v.id = :id AND v.is_public AND NOT v.is_deleted AND v.status = :ready', { id: videoId, ready: VideoStatus.READY })
