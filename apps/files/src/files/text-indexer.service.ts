@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { returned } from '@vgp/persistence';
 import { BLOB_STORAGE, type BlobStorage, withLocalFile } from '@vgp/storage';
 import type { DataSource } from 'typeorm';
 import { FilesConfig } from '../files.config.js';
@@ -37,12 +38,6 @@ const HEARTBEAT_MS = 10_000;
 const STALE_CLAIM_SECONDS = 60;
 const POLL_MS = 30_000;
 const CLAIMED_COLUMNS = `id, user_id, mime_type, storage_key, text_claimed_at::text AS claim`;
-
-/** Rows of `ds.query` (an UPDATE ... RETURNING answers `[rows, count]`). */
-function returned<T>(rows: unknown): T[] {
-  const list = rows as unknown[];
-  return (Array.isArray(list[0]) ? list[0] : list) as T[];
-}
 
 /**
  * Extracts the text of uploaded documents into searchable passages, in the background. The work

@@ -23,6 +23,7 @@ import {
   pageWindow,
 } from '@vgp/contracts';
 import { NatsClient } from '@vgp/messaging';
+import { returned } from '@vgp/persistence';
 import type { DataSource, EntityManager } from 'typeorm';
 import { toContext, toDetail, toPermissions, toProfile, toSummary, USER_COLUMNS, type UserRow } from './user.mapper.js';
 
@@ -30,12 +31,6 @@ const USER_ID = /^[A-Za-z0-9_-]{1,128}$/;
 const ROLES = new Set<string>(Object.values(UserRole));
 const FLAGS = ['can_generate_videos', 'can_upload_files', 'can_access_premium_features', 'can_view_all_jobs', 'can_cancel_any_job', 'can_access_system_metrics'] as const;
 const LIMITS = ['max_concurrent_jobs', 'max_daily_jobs', 'max_file_size_mb'] as const;
-
-/** TypeORM answers UPDATE/DELETE … RETURNING as [rows, affected]; INSERT and SELECT as rows. */
-export function returned<T>(result: unknown): T[] {
-  if (Array.isArray(result) && result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number') return result[0] as T[];
-  return result as T[];
-}
 
 /** An admin manages users: role admin or the `users:manage` permission. */
 export function isAdmin(user: AuthContext | undefined): boolean {

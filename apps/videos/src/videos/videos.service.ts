@@ -35,6 +35,7 @@ import {
   pageWindow,
 } from '@vgp/contracts';
 import { NatsClient } from '@vgp/messaging';
+import { returned } from '@vgp/persistence';
 import { assertValidKey } from '@vgp/storage';
 import { randomUUID } from 'node:crypto';
 import type { Repository } from 'typeorm';
@@ -287,11 +288,9 @@ export class VideosService {
   async count(req: CountVideoRequest): Promise<{ view_count: number; download_count: number }> {
     const column = req.counter === 'download' ? 'download_count' : 'view_count';
     if (!isUuid(req.video_id)) throw AppError.notFound(ExtraErrorCode.VIDEO_NOT_FOUND, 'video');
-    const rows: Array<{ view_count: string; download_count: string }> = await this.videos.query(
-      `UPDATE videos.videos SET ${column} = ${column} + 1 WHERE id = $1 AND NOT is_deleted RETURNING view_count, download_count`,
-      [req.video_id],
+    const [updated] = returned<{ view_count: string; download_count: string }>(
+      await this.videos.query(`UPDATE videos.videos SET ${column} = ${column} + 1 WHERE id = $1 AND NOT is_deleted RETURNING view_count, download_count`, [req.video_id]),
     );
-    const [updated] = Array.isArray(rows[0]) ? (rows[0] as typeof rows) : rows;
     if (!updated) throw AppError.notFound(ExtraErrorCode.VIDEO_NOT_FOUND, 'video', { video_id: req.video_id });
     return { view_count: Number(updated.view_count), download_count: Number(updated.download_count) };
   }
