@@ -1,6 +1,12 @@
 import { type AuthContext, type JobEvent, TERMINAL_JOB_STATUSES } from '@vgp/contracts';
 
 /**
+ * The largest resume point passed on to the jobs service (SSE's Last-Event-ID, a WebSocket's
+ * last_event_id): any bigger one is beyond every job's events just the same.
+ */
+export const MAX_RESUME = Number.MAX_SAFE_INTEGER;
+
+/**
  * Orders one client's view of a job's events: stored events first, then live ones buffered
  * meanwhile, each once, in `seq` order; only the owner (or an admin who may view all jobs) gets
  * them. Knows when the job reached a final status, so the stream can end.

@@ -12,10 +12,10 @@ import { GatewayConfig } from '../gateway.config.js';
 import { errorEnvelope } from '../http/error-envelope.js';
 import { isWebSocketRequest, targetPath, targetQuery, WEBSOCKET_PATHS } from '../http/upgrade-routing.js';
 import { canonicalId } from '../http/uuid-param.js';
-import { RateLimitService } from '../rate-limit/rate-limit.service.js';
+import { rateLimitError, RateLimitService } from '../rate-limit/rate-limit.service.js';
 import type { RateDecision } from '../rate-limit/rate-limiter.js';
 import { JobEventsHub } from './job-events.hub.js';
-import { JobEventStream } from './job-event-stream.js';
+import { JobEventStream, MAX_RESUME } from './job-event-stream.js';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 const MAX_SUBSCRIPTIONS = 100;
@@ -23,8 +23,6 @@ const MAX_SUBSCRIPTIONS = 100;
 export const ACCOUNT_CHANGED = 4001;
 /** Messages of one connection read but not answered yet (they wait for a rate-limit decision). */
 const MAX_PENDING = 100;
-/** The largest resume point passed on: any bigger one is beyond every job's events just the same. */
-const MAX_RESUME = Number.MAX_SAFE_INTEGER;
 
 interface ClientMessage {
   type?: string;
@@ -94,7 +92,7 @@ export class JobsWebSocketServer implements OnApplicationBootstrap, OnApplicatio
       if (!token) throw new AppError(ErrorCode.UNAUTHORIZED, 401, 'Authentication is required');
       user = await this.auth.authenticate(`Bearer ${token}`, 'GET');
       const d = await this.consume(user);
-      if (d && !d.allowed) throw rateLimited(d);
+      if (d && !d.allowed) throw rateLimitError(d);
     } catch (err) {
       return this.refuse(req, socket, err instanceof AppError ? err : new AppError(ErrorCode.UNAUTHORIZED, 401, 'Authentication is required'));
     }
@@ -194,7 +192,7 @@ export class JobsWebSocketServer implements OnApplicationBootstrap, OnApplicatio
       const d = await this.consume(user);
       if (!isOpen()) return;
       if (d && !d.allowed) {
-        const err = rateLimited(d);
+        const err = rateLimitError(d);
         return send({ type: 'error', code: err.code, message: err.message, job_id: jobId, details: err.details });
       }
     }
@@ -230,15 +228,4 @@ export class JobsWebSocketServer implements OnApplicationBootstrap, OnApplicatio
       send({ type: 'error', code: e.code, message: e.message, job_id: jobId });
     }
   }
-}
-
-/** The error of a request over its caller's rate limit, as the HTTP hook words it. */
-function rateLimited(d: RateDecision): AppError {
-  const retryAfter = Math.max(1, Math.ceil((d.resetAt - Date.now()) / 1000));
-  return new AppError(ErrorCode.RATE_LIMIT_EXCEEDED, 429, 'Too many requests. Please try again later.', {
-    retry_after: retryAfter,
-    limit: d.limit,
-    remaining: 0,
-    reset_at: new Date(Math.ceil(d.resetAt / 1000) * 1000).toISOString(),
-  });
 }

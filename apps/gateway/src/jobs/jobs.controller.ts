@@ -23,7 +23,7 @@ import { CurrentUser } from '../auth/auth.decorators.js';
 import { ResponseMessage } from '../http/response-message.decorator.js';
 import { UuidParam } from '../http/uuid-param.js';
 import { JobEventsHub } from './job-events.hub.js';
-import { JobEventStream } from './job-event-stream.js';
+import { JobEventStream, MAX_RESUME } from './job-event-stream.js';
 
 @ApiTags('jobs')
 @ApiBearerAuth()
@@ -147,9 +147,6 @@ export class JobsController {
     stream.start(after === undefined ? [] : since.events, since.current, after);
   }
 }
-
-/** The largest resume point passed on: any bigger one is beyond every job's events just the same. */
-const MAX_RESUME = Number.MAX_SAFE_INTEGER;
 
 /**
  * Where a stream resumes: after the event named by `Last-Event-ID` (or `?last_event_id=` for a

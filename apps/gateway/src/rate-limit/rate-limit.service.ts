@@ -42,6 +42,16 @@ export function routedPath(req: Pick<FastifyRequest, 'url' | 'routeOptions'>): s
   }
 }
 
+/** The spec's 429 of a request over its caller's limit: when to retry, the limit, and when the window resets. */
+export function rateLimitError(d: RateDecision): AppError {
+  return new AppError(ErrorCode.RATE_LIMIT_EXCEEDED, 429, 'Too many requests. Please try again later.', {
+    retry_after: Math.max(1, Math.ceil((d.resetAt - Date.now()) / 1000)),
+    limit: d.limit,
+    remaining: 0,
+    reset_at: new Date(Math.ceil(d.resetAt / 1000) * 1000).toISOString(),
+  });
+}
+
 interface Caller {
   key: string;
   limit: number;
@@ -138,16 +148,10 @@ export class RateLimitService implements OnModuleInit {
     void reply.header('X-RateLimit-Reset', String(resetSeconds));
     if (d.allowed) return true;
     this.refused.inc({ caller: caller.key.startsWith('u:') ? 'user' : 'anonymous' });
-    const retryAfter = Math.max(1, Math.ceil((d.resetAt - Date.now()) / 1000));
-    const err = new AppError(ErrorCode.RATE_LIMIT_EXCEEDED, 429, 'Too many requests. Please try again later.', {
-      retry_after: retryAfter,
-      limit: d.limit,
-      remaining: 0,
-      reset_at: new Date(resetSeconds * 1000).toISOString(),
-    });
+    const err = rateLimitError(d);
     void reply
       .code(429)
-      .header('Retry-After', String(retryAfter))
+      .header('Retry-After', String(err.details?.retry_after))
       .header('Content-Type', 'application/json; charset=utf-8')
       .send(errorEnvelope(err.toWire(), req.id));
     return false;
