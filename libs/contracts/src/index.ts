@@ -7,6 +7,7 @@ export * from './common/field-errors.js';
 export * from './common/nul.js';
 export * from './common/byte-order.js';
 export * from './common/ids.js';
+export * from './common/text.js';
 export * from './jobs/job.enums.js';
 export * from './jobs/job.models.js';
 export * from './jobs/job.dto.js';

@@ -2,10 +2,10 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileType } from '@vgp/contracts';
+import { cutText, FileType } from '@vgp/contracts';
 import { makePdf } from '@vgp/testing';
 import { probeMedia } from './media-probe.js';
-import { chunkText, cutText, extractText, htmlToText } from './text-extract.js';
+import { chunkText, extractText, htmlToText } from './text-extract.js';
 
 /** The regular-expression extraction this replaced (quadratic on hostile markup): the reference for ordinary HTML. */
 function regexHtmlToText(html: string): string {

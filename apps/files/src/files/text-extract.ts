@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { open } from 'node:fs/promises';
 import { TextDecoder } from 'node:util';
-import { utf16ByteOrder } from '@vgp/contracts';
+import { cutText, utf16ByteOrder } from '@vgp/contracts';
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
 
@@ -90,13 +90,6 @@ export function htmlToText(html: string): string {
     }
     return ENTITIES[e.toLowerCase()] ?? m;
   });
-}
-
-/** `text` cut to at most `max` UTF-16 units, never between the two halves of a surrogate pair. */
-export function cutText(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const code = text.charCodeAt(max - 1);
-  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
 }
 
 /** The first `maxChars` characters of a UTF-8 or UTF-16 file (its byte order mark dropped), without reading the rest. */

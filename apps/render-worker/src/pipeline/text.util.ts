@@ -1,3 +1,5 @@
+import { cutText } from '@vgp/contracts';
+
 /** Text helpers shared by the stages: input is hostile until shown otherwise. */
 
 // C0/C1 controls except tab/newline, lone surrogates, bidi overrides that could hide text order.
@@ -40,17 +42,6 @@ export function splitSentences(s: string): string[] {
   return out;
 }
 
-/**
- * `i`, or one less when cutting at `i` would split a surrogate pair (an emoji, a mathematical
- * letter): half of one is no Unicode text, and the services refuse it (a title holding one made
- * the video's record a 422, failing the job).
- */
-function cutAt(s: string, i: number): number {
-  const low = s.charCodeAt(i);
-  const high = s.charCodeAt(i - 1);
-  return i > 1 && low >= 0xdc00 && low <= 0xdfff && high >= 0xd800 && high <= 0xdbff ? i - 1 : i;
-}
-
 /** Cuts an over-long sentence at commas or word boundaries into pieces of at most `max` characters. */
 export function chunkSentence(s: string, max = 160): string[] {
   if (s.length <= max) return [s];
@@ -62,7 +53,8 @@ export function chunkSentence(s: string, max = 160): string[] {
     // No separator (a long word, text without spaces such as Chinese): a hard cut, which keeps
     // the character it cuts before (the separator after a soft cut is dropped; that one was too).
     const hard = cut < max / 3;
-    if (hard) cut = cutAt(rest, max);
+    // Never between the halves of a surrogate pair (a title holding half of one failed the job).
+    if (hard) cut = cutText(rest, max).length;
     const end = cut + (rest[cut] === ',' ? 1 : 0);
     out.push(rest.slice(0, end).trim());
     rest = rest.slice(hard ? end : cut + 1).trim();
@@ -75,7 +67,7 @@ export function chunkSentence(s: string, max = 160): string[] {
 export function truncate(s: string, max: number): string {
   if (s.length <= max) return s;
   const cut = s.lastIndexOf(' ', max - 1);
-  return `${s.slice(0, cut > max / 2 ? cut : cutAt(s, max - 1)).trim()}…`;
+  return `${(cut > max / 2 ? s.slice(0, cut) : cutText(s, max - 1)).trim()}…`;
 }
 
 const RTL = /[\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF]/;
