@@ -8,6 +8,7 @@ import {
   type UpdatePermissionsRequest,
   type UpdateStatusRequest,
   type UserRefRequest,
+  type UserStandingRequest,
   UsersSubjects,
 } from '@vgp/contracts';
 import { ClerkWebhookService } from './clerk-webhook.service.js';
@@ -31,6 +32,11 @@ export class UsersHandler {
   @MessagePattern(UsersSubjects.get)
   get(@Payload() req: UserRefRequest) {
     return this.users.get(req.user, req.user_id);
+  }
+
+  @MessagePattern(UsersSubjects.standing)
+  standing(@Payload() req: UserStandingRequest) {
+    return this.users.standing(req?.user_id);
   }
 
   @MessagePattern(UsersSubjects.list)

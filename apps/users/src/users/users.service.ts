@@ -19,6 +19,7 @@ import {
   UserRole,
   UsersEvents,
   UserStatus,
+  type UserStandingReply,
   type UserSummary,
   pageWindow,
 } from '@vgp/contracts';
@@ -200,6 +201,18 @@ export class UsersService {
     const rows: UserRow[] = await this.db.query(`SELECT ${USER_COLUMNS} FROM users.users WHERE id = $1`, [id]);
     if (!rows[0]) throw AppError.notFound(ExtraErrorCode.USER_NOT_FOUND, 'user', { user_id: id });
     return rows[0];
+  }
+
+  /**
+   * Whether `id`'s public content may be shown to others: not while the account is suspended or
+   * inactive, nor once it was deleted. An id not stored here has nothing held against it.
+   */
+  async standing(id: unknown): Promise<UserStandingReply> {
+    if (typeof id !== 'string' || !USER_ID.test(id)) throw AppError.validation([{ field: 'user_id', code: 'INVALID_FORMAT', message: 'user_id must be a user id' }]);
+    const rows: Array<{ status: UserStatus; deleted: boolean }> = await this.db.query(`SELECT status, deleted_at IS NOT NULL AS deleted FROM users.users WHERE id = $1`, [id]);
+    const row = rows[0];
+    const hidden = !!row && (row.deleted || row.status === UserStatus.SUSPENDED || row.status === UserStatus.INACTIVE);
+    return { user_id: id, shows_public_content: !hidden };
   }
 
   async get(user: AuthContext, id: string): Promise<UserDetail> {

@@ -6,8 +6,10 @@ import {
   type PaginatedResponse,
   type RecordVideoRequest,
   type ResolvedAsset,
+  type ResolveUserReply,
   ROLE_DEFAULT_PERMISSIONS,
   UserRole,
+  UsersSubjects,
   UserStatus,
   VideoFormat,
   type VideoMetadata,
@@ -18,7 +20,7 @@ import {
 } from '@vgp/contracts';
 import { NatsClient } from '@vgp/messaging';
 import { LocalFsStorage } from '@vgp/storage';
-import { createTestInfra, type RunningService, startService, type TestInfra, waitFor } from '@vgp/testing';
+import { createTestInfra, type RunningService, type ServiceProcess, spawnService, startService, type TestInfra, waitFor } from '@vgp/testing';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import type { QueryRunner } from 'typeorm';
@@ -79,6 +81,8 @@ function recordFor(userId: string, jobId: string = randomUUID(), over: Partial<R
 describe('videos service over NATS (real PostgreSQL and NATS)', () => {
   let infra: TestInfra;
   let svc: RunningService<VideosConfig>;
+  /** The real users service: public reads ask it whether the owner's account shows public content. */
+  let users: ServiceProcess;
   let nc: NatsConnection;
   let client: NatsClient;
   /** For the checks; `holder` holds row locks open, as a concurrent request's transaction would. */
@@ -90,6 +94,7 @@ describe('videos service over NATS (real PostgreSQL and NATS)', () => {
 
   beforeAll(async () => {
     infra = await createTestInfra('videos');
+    users = await spawnService('users', infra.env);
     svc = await startService({
       module: AppModule,
       config: VideosConfig,
@@ -108,6 +113,7 @@ describe('videos service over NATS (real PostgreSQL and NATS)', () => {
     await holder?.end();
     await nc?.close();
     await svc?.close();
+    await users?.stop();
     await infra?.cleanup();
   });
 
@@ -223,6 +229,34 @@ describe('videos service over NATS (real PostgreSQL and NATS)', () => {
     expect(pub.download_url).toBe(`${base}/public/videos/${a.id}/stream`);
     await client.request(VideosSubjects.update, { user: carol, video_id: a.id, changes: { is_public: false } });
     expect(await fails(client.request(VideosSubjects.getPublic, { video_id: a.id, base_url: base }))).toMatchObject({ status: 404, code: 'VIDEO_NOT_FOUND' });
+  });
+
+  it('hides the public videos and signed links of a suspended, inactive or deleted account', async () => {
+    const id = `dora-${randomUUID().slice(0, 8)}`;
+    const dora = user(id);
+    await client.request(UsersSubjects.resolve, { claims: { sub: id } });
+    const admin = (await client.request<ResolveUserReply>(UsersSubjects.resolve, { claims: { sub: `admin-${randomUUID().slice(0, 8)}`, role: UserRole.ADMIN } })).context;
+    const req = recordFor(id);
+    const v = await client.request<VideoMetadata>(VideosSubjects.record, req);
+    await client.request(VideosSubjects.update, { user: dora, video_id: v.id, changes: { is_public: true } });
+    const publicGet = () => client.request<VideoMetadataView>(VideosSubjects.getPublic, { video_id: v.id, base_url: base });
+    const publicStream = () => client.request<ResolvedAsset>(VideosSubjects.resolveAsset, { video_id: v.id, kind: 'video' });
+    const signed = () => client.request<ResolvedAsset>(VideosSubjects.resolveAsset, { signed: true, job_id: req.job_id, kind: 'video' });
+    const hidden = async () => [await fails(publicGet()), await fails(publicStream()), await fails(signed())].every((e) => e?.status === 404 && e.code === 'VIDEO_NOT_FOUND');
+    const shown = async () => (await publicGet()).video_id === v.id && (await publicStream()).video_id === v.id && (await signed()).video_id === v.id;
+    const setStatus = (status: UserStatus) => client.request(UsersSubjects.updateStatus, { user: admin, user_id: id, status });
+
+    expect(await shown()).toBe(true);
+    // Each change evicts the cached answer at once (the users service announces it).
+    for (const status of [UserStatus.SUSPENDED, UserStatus.ACTIVE, UserStatus.INACTIVE, UserStatus.ACTIVE]) {
+      await setStatus(status);
+      await waitFor(async () => (status === UserStatus.ACTIVE ? shown() : hidden()), { timeoutMs: 5000, intervalMs: 50, what: `public content of a ${status} account` });
+    }
+    // The owner still reads it, as do readers of every job.
+    expect((await client.request<VideoMetadata>(VideosSubjects.get, { user: dora, video_id: v.id })).is_public).toBe(true);
+    // Deleted in Clerk: hidden for good.
+    await client.request(UsersSubjects.applyWebhook, { svix_id: `msg_${id}`, type: 'user.deleted', data: { id, deleted: true, object: 'user' }, timestamp: Date.now() });
+    await waitFor(hidden, { timeoutMs: 5000, intervalMs: 50, what: 'public content of a deleted account' });
   });
 
   it('edits only the fields given: concurrent edits of different fields all land', async () => {

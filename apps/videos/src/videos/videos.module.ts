@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { OwnerStanding } from './owner-standing.js';
 import { VideosHealth } from './videos-health.js';
 import { VideoEntity } from './video.entity.js';
 import { VideoPurgeService } from './video-purge.service.js';
@@ -9,7 +10,7 @@ import { VideosService } from './videos.service.js';
 @Module({
   imports: [TypeOrmModule.forFeature([VideoEntity])],
   controllers: [VideosHandler],
-  providers: [VideosHealth, VideosService, VideoPurgeService],
+  providers: [VideosHealth, VideosService, VideoPurgeService, OwnerStanding],
   exports: [VideosService, VideoPurgeService],
 })
 export class VideosModule {}

@@ -39,6 +39,7 @@ import { returned } from '@vgp/persistence';
 import { assertValidKey } from '@vgp/storage';
 import { randomUUID } from 'node:crypto';
 import type { Repository } from 'typeorm';
+import { OwnerStanding } from './owner-standing.js';
 import { VideoEntity } from './video.entity.js';
 import { thumbnailIndexes, toMetadataView, toVideoMetadata } from './video.mapper.js';
 
@@ -72,6 +73,7 @@ export class VideosService {
   constructor(
     @InjectRepository(VideoEntity) private readonly videos: Repository<VideoEntity>,
     @Inject(NatsClient) private readonly nats: NatsClient,
+    @Inject(OwnerStanding) private readonly owners: OwnerStanding,
   ) {}
 
   /**
@@ -337,6 +339,8 @@ export class VideosService {
     const mayRead = (v: VideoEntity) => reader === SIGNED_LINK || v.userId === reader.user_id || reader.permissions?.can_view_all_jobs;
     if (!e || !mayRead(e)) throw missing;
     if (e.isDeleted) throw AppError.notFound(ExtraErrorCode.VIDEO_NOT_FOUND, 'video', { job_id: jobId, recorded: true, deleted: true });
+    // A link the owner shared stops working while the account is suspended or inactive, and once it is deleted.
+    if (reader === SIGNED_LINK && !(await this.owners.showsPublicContent(e.userId))) throw missing;
     return e;
   }
 
@@ -350,7 +354,10 @@ export class VideosService {
     return e;
   }
 
-  /** A public, live video; a private one answers exactly like a missing one. */
+  /**
+   * A public, live video whose owner's account shows public content (not suspended, inactive or
+   * deleted); any other answers exactly like a missing one.
+   */
   private async findPublic(videoId: string | undefined): Promise<VideoEntity> {
     const notFound = AppError.notFound(ExtraErrorCode.VIDEO_NOT_FOUND, 'video', { video_id: videoId });
     if (!isUuid(videoId)) throw notFound;
@@ -358,7 +365,7 @@ export class VideosService {
       .createQueryBuilder('v')
       .where('v.id = :id AND v.is_public AND NOT v.is_deleted AND v.status = :ready', { id: videoId, ready: VideoStatus.READY })
       .getOne();
-    if (!e) throw notFound;
+    if (!e || !(await this.owners.showsPublicContent(e.userId))) throw notFound;
     return e;
   }
 }

@@ -82,6 +82,21 @@ export interface ApplyWebhookReply {
   user_id?: string;
 }
 
+/** `users.v1.user.standing`: may this user's public content be shown to others? */
+export interface UserStandingRequest {
+  user_id: string;
+}
+
+export interface UserStandingReply {
+  user_id: string;
+  /**
+   * False while the account is suspended or inactive, and once it was deleted: its public videos
+   * and signed links answer 404 like private ones. True for an active account, one pending
+   * verification, and an id the users service does not know.
+   */
+  shows_public_content: boolean;
+}
+
 /** `users.v1.user.updated` / `users.v1.user.deleted`: drop any cached caller of this id. */
 export interface UserChangedEvent {
   user_id: string;

@@ -8,6 +8,8 @@ export const UsersSubjects = {
   updateStatus: 'users.v1.status.update',
   /** A verified Clerk webhook event. */
   applyWebhook: 'users.v1.webhook.apply',
+  /** Whether a user's public content may be shown (the videos service, for public reads and signed links). */
+  standing: 'users.v1.user.standing',
   /** A gateway replica reserves part of a caller's rate-limit window. */
   reserveRateLimit: 'users.v1.ratelimit.reserve',
 } as const;
