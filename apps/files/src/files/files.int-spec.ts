@@ -226,6 +226,10 @@ describe('files service over NATS (real PostgreSQL and NATS)', () => {
     expect(await fails(client.request(FilesSubjects.register, { ...base, original_filename: '../x.txt' }))).toMatchObject({ status: 422 });
     expect(await fails(client.request(FilesSubjects.register, { ...base, file_type: FileType.IMAGE }))).toMatchObject({ status: 422 });
     expect(await fails(client.request(FilesSubjects.register, { ...base, file_size: 2 }))).toMatchObject({ status: 404 });
+    // Past the time the gateway allows for it (it waits longer, then removes the bytes): nothing is stored.
+    expect(await fails(client.request(FilesSubjects.register, { ...base, register_within_ms: -1 }))).toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE' });
+    expect(await fails(client.request(FilesSubjects.get, { user: alice, file_id: id }))).toMatchObject({ status: 404, code: 'FILE_NOT_FOUND' });
+    expect(await client.request<FileMetadata>(FilesSubjects.register, { ...base, register_within_ms: 40_000 })).toMatchObject({ id });
   });
 });
 

@@ -5,6 +5,7 @@ import {
   AppError,
   type AuthContext,
   type CreateJobRequest,
+  ErrorCode,
   ExtraErrorCode,
   type FileMetadata,
   type FileStatsView,
@@ -53,6 +54,7 @@ export class FilesService {
 
   /** Records an upload the gateway stored: reads its metadata and queues its text for indexing. */
   async register(req: RegisterFileRequest): Promise<FileMetadata> {
+    const arrived = Date.now();
     this.checkRegister(req);
     const stat = await this.storage.stat(req.key);
     if (!stat || stat.size !== req.file_size) throw AppError.notFound(ExtraErrorCode.FILE_NOT_FOUND, 'uploaded bytes', { key: req.key });
@@ -82,6 +84,11 @@ export class FilesService {
       textJobId: null,
       createdAt: new Date(),
     });
+    // The gateway stops waiting a while after this and removes the bytes: a row written later would name none.
+    const within = req.register_within_ms;
+    if (typeof within === 'number' && Date.now() - arrived > within) {
+      throw new AppError(ErrorCode.SERVICE_UNAVAILABLE, 503, 'The upload could not be registered in time; please upload it again', { waited_ms: Date.now() - arrived });
+    }
     await this.files.insert(row);
     if (extractable) await this.queueTextJob(req, row);
     this.nats.publish(FilesEvents.uploaded, { file_id: row.id, user_id: row.userId, file_type: row.fileType, file_size: row.fileSize });

@@ -30,6 +30,15 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { SNIFF_BYTES, sniffType } from './file-sniffer.js';
 
+/**
+ * How long the gateway waits for the files service to register an upload (reading media metadata
+ * can take a while on large files), and the time within which that service may still write the
+ * row: the margin covers the write, queueing the text job and the answer's way back. Without an
+ * answer the bytes are removed, and no row can appear after that.
+ */
+const REGISTER_TIMEOUT_MS = 60_000;
+const REGISTER_WITHIN_MS = 40_000;
+
 /** Bytes of an upload in blob storage, sniffed and hashed, not yet registered. */
 export interface StoredUpload {
   fileId: string;
@@ -272,10 +281,11 @@ export class UploadService {
       description: fields.description,
       subdirectory: fields.subdirectory,
       tags: fields.tags,
+      register_within_ms: REGISTER_WITHIN_MS,
     };
     try {
       // Reading media metadata can take a while on large files.
-      const file = await this.nats.request<FileMetadata>(FilesSubjects.register, payload, { requestId, timeoutMs: 60_000 });
+      const file = await this.nats.request<FileMetadata>(FilesSubjects.register, payload, { requestId, timeoutMs: REGISTER_TIMEOUT_MS });
       this.uploaded.inc({ file_type: stored.fileType }, stored.size);
       return file;
     } catch (err) {

@@ -22,6 +22,13 @@ export interface RegisterFileRequest extends Pick<FileMetadata, 'original_filena
   description?: string;
   subdirectory?: string;
   tags?: string[];
+  /**
+   * The file is stored only if its row can be written within this many milliseconds of the
+   * request's arrival; later, the service answers 503 and stores nothing. The gateway waits longer
+   * than this and removes the bytes when it gets no answer, so a late registration cannot leave a
+   * file whose bytes are gone.
+   */
+  register_within_ms?: number;
 }
 
 /** Requests that address one file of the caller. */
