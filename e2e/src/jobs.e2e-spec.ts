@@ -340,6 +340,36 @@ describe('jobs, end to end (gateway, jobs service, test workers)', () => {
     ws.close();
   });
 
+  it('follows a retried job past its earlier final status, over SSE and WebSocket', async () => {
+    const token = await tokenFor('e2e-retried');
+    const id = await create(token);
+    const { ws, msgs } = await wsClient(token);
+    const wsStatuses = () => msgs.filter((m) => m.type === 'event' && m.job_id === id).map((m) => m.event.status);
+    ws.send(JSON.stringify({ type: 'subscribe', job_id: id }));
+    await waitFor(() => wsStatuses().length === 1, { what: 'the current state over WebSocket' });
+    expect((await http('POST', `${p.api}/jobs/${id}/cancel`, { token })).status).toBe(200);
+    expect((await http('POST', `${p.api}/jobs/${id}/retry`, { token })).body.data.status).toBe('queued');
+    // The subscription outlived the cancellation: the retry's event follows it.
+    await waitFor(() => wsStatuses().length === 3, { what: 'the retry over WebSocket' });
+    expect(wsStatuses()).toEqual(['queued', 'cancelled', 'queued']);
+    // Subscribing again starts over from the resume point given.
+    ws.send(JSON.stringify({ type: 'subscribe', job_id: id, last_event_id: 0 }));
+    await waitFor(() => wsStatuses().length === 5, { what: 'the replay of a second subscribe' });
+    expect(wsStatuses().slice(3)).toEqual(['cancelled', 'queued']);
+    // SSE resumed from before the cancellation replays it and goes on: the job is queued again.
+    const resumed = sse(`${p.api}/jobs/${id}/events`, token, '0');
+    await waitFor(() => resumed.events.length >= 2, { what: 'the replay over SSE' });
+    expect((await http('POST', `${p.api}/jobs/${id}/cancel`, { token })).status).toBe(200);
+    expect(await resumed.done).toBe(200);
+    expect(resumed.events.map((e) => [e.event, e.data ? JSON.parse(e.data).status : undefined])).toEqual([
+      ['status', 'cancelled'],
+      ['status', 'queued'],
+      ['status', 'cancelled'],
+      ['end', undefined],
+    ]);
+    ws.close();
+  });
+
   it('frees an SSE stream whose client left before the first reply', async () => {
     const token = await tokenFor('e2e-sse-leave');
     const id = await create(token);

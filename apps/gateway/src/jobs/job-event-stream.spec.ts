@@ -56,6 +56,31 @@ describe('JobEventStream', () => {
     expect([b.sent, b.ended()]).toEqual([[], 1]);
   });
 
+  it('goes on past a final status replayed from before a retry, up to the job\'s latest', () => {
+    // Cancelled at 3, retried (4: queued), now processing (5).
+    const stored = [ev(2), ev(3, JobStatus.CANCELLED, 'status'), ev(4, JobStatus.QUEUED, 'status'), ev(5)];
+    const running = collect();
+    running.s.start(stored, ev(5), 1);
+    running.s.push(ev(6));
+    expect([running.sent, running.ended()]).toEqual([[2, 3, 4, 5, 6], 0]);
+    // Completed since (6): the stream ends there, not at the old cancellation.
+    const done = collect();
+    done.s.start([...stored, ev(6, JobStatus.COMPLETED, 'status')], ev(6, JobStatus.COMPLETED, 'status'), 1);
+    expect([done.sent, done.ended()]).toEqual([[2, 3, 4, 5, 6], 1]);
+  });
+
+  it('does not end where the client keeps the subscription (WebSocket): a retry\'s events follow', () => {
+    const sent: number[] = [];
+    const s = new JobEventStream(user('alice'), (e) => sent.push(e.seq), false);
+    let ended = 0;
+    s.onTerminal = () => ended++;
+    s.start([], ev(3, JobStatus.CANCELLED, 'status'));
+    s.push(ev(4, JobStatus.QUEUED, 'status'));
+    s.push(ev(5, JobStatus.COMPLETED, 'status'));
+    s.push(ev(6, JobStatus.QUEUED, 'status'));
+    expect([sent, ended, s.finished]).toEqual([[3, 4, 5, 6], 0, false]);
+  });
+
   it('starts from the current state when resumed after an event the job never had', () => {
     // Last-Event-ID 999999999 (or 1e308 over WebSocket, or an id of another job) on a running job.
     const running = collect();

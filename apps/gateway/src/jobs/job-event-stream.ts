@@ -9,10 +9,13 @@ export const MAX_RESUME = Number.MAX_SAFE_INTEGER;
 /**
  * Orders one client's view of a job's events: stored events first, then live ones buffered
  * meanwhile, each once, in `seq` order; only the owner (or an admin who may view all jobs) gets
- * them. Knows when the job reached a final status, so the stream can end.
+ * them. Knows when the job reached a final status, so the stream can end (SSE); a stream that
+ * does not end there (a WebSocket subscription) goes on with the events of a retry.
  */
 export class JobEventStream {
   private lastSeq = -1;
+  /** The job's latest event when the stream started: a final status stored before it was followed by a retry. */
+  private currentSeq = -1;
   private live = false;
   private readonly buffer: JobEvent[] = [];
   finished = false;
@@ -21,6 +24,7 @@ export class JobEventStream {
   constructor(
     private readonly user: AuthContext,
     private readonly send: (ev: JobEvent) => void,
+    private readonly endsAtFinalStatus = true,
   ) {}
 
   push(ev: JobEvent): void {
@@ -36,6 +40,7 @@ export class JobEventStream {
    */
   start(stored: JobEvent[], current: JobEvent, after?: number): void {
     if (after !== undefined && after <= current.seq) this.lastSeq = after;
+    this.currentSeq = current.seq;
     for (const ev of stored) this.emit(ev);
     // Stored events stop at the page limit; the current state covers anything left out.
     if (current.seq > this.lastSeq && !this.buffer.some((b) => b.seq === current.seq)) this.emit(current);
@@ -43,7 +48,7 @@ export class JobEventStream {
     for (const ev of this.buffer.sort((a, b) => a.seq - b.seq)) this.emit(ev);
     this.buffer.length = 0;
     // Resumed after the final event: nothing more will come.
-    if (!this.finished && TERMINAL_JOB_STATUSES.includes(current.status) && this.lastSeq >= current.seq) {
+    if (this.endsAtFinalStatus && !this.finished && TERMINAL_JOB_STATUSES.includes(current.status) && this.lastSeq >= current.seq) {
       this.finished = true;
       this.onTerminal?.();
     }
@@ -54,7 +59,8 @@ export class JobEventStream {
     if (ev.user_id !== this.user.user_id && !this.user.permissions.can_view_all_jobs) return;
     this.lastSeq = ev.seq;
     this.send(ev);
-    if (TERMINAL_JOB_STATUSES.includes(ev.status) && ev.type !== 'progress') {
+    // Only the job's latest final status ends it: one replayed from before a retry does not.
+    if (this.endsAtFinalStatus && TERMINAL_JOB_STATUSES.includes(ev.status) && ev.type !== 'progress' && ev.seq >= this.currentSeq) {
       this.finished = true;
       this.onTerminal?.();
     }

@@ -206,13 +206,16 @@ export class JobsWebSocketServer implements OnApplicationBootstrap, OnApplicatio
     if (after !== undefined && after !== null && !(typeof after === 'number' && Number.isInteger(after) && after >= 0)) {
       return send({ type: 'error', code: ErrorCode.INVALID_INPUT, message: 'last_event_id must be the id of an event received before (a non-negative integer)', job_id: jobId });
     }
-    if (subs.has(jobId)) return send({ type: 'subscribed', job_id: jobId });
+    // Subscribing again starts over: from `last_event_id` when given, else from the job's current state.
+    subs.get(jobId)?.();
+    subs.delete(jobId);
     if (subs.size >= MAX_SUBSCRIPTIONS) return send({ type: 'error', code: ErrorCode.INVALID_INPUT, message: `At most ${MAX_SUBSCRIPTIONS} subscriptions per connection`, job_id: jobId });
     void this.subscribe(jobId, typeof after === 'number' ? Math.min(after, MAX_RESUME) : undefined, user, subs, send);
   }
 
   private async subscribe(jobId: string, resume: number | undefined, user: AuthContext, subs: Map<string, () => void>, send: (m: unknown) => void): Promise<void> {
-    const stream = new JobEventStream(user, (event) => send({ type: 'event', job_id: jobId, event }));
+    // A subscription outlives a final status: a retry's events follow it.
+    const stream = new JobEventStream(user, (event) => send({ type: 'event', job_id: jobId, event }), false);
     const stop = this.hub.listen(jobId, (ev) => stream.push(ev));
     subs.set(jobId, stop);
     try {

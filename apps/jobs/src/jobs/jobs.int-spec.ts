@@ -32,6 +32,7 @@ import {
 import { NatsClient } from '@vgp/messaging';
 import { MetricsService } from '@vgp/observability';
 import { createTestInfra, type RunningService, startService, type TestInfra, waitFor } from '@vgp/testing';
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { AppModule } from '../app.module.js';
 import { JobsConfig } from '../jobs.config.js';
@@ -134,6 +135,24 @@ describe('jobs service over NATS (real PostgreSQL and NATS)', () => {
       expect(await fails(jobOf(who, id))).toMatchObject({ code: 'JOB_NOT_FOUND', status: 404 });
     }
     await expect(jobOf(user('root', UserRole.ADMIN), created.job_id)).resolves.toMatchObject({ id: created.job_id });
+  });
+
+  it('lets a moderator cancel another user\'s job, and only the owner retry or delete it', async () => {
+    const owner = user(`own-${randomUUID().slice(0, 6)}`, UserRole.USER, { max_concurrent_jobs: 1 });
+    const mod = user(`mod-${randomUUID().slice(0, 6)}`, UserRole.MODERATOR);
+    const created = await create(owner);
+    expect(await client.request<Job>(JobsSubjects.cancel, { user: mod, job_id: created.job_id })).toMatchObject({ status: 'cancelled' });
+    // The owner's single slot is taken again: a retry by someone else must not use their own, larger limit.
+    await create(owner);
+    for (const [subject, action] of [[JobsSubjects.retry, 'retry'], [JobsSubjects.delete, 'delete']] as const) {
+      for (const who of [mod, user('root', UserRole.ADMIN)]) {
+        expect(await fails(client.request(subject, { user: who, job_id: created.job_id }))).toMatchObject({ status: 403, code: 'FORBIDDEN', message: `Only the job's owner may ${action} it` });
+      }
+      expect(await fails(client.request(subject, { user: user('bob'), job_id: created.job_id }))).toMatchObject({ status: 404, code: 'JOB_NOT_FOUND' });
+    }
+    expect(await fails(client.request(JobsSubjects.retry, { user: owner, job_id: created.job_id }))).toMatchObject({ status: 429, code: 'QUOTA_EXCEEDED' });
+    expect(await jobOf(owner, created.job_id)).toMatchObject({ status: 'cancelled', is_deleted: false });
+    await expect(client.request(JobsSubjects.delete, { user: owner, job_id: created.job_id })).resolves.toMatchObject({ is_deleted: true });
   });
 
   it('accepts exactly the quota under 20 concurrent creates, and says when it frees up', async () => {

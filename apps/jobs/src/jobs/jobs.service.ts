@@ -158,10 +158,9 @@ export class JobsService {
   /** A failed or cancelled job (or batch: its failed and cancelled children) is queued again. */
   async retry(user: AuthContext, jobId: string): Promise<Job> {
     const row = await this.findVisible(user, jobId);
-    if (row.user_id !== user.user_id && !user.permissions.can_cancel_any_job) throw AppError.notFound(ErrorCode.JOB_NOT_FOUND, 'job', { job_id: jobId });
+    this.assertOwner(user, row, 'retry');
     this.checkRetryable(row);
     if (row.parent_job_id) throw AppError.conflict(ErrorCode.CONFLICT, 'This job belongs to a batch: retry the batch', { job_id: row.id, parent_job_id: row.parent_job_id });
-    const owner: AuthContext = row.user_id === user.user_id ? user : { ...user, user_id: row.user_id };
     const out = await this.db.tx(async (c) => {
       // The lock order of JobsDb: the owner's quota lock, the job (a batch: its parent), the children by id.
       await c.query(`SELECT pg_advisory_xact_lock(hashtextextended('jobs-quota:' || $1::text, 0))`, [row.user_id]);
@@ -176,7 +175,7 @@ export class JobsService {
             [row.user_id],
           )
         ).rows;
-        const err = this.creation.quotaError(owner, { active: u.n, today: 0 }, { active: 1, daily: 0 });
+        const err = this.creation.quotaError(user, { active: u.n, today: 0 }, { active: 1, daily: 0 });
         if (err) throw err;
       }
       const ids = row.job_type === JobType.BATCH_VIDEO_GENERATION
@@ -216,6 +215,15 @@ export class JobsService {
     return toJob(out.parent);
   }
 
+  /**
+   * Retrying and deleting are the owner's (API.md): `can_cancel_any_job` lets a moderator cancel
+   * another user's job, no more. A reader of every job who is not the owner is refused (403); for
+   * anyone else the job does not exist (`findVisible`).
+   */
+  private assertOwner(user: AuthContext, row: JobRow, action: 'retry' | 'delete'): void {
+    if (row.user_id !== user.user_id) throw AppError.forbidden(`Only the job's owner may ${action} it`, { job_id: row.id });
+  }
+
   /** 409 unless failed or cancelled: JOB_ALREADY_COMPLETED for a completed job, CONFLICT for an active one. */
   private checkRetryable(row: JobRow): void {
     if (row.status === JobStatus.FAILED || row.status === JobStatus.CANCELLED) return;
@@ -228,7 +236,7 @@ export class JobsService {
   /** Soft delete; an active job is cancelled first, a batch takes its children along. */
   async remove(user: AuthContext, jobId: string): Promise<{ job_id: string; is_deleted: true; deleted_at: string }> {
     const row = await this.findVisible(user, jobId);
-    if (row.user_id !== user.user_id && !user.permissions.can_cancel_any_job) throw AppError.notFound(ErrorCode.JOB_NOT_FOUND, 'job', { job_id: jobId });
+    this.assertOwner(user, row, 'delete');
     if (ACTIVE.includes(row.status)) await this.cancelRow(row.id, 'Cancelled because it was deleted');
     // A job retried between that cancel and this statement is active again: it is cancelled here
     // too, so a deleted job never stays queued (no worker claims a deleted job) holding quota.
