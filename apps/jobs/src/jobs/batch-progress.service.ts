@@ -15,6 +15,8 @@ interface ChildTally {
   failed_ids: Array<{ job_id: string; error_code: string | null }>;
   completed_ids: string[];
   cancelled_ids: string[];
+  /** When the last unfinished child is expected to finish. */
+  eta: Date | null;
 }
 
 /** A batch parent mirrors its children: their mean progress, and it finishes when they all have. */
@@ -72,7 +74,8 @@ export class BatchProgressService {
               coalesce(avg(CASE WHEN status = 'completed' THEN 100 ELSE (progress->>'percentage')::float END), 0)::float AS pct,
               coalesce(jsonb_agg(jsonb_build_object('job_id', id, 'error_code', error->>'error_code')) FILTER (WHERE status = 'failed'), '[]') AS failed_ids,
               coalesce(jsonb_agg(id) FILTER (WHERE status = 'completed'), '[]') AS completed_ids,
-              coalesce(jsonb_agg(id) FILTER (WHERE status = 'cancelled'), '[]') AS cancelled_ids
+              coalesce(jsonb_agg(id) FILTER (WHERE status = 'cancelled'), '[]') AS cancelled_ids,
+              max((progress->>'estimated_completion')::timestamptz) FILTER (WHERE status IN ('queued', 'processing')) AS eta
        FROM jobs.jobs WHERE parent_job_id = $1`,
       [parentId],
     );
@@ -84,8 +87,10 @@ export class BatchProgressService {
     else if (t.failed) status = JobStatus.FAILED;
     else status = JobStatus.CANCELLED;
     const pct = Math.round(t.pct * 10) / 10;
-    if (status === parent.status && pct === Number(parent.progress.percentage ?? 0)) return [];
     const finished = status !== JobStatus.QUEUED && status !== JobStatus.PROCESSING;
+    // The batch ends with its last child: the latest estimate of the children still under way.
+    const eta = finished ? null : (t.eta?.toISOString() ?? null);
+    if (status === parent.status && pct === Number(parent.progress.percentage ?? 0) && eta === (parent.progress.estimated_completion ?? null)) return [];
     const result = finished
       ? { children: t.total, completed: t.completed_ids, failed: t.failed_ids, cancelled: t.cancelled_ids }
       : null;
@@ -97,7 +102,7 @@ export class BatchProgressService {
       percentage: status === JobStatus.COMPLETED ? 100 : pct,
       current_stage: status === JobStatus.COMPLETED ? STAGE_COMPLETED : null,
       stages_completed: [],
-      estimated_completion: finished ? null : (parent.progress.estimated_completion ?? null),
+      estimated_completion: eta,
     };
     const { rows: updated } = await c.query<JobRow>(
       `UPDATE jobs.jobs SET status = $2, progress = $3, result = $4, error = $5, updated_at = now(), event_seq = event_seq + 1,

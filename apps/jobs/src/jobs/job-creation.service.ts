@@ -228,8 +228,13 @@ export class JobCreationService {
     return { batch_id: batchId, parent_job: toCreatedView(rows[0]), job_ids: rows.slice(1).map((r) => r.id) };
   }
 
+  /**
+   * The answer of a batch's create, again: `job_ids` in the order of the request's items, as the
+   * first answer gave them (the children share one `created_at`; each got its place in the owner's
+   * queue, `fair_rank`, in item order, and it never changes). Deleted children keep their places.
+   */
   private async batchView(parent: JobRow): Promise<BatchCreatedView> {
-    const kids = await this.db.query<{ id: string }>(`SELECT id FROM jobs.jobs WHERE parent_job_id = $1 ORDER BY created_at, id`, [parent.id]);
+    const kids = await this.db.query<{ id: string }>(`SELECT id FROM jobs.jobs WHERE parent_job_id = $1 ORDER BY fair_rank, created_at, id`, [parent.id]);
     return { batch_id: parent.batch_id ?? parent.id, parent_job: toCreatedView(parent), job_ids: kids.map((k) => k.id) };
   }
 

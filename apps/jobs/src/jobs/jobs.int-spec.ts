@@ -284,6 +284,13 @@ describe('jobs service over NATS (real PostgreSQL and NATS)', () => {
     await client.request(JobsSubjects.cancel, { user: u, job_id: batch.parent_job.job_id });
     const again = await client.request<BatchCreatedView>(JobsSubjects.createBatch, { user: u, idempotency_key: 'replay-batch', jobs: [{ configuration }] });
     expect(again).toEqual({ batch_id: batch.batch_id, job_ids: batch.job_ids, parent_job: { job_id: batch.parent_job.job_id, status: 'cancelled', progress: { percentage: 0, current_stage: null, stages_completed: [] }, created_at: batch.parent_job.created_at } });
+    // Several items: the replay names the children in the order of the items, as the first answer did (not by id).
+    const items = Array.from({ length: 8 }, (_, i) => ({ configuration: { ...configuration, topic: `Item ${i}` } }));
+    const many = await client.request<BatchCreatedView>(JobsSubjects.createBatch, { user: u, idempotency_key: 'replay-order', jobs: items });
+    const topics = await Promise.all(many.job_ids.map(async (id) => (await jobOf(u, id)).configuration.topic));
+    expect(topics).toEqual(items.map((i) => i.configuration.topic));
+    const replayed = await client.request<BatchCreatedView>(JobsSubjects.createBatch, { user: u, idempotency_key: 'replay-order', jobs: items });
+    expect(replayed.job_ids).toEqual(many.job_ids);
   });
 
   it('creates a new job for a key whose job was deleted, and the key is then the new job\'s', async () => {
@@ -597,6 +604,17 @@ describe('jobs service over NATS (real PostgreSQL and NATS)', () => {
       status: 'completed',
       result: { children: 2, completed: [c1.job_id], failed: [{ job_id: c2.job_id, error_code: 'CONTENT_GENERATION_FAILED' }] },
     });
+    // A child is retried through its batch: the completed batch queues its failed child again.
+    expect(await fails(client.request(JobsSubjects.retry, { user: u, job_id: c2.job_id }))).toMatchObject({ code: 'CONFLICT', status: 409 });
+    const retried = await client.request<Job>(JobsSubjects.retry, { user: u, job_id: parent.id });
+    expect(retried).toMatchObject({ status: 'processing', progress: { percentage: 50, estimated_completion: expect.any(String) } });
+    expect([retried.result ?? null, retried.error ?? null]).toEqual([null, null]);
+    expect(await jobOf(u, c2.job_id)).toMatchObject({ status: 'queued', retry_count: 0 });
+    const again = must((await claim()).job);
+    expect(again.job_id).toBe(c2.job_id);
+    await client.request(JobsSubjects.complete, { job_id: again.job_id, lease_token: again.lease_token, result: { video_id: 'v2' }, stages_completed: [] });
+    expect(await jobOf(u, parent.id)).toMatchObject({ status: 'completed', result: { completed: expect.arrayContaining([c1.job_id, c2.job_id]), failed: [] } });
+    // Nothing left to redo.
     expect(await fails(client.request(JobsSubjects.retry, { user: u, job_id: parent.id }))).toMatchObject({ code: 'JOB_ALREADY_COMPLETED', status: 409 });
     const listed = await client.request<PaginatedResponse<JobListItem>>(JobsSubjects.list, { user: u, page: 1, items_per_page: 10, sort_order: 'asc', sort_by: 'created_at', batch_id: batch.batch_id });
     expect(listed.pagination.total_items).toBe(3);
@@ -606,6 +624,11 @@ describe('jobs service over NATS (real PostgreSQL and NATS)', () => {
     await client.request(JobsSubjects.cancel, { user: u, job_id: b2.parent_job.job_id });
     for (const id of b2.job_ids) expect(await jobOf(u, id)).toMatchObject({ status: 'cancelled' });
     await expect(client.request(JobsSubjects.renew, { job_id: running.job_id, lease_token: running.lease_token })).resolves.toMatchObject({ cancel_requested: true });
+    // A retried batch starts from scratch, as a single job does: no start time, progress and estimate from its children.
+    const b2again = await client.request<Job>(JobsSubjects.retry, { user: u, job_id: b2.parent_job.job_id });
+    expect(b2again).toMatchObject({ status: 'queued', progress: { percentage: 0, estimated_completion: expect.any(String) } });
+    expect(b2again.started_at ?? null).toBeNull();
+    expect(b2again.progress.processing_time_seconds ?? null).toBeNull();
   });
 
   it('lists with filters, sorting and pagination; only admins list others', async () => {

@@ -159,7 +159,7 @@ export class JobsService {
   async retry(user: AuthContext, jobId: string): Promise<Job> {
     const row = await this.findVisible(user, jobId);
     this.assertOwner(user, row, 'retry');
-    this.checkRetryable(row);
+    this.checkRetryable(row, await this.redoableChildren((sql, v) => this.db.query(sql, v), row));
     if (row.parent_job_id) throw AppError.conflict(ErrorCode.CONFLICT, 'This job belongs to a batch: retry the batch', { job_id: row.id, parent_job_id: row.parent_job_id });
     const out = await this.db.tx(async (c) => {
       // The lock order of JobsDb: the owner's quota lock, the job (a batch: its parent), the children by id.
@@ -167,7 +167,7 @@ export class JobsService {
       const [locked] = (await c.query<JobRow>(`SELECT * FROM jobs.jobs WHERE id = $1 FOR UPDATE`, [row.id])).rows;
       // Read again under the lock: deleted, retried or otherwise changed since it was first read.
       if (!locked || locked.is_deleted) throw AppError.notFound(ErrorCode.JOB_NOT_FOUND, 'job', { job_id: jobId });
-      this.checkRetryable(locked);
+      this.checkRetryable(locked, await this.redoableChildren(async (sql, v) => (await c.query(sql, v)).rows, locked));
       if (row.job_type !== JobType.FILE_PROCESSING) {
         const [u] = (
           await c.query<{ n: number }>(
@@ -199,8 +199,12 @@ export class JobsService {
       }
       let parent = row;
       if (row.job_type === JobType.BATCH_VIDEO_GENERATION) {
+        // From scratch, as a single job's retry: its processing time restarts, and refresh() below
+        // sets its status, progress and estimate from its children's.
         const { rows } = await c.query<JobRow>(
-          `UPDATE jobs.jobs SET status = 'queued', error = NULL, result = NULL, completed_at = NULL, updated_at = now(), event_seq = event_seq + 1 WHERE id = $1 RETURNING *`,
+          `UPDATE jobs.jobs SET status = 'queued', error = NULL, result = NULL, completed_at = NULL, started_at = NULL, updated_at = now(), event_seq = event_seq + 1,
+                  progress = jsonb_build_object('percentage', 0, 'current_stage', NULL, 'stages_completed', '[]'::jsonb, 'estimated_completion', NULL)
+           WHERE id = $1 RETURNING *`,
           [row.id],
         );
         evs.push(await this.events.record(c, rows[0], 'status', JobLogLevel.INFO, `Batch queued again by ${user.user_id} (${ids.length} job(s))`));
@@ -224,9 +228,21 @@ export class JobsService {
     if (row.user_id !== user.user_id) throw AppError.forbidden(`Only the job's owner may ${action} it`, { job_id: row.id });
   }
 
-  /** 409 unless failed or cancelled: JOB_ALREADY_COMPLETED for a completed job, CONFLICT for an active one. */
-  private checkRetryable(row: JobRow): void {
+  /** A batch's children that a retry of the batch queues again (failed or cancelled, not deleted); 0 for any other job. */
+  private async redoableChildren(query: (sql: string, values: unknown[]) => Promise<Array<{ n: number }>>, row: JobRow): Promise<number> {
+    if (row.job_type !== JobType.BATCH_VIDEO_GENERATION) return 0;
+    const [r] = await query(`SELECT count(*)::int AS n FROM jobs.jobs WHERE parent_job_id = $1 AND status IN ('failed', 'cancelled') AND NOT is_deleted`, [row.id]);
+    return r?.n ?? 0;
+  }
+
+  /**
+   * 409 unless failed or cancelled: JOB_ALREADY_COMPLETED for a completed job, CONFLICT for an
+   * active one. A batch that completed with failed or cancelled children (`redoable`) is retried:
+   * those children are queued again, or they could never be, since a child is retried through its batch.
+   */
+  private checkRetryable(row: JobRow, redoable = 0): void {
     if (row.status === JobStatus.FAILED || row.status === JobStatus.CANCELLED) return;
+    if (row.status === JobStatus.COMPLETED && redoable > 0) return;
     if (row.status === JobStatus.COMPLETED) {
       throw AppError.conflict(ErrorCode.JOB_ALREADY_COMPLETED, 'The job has already completed; only failed or cancelled jobs can be retried', { job_id: row.id, status: row.status });
     }
