@@ -275,7 +275,7 @@ function commonValid(): Case[] {
     add(`style value ${JSON.stringify(text)}`, body({ style_preferences: { [text]: text } }));
   }
   for (const text of ODD_TEXTS) {
-    // Neither IsStringRecord nor IsObject measures with isLength: these are plain strings there.
+    // Short values: IsStringRecord measures only those over 200 UTF-16 units with isLength, IsObject none.
     add(`style value ${JSON.stringify(text)}`, body({ style_preferences: { theme: text, [text]: 'key' } }));
     add(`custom_config string ${JSON.stringify(text)}`, body({ custom_config: { text, [text]: [text] } }));
   }
@@ -337,6 +337,10 @@ function unusual(): Case[] {
   add('model 😀 × 101', body({ model: '😀'.repeat(101) }));
   add('template_id lone surrogates × 100', body({ template_id: '\uD800'.repeat(100) }));
   add('template_id lone surrogates × 101', body({ template_id: '\uD800'.repeat(101) }));
+  // style_preferences values count characters as Length does: beyond 200 UTF-16 units they are class-validator's.
+  add('style 😀 × 200', body({ style_preferences: { a: '😀'.repeat(200) } }));
+  add('style 😀 × 201', body({ style_preferences: { a: '😀'.repeat(201) } }));
+  add('style 199 + ❤️', body({ style_preferences: { a: 'x'.repeat(199) + '❤️' } }));
   for (const key of OPTIONAL_KEYS) {
     add(`${key} null`, body({ [key]: null }));
     add(`${key} undefined`, body({ [key]: undefined }));
@@ -489,7 +493,7 @@ function invalid(): Case[] {
   add('style 100 keys', body({ style_preferences: styles(100, 1) }));
   add('style value of 201', body({ style_preferences: { a: 'x'.repeat(201) } }));
   add('style 50 keys, one of 201', body({ style_preferences: { ...styles(49, 200), last: 'x'.repeat(201) } }));
-  add('style 😀 × 101', body({ style_preferences: { a: '😀'.repeat(101) } }));
+  add('style 😀 × 201', body({ style_preferences: { a: '😀'.repeat(201) } }));
   for (const [name, make] of [...WRONG_VALUES.filter(([n]) => n !== '0' && n !== '1.5'), ['null', () => null]] as Array<[string, () => unknown]>) {
     add(`style value ${name}`, body({ style_preferences: { theme: 'dark', bad: make() } }));
   }

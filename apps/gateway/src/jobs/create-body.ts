@@ -15,7 +15,7 @@ import { validateBody } from '../http/validation.pipe.js';
 
 /** `model` and `template_id`: 1-100 characters. */
 const OPTION_MAX = 100;
-/** `IsStringRecord` of `style_preferences`: at most 50 keys, values of at most 200 UTF-16 units. */
+/** `IsStringRecord` of `style_preferences`: at most 50 keys, values of at most 200 characters (as `Length` counts). */
 const STYLE_MAX_KEYS = 50;
 const STYLE_MAX_VALUE = 200;
 /** Deeper `custom_config` objects are left to class-transformer. */
@@ -103,7 +103,7 @@ function copyStyles(source: unknown): Record<string, string> | undefined {
   for (const key in source) {
     if (!isCopiedKey(source, key) || ++keys > STYLE_MAX_KEYS) return undefined;
     const v = source[key];
-    // IsStringRecord counts UTF-16 units (`String.length`), so no character needs a second look.
+    // Within 200 UTF-16 units is within 200 characters; a longer value (emoji count one each) is left to IsStringRecord.
     if (typeof v !== 'string' || v.length > STYLE_MAX_VALUE) return undefined;
     out[key] = v;
   }

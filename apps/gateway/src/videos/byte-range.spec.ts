@@ -13,6 +13,11 @@ describe('parseRange', () => {
     [' bytes = 5-6', { kind: 'partial', range: { start: 5, end: 6 } }],
     ['bytes=0-1,5-6', { kind: 'full' }],
     ['items=0-1', { kind: 'full' }],
+    // Positions of any length (RFC 9110): beyond the end reads as the end.
+    ['bytes=0-18446744073709551615', { kind: 'partial', range: { start: 0, end: 999 } }],
+    ['bytes=-99999999999999999', { kind: 'partial', range: { start: 0, end: 999 } }],
+    ['bytes=00000000000000000010-00000000000000000019', { kind: 'partial', range: { start: 10, end: 19 } }],
+    ['bytes=99999999999999999999-', { kind: 'unsatisfiable' }],
     ['bytes=1000-', { kind: 'unsatisfiable' }],
     ['bytes=5000-6000', { kind: 'unsatisfiable' }],
     ['bytes=50-10', { kind: 'unsatisfiable' }],

@@ -66,3 +66,22 @@ describe('CreatedRangeQueryDto', () => {
     expect(check({ created_after: '2024-W01-1', created_before: '2024-02-30' }).errors).toEqual(['created_after:INVALID_FORMAT', 'created_before:INVALID_FORMAT']);
   });
 });
+
+describe('PaginationQueryDto', () => {
+  const check = (plain: Record<string, unknown>) => {
+    const dto = plainToInstance(CreatedRangeQueryDto, plain);
+    return { dto, errors: toFieldErrors(validateSync(dto, { whitelist: true, forbidNonWhitelisted: true })) };
+  };
+
+  it('reads decimal digits as whole numbers', () => {
+    const { dto, errors } = check({ page: '3', items_per_page: '100' });
+    expect(errors).toEqual([]);
+    expect([dto.page, dto.items_per_page]).toEqual([3, 100]);
+    expect(check({ page: '0' }).errors.map((e) => e.message)).toEqual(['page must be at least 1']);
+    expect(check({ page: '99999999999999999999' }).errors.map((e) => e.message)).toEqual(['page must be at most 1000000']);
+  });
+
+  it.each(['0x10', '1e1', '+1', '1.0', ' 2', 'abc', ''])('refuses page=%j, naming the value sent', (page) => {
+    expect(check({ page }).errors).toEqual([expect.objectContaining({ field: 'page', message: 'page must be a whole number', value: page })]);
+  });
+});

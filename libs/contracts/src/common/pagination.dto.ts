@@ -1,7 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
-import { IsInstant } from './validators.js';
+import { IsInstant, QueryInt } from './validators.js';
 
 export const SORT_ORDERS = ['asc', 'desc'] as const;
 export type SortOrder = (typeof SORT_ORDERS)[number];
@@ -31,7 +30,7 @@ export function pageWindow(page: unknown, itemsPerPage: unknown): { page: number
 export class PaginationQueryDto {
   @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE, default: 1 })
   @IsOptional()
-  @Type(() => Number)
+  @QueryInt()
   @IsInt({ message: 'page must be a whole number' })
   @Min(1, { message: 'page must be at least 1' })
   @Max(MAX_PAGE, { message: `page must be at most ${MAX_PAGE}` })
@@ -39,7 +38,7 @@ export class PaginationQueryDto {
 
   @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 10 })
   @IsOptional()
-  @Type(() => Number)
+  @QueryInt()
   @IsInt({ message: 'items_per_page must be a whole number' })
   @Min(1, { message: 'items_per_page must be between 1 and 100' })
   @Max(100, { message: 'items_per_page must be between 1 and 100' })

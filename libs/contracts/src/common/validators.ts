@@ -1,5 +1,5 @@
 import { Transform } from 'class-transformer';
-import { registerDecorator, ValidateIf, type ValidationOptions } from 'class-validator';
+import { length, registerDecorator, ValidateIf, type ValidationOptions } from 'class-validator';
 
 /** An object whose values are all strings: at most `maxKeys` keys, each value at most `maxValue` characters. */
 export function IsStringRecord(options?: ValidationOptions, maxKeys = 50, maxValue = 200): PropertyDecorator {
@@ -13,7 +13,8 @@ export function IsStringRecord(options?: ValidationOptions, maxKeys = 50, maxVal
         validate(value: unknown): boolean {
           if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
           const entries = Object.entries(value);
-          return entries.length <= maxKeys && entries.every(([, v]) => typeof v === 'string' && v.length <= maxValue);
+          // Characters counted as `@Length` counts them (the topic's rule): an emoji is one, not two UTF-16 units.
+          return entries.length <= maxKeys && entries.every(([, v]) => typeof v === 'string' && (v.length <= maxValue || length(v, 0, maxValue)));
         },
       },
     });
@@ -98,4 +99,14 @@ export function MaxJsonBytes(max: number, options?: ValidationOptions): Property
       validator: { validate: (value: unknown) => jsonBytes(value) <= max },
     });
   };
+}
+
+/**
+ * A whole number given in a query string: only decimal digits (with an optional minus sign) become
+ * a number. `Type(() => Number)` also turned "0x10" into 16, "1e1" into 10, "+1" into 1 and an
+ * empty value into 0, and "abc" into NaN (a field error whose value was null); such values now
+ * stay as sent, for `IsInt` to refuse and name.
+ */
+export function QueryInt(): PropertyDecorator {
+  return Transform(({ value }: { value: unknown }) => (typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : value));
 }

@@ -72,6 +72,10 @@ describe('JobConfigurationDto', () => {
     expect(fields({ ...base, use_rag: 'true', enable_subtitles: 1, topic: 5 })).toEqual(['topic:INVALID_TYPE', 'use_rag:INVALID_TYPE', 'enable_subtitles:INVALID_TYPE']);
     expect(fields({ ...base, style_preferences: { theme: 3 } })).toEqual(['style_preferences:INVALID_VALUE']);
     expect(fields({ ...base, style_preferences: { theme: 'dark', font_size: '48' } })).toEqual([]);
+    // Values count characters as the topic does: 150 emoji are 150, 201 letters too many.
+    expect(fields({ ...base, style_preferences: { mood: '😀'.repeat(150) } })).toEqual([]);
+    expect(fields({ ...base, style_preferences: { mood: '😀'.repeat(201) } })).toEqual(['style_preferences:INVALID_VALUE']);
+    expect(fields({ ...base, style_preferences: { mood: 'a'.repeat(201) } })).toEqual(['style_preferences:INVALID_VALUE']);
     expect(fields({ ...base, custom_config: { seed: 1 } })).toEqual([]);
     expect(fields({ ...base, custom_config: [] })).toEqual(['custom_config:INVALID_TYPE']);
     expect(fields({ ...base, custom_config: 'x' })).toEqual(['custom_config:INVALID_TYPE']);

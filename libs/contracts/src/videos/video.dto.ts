@@ -1,8 +1,8 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform, Type } from 'class-transformer';
+import { Transform } from 'class-transformer';
 import { ArrayMaxSize, IsArray, IsBoolean, IsEnum, IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min, registerDecorator, type ValidationOptions } from 'class-validator';
 import { CreatedRangeQueryDto } from '../common/pagination.dto.js';
-import { IsOmittable } from '../common/validators.js';
+import { IsOmittable, QueryInt } from '../common/validators.js';
 import { SUBTITLE_FORMATS, type SubtitleFormat, THUMBNAIL_SIZES, type ThumbnailSize, VideoFormat, VideoStatus } from './video.enums.js';
 
 export const VIDEO_TITLE_MAX = 200;
@@ -151,7 +151,7 @@ export class ThumbnailQueryDto extends SignedLinkQueryDto {
 
   @ApiPropertyOptional({ minimum: 0, default: 0 })
   @IsOptional()
-  @Type(() => Number)
+  @QueryInt()
   @IsInt({ message: 'index must be a whole number' })
   @Min(0, { message: 'index must be between 0 and 99' })
   @Max(99, { message: 'index must be between 0 and 99' })
