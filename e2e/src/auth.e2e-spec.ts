@@ -96,6 +96,24 @@ describe('users, auth routes, status enforcement and shared rate limits (two gat
     expect(bad.status).toBe(422);
     expect(bad.body.error.field_errors.map((f: { field: string }) => f.field).sort()).toEqual(['extra', 'max_concurrent_jobs', 'role']);
     expect((await http('PATCH', `${apiA}/users/it-user/status`, { token: admin, body: { status: 'pending_verification' } })).status).toBe(422);
+    // No status at all: the spec's MISSING_FIELD, not INVALID_ENUM.
+    const missing = await http('PATCH', `${apiA}/users/it-user/status`, { token: admin, body: {} });
+    expect([missing.status, missing.body.error.code, missing.body.error.field_errors]).toEqual([422, 'VALIDATION_ERROR', [{ field: 'status', code: 'MISSING_FIELD', message: 'status is required' }]]);
+  });
+
+  it('keeps the permissions list and the flags describing the same rights', async () => {
+    await tokenFor('it-mod').then((token) => http('GET', `${apiA}/auth/me`, { token }));
+    const patch = (body: Record<string, unknown>) => http('PATCH', `${apiA}/users/it-mod/permissions`, { token: admin, body });
+    expect((await patch({ role: 'moderator' })).body.data.permissions).toEqual(['videos:generate', 'files:upload', 'jobs:view_all', 'jobs:cancel_any']);
+    const flags = await patch({ can_view_all_jobs: false, can_cancel_any_job: false, can_access_system_metrics: true });
+    expect(flags.body.data).toMatchObject({ permissions: ['videos:generate', 'files:upload', 'system:metrics'], can_view_all_jobs: false, can_access_system_metrics: true });
+    const list = await patch({ permissions: ['videos:generate', 'premium'] });
+    expect(list.body.data).toMatchObject({ permissions: ['videos:generate', 'premium'], can_upload_files: false, can_access_system_metrics: false, can_access_premium_features: true });
+    const unknown = await patch({ permissions: ['videos:generate', '😀'] });
+    expect([unknown.status, unknown.body.error.field_errors.map((f: { field: string; code: string }) => `${f.field}:${f.code}`)]).toEqual([422, ['permissions:INVALID_ENUM']]);
+    const contradiction = await patch({ permissions: ['videos:generate'], can_upload_files: true });
+    expect([contradiction.status, contradiction.body.error.field_errors.map((f: { field: string; code: string }) => `${f.field}:${f.code}`)]).toEqual([422, ['can_upload_files:INVALID_VALUE']]);
+    expect((await http('GET', `${apiB}/users/it-mod`, { token: admin })).body.data.permissions).toMatchObject({ permissions: ['videos:generate', 'premium'], can_upload_files: false });
   });
 
   it('applies a role change on the other replica at once', async () => {
@@ -132,6 +150,18 @@ describe('users, auth routes, status enforcement and shared rate limits (two gat
     expect([write.status, write.body.error.code]).toEqual([403, 'FORBIDDEN']);
     // Reads pass the guard (the videos service is not running here: 503, not 403).
     expect((await http('GET', `${apiA}/videos`, { token })).status).toBe(503);
+  });
+
+  it('follows a new token\'s claims at once: a verified email, a new name (no 30 s of the cached context)', async () => {
+    const pending = await mintToken('it-verifies', 'user', { claims: { email_verified: false, name: 'Before Name' } });
+    expect((await http('GET', `${apiA}/auth/status`, { token: pending })).body.data).toMatchObject({ status: 'pending_verification' });
+    expect((await http('POST', `${apiA}/videos/generate`, { token: pending, body: {} })).status).toBe(403);
+    // The user verified the email in Clerk; the next session token says so.
+    const verified = await mintToken('it-verifies', 'user', { claims: { email_verified: true, name: 'Before Name' } });
+    expect((await http('GET', `${apiA}/auth/status`, { token: verified })).body.data).toMatchObject({ status: 'active' });
+    expect((await http('POST', `${apiA}/videos/generate`, { token: verified, body: {} })).status).toBe(422);
+    const renamed = await mintToken('it-verifies', 'user', { claims: { email_verified: true, name: 'Renamed Person' } });
+    expect((await http('GET', `${apiA}/auth/me`, { token: renamed })).body.data).toMatchObject({ full_name: 'Renamed Person', email_verified: true });
   });
 
   it('accepts Clerk webhooks only with a valid Svix signature over the exact bytes', async () => {

@@ -102,6 +102,14 @@ export class GatewayConfig extends BaseConfig {
   @ToInt() @IsInt() @Min(1) @Max(10_000_000)
   RATE_LIMIT_ADMIN = 1200;
 
+  /**
+   * Requests per window to `POST /api/v1/webhooks/clerk`, per client IP: a budget of its own (Svix
+   * delivers from a few addresses, in bursts on bulk changes, and retries what it was refused), so
+   * the route is neither unlimited nor competing with the anonymous API limit.
+   */
+  @ToInt() @IsInt() @Min(1) @Max(10_000_000)
+  RATE_LIMIT_WEBHOOK = 1200;
+
   @ToBoolean() @IsBoolean()
   OPENAPI_ENABLED = true;
 

@@ -18,9 +18,39 @@ import type { VerifiedClaims } from './token-verifier.js';
 
 interface Entry {
   reply: ResolveUserReply;
+  /**
+   * The fingerprint of the answer: the claims it was resolved from. A token whose claims differ in
+   * what the users service reads (`sameResolveClaims`) is resolved at once, not served this answer.
+   */
+  claims: VerifiedClaims;
   freshUntil: number;
   staleUntil: number;
 }
+
+interface Inflight {
+  claims: VerifiedClaims;
+  pending: Promise<ResolveUserReply>;
+}
+
+/**
+ * Whether two verified tokens of one user resolve alike: the claims `users.v1.user.resolve` applies
+ * to a known user (verification, name, email, image, username; the role only seeds a new user, and
+ * `exp` is no claim about the user). The verifier hands out the same object for the same token, so
+ * the common case is the identity test.
+ */
+export function sameResolveClaims(a: VerifiedClaims, b: VerifiedClaims): boolean {
+  return (
+    a === b ||
+    (a.email_verified === b.email_verified && a.name === b.name && a.email === b.email && a.image_url === b.image_url && a.username === b.username && a.sub === b.sub)
+  );
+}
+
+/**
+ * Whether token `a` was issued no earlier than `b` (`iat`; without it, both count as new). An older
+ * token of other claims (another tab's or device's, still in use) says nothing newer than the cached
+ * answer, and resolving it would only flip the stored profile back and forth.
+ */
+const notOlder = (a: VerifiedClaims, b: VerifiedClaims): boolean => (a.iat ?? 0) >= (b.iat ?? 0);
 
 // How long past its freshness an answer may still be served while a refresh runs in the background.
 const STALE_MS = 60_000;
@@ -30,7 +60,11 @@ const STALE_MS = 60_000;
  * sight and answers the stored role, status and permissions (the token's role only seeds a new
  * user). Answers are fresh for AUTH_CONTEXT_CACHE_MS per user; after that the next request still
  * gets the cached answer (for at most a minute) while a refresh runs, so a slow or briefly absent
- * users service does not stall every request. `users.v1.user.updated` evicts an entry on every
+ * users service does not stall every request. An answer is kept with the claims it was resolved
+ * from: a token whose profile claims differ (a new session token after the email was verified, or
+ * the name, email or image changed) is resolved at once, whatever the entry's age; while the users
+ * service does not answer, such a token still gets the cached answer until it goes stale.
+ * `users.v1.user.updated` evicts an entry on every
  * replica at once, so a suspension or role change applies within moments; after a NATS disconnect
  * (when such events may have been missed) every entry is refreshed at its next use.
  */
@@ -38,7 +72,7 @@ const STALE_MS = 60_000;
 export class AuthContextResolver implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger('AuthContextResolver');
   private readonly cache = new Map<string, Entry>();
-  private readonly inflight = new Map<string, Promise<ResolveUserReply>>();
+  private readonly inflight = new Map<string, Inflight>();
   // Bumped on eviction so an answer that was already on its way is not cached stale.
   private readonly generation = new Map<string, number>();
   // What to do when an account changes: the user's live streams close (see `onAccountChange`).
@@ -125,9 +159,19 @@ export class AuthContextResolver implements OnModuleInit, OnModuleDestroy {
   async resolveWithProfile(claims: VerifiedClaims, requestId?: string): Promise<ResolveUserReply> {
     const hit = this.cache.get(claims.sub);
     const now = Date.now();
+    if (hit && hit.claims !== claims) {
+      // Another token of the user (the common path is the same token: the verifier's own object).
+      if (!sameResolveClaims(hit.claims, claims)) {
+        if (notOlder(claims, hit.claims)) return this.resolveChanged(hit, claims, requestId);
+      } else if (notOlder(claims, hit.claims)) {
+        // Alike and newer (the client's next session token): its next request takes the identity test.
+        hit.claims = claims;
+      }
+    }
     if (hit && hit.freshUntil > now) return hit.reply;
     if (hit && hit.staleUntil > now) {
-      this.refresh(claims, requestId).catch((err: Error) => {
+      // With the newest claims seen (an older token of other claims may be what is calling).
+      this.refresh(hit.claims, requestId).catch((err: Error) => {
         if (now - this.lastRefreshWarn < 10_000) return;
         this.lastRefreshWarn = now;
         this.logger.warn(`Refreshing cached callers failed (serving them as they were): ${err.message}`);
@@ -137,20 +181,39 @@ export class AuthContextResolver implements OnModuleInit, OnModuleDestroy {
     return this.refresh(claims, requestId);
   }
 
-  private refresh(claims: VerifiedClaims, requestId?: string): Promise<ResolveUserReply> {
-    let pending = this.inflight.get(claims.sub);
-    if (!pending) {
-      pending = this.fetch(claims, requestId).finally(() => this.inflight.delete(claims.sub));
-      this.inflight.set(claims.sub, pending);
+  /**
+   * A token whose claims differ from those the cached answer was resolved from: resolved now. When
+   * the users service fails meanwhile, the cached answer is served as long as it may be (as a
+   * refresh that fails would), and the next request tries again.
+   */
+  private async resolveChanged(hit: Entry, claims: VerifiedClaims, requestId?: string): Promise<ResolveUserReply> {
+    try {
+      return await this.refresh(claims, requestId);
+    } catch (err) {
+      if (this.cache.get(claims.sub) !== hit || hit.staleUntil <= Date.now()) throw err;
+      return hit.reply;
     }
-    return pending;
+  }
+
+  private refresh(claims: VerifiedClaims, requestId?: string): Promise<ResolveUserReply> {
+    const running = this.inflight.get(claims.sub);
+    // One resolve per user at a time, unless these claims differ from its own and are newer.
+    if (running && (sameResolveClaims(running.claims, claims) || !notOlder(claims, running.claims))) return running.pending;
+    // The older claims' answer on its way must not be cached over this one's.
+    if (running) this.generation.set(claims.sub, (this.generation.get(claims.sub) ?? 0) + 1);
+    const entry: Inflight = { claims, pending: this.fetch(claims, requestId) };
+    entry.pending = entry.pending.finally(() => {
+      if (this.inflight.get(claims.sub) === entry) this.inflight.delete(claims.sub);
+    });
+    this.inflight.set(claims.sub, entry);
+    return entry.pending;
   }
 
   private async fetch(claims: VerifiedClaims, requestId?: string): Promise<ResolveUserReply> {
     const gen = this.generation.get(claims.sub) ?? 0;
     let reply: ResolveUserReply;
     try {
-      const { exp: _exp, ...rest } = claims;
+      const { exp: _exp, iat: _iat, ...rest } = claims;
       // Resolves of one event-loop turn (first sight and refreshes of many callers) share a message.
       reply = await this.nats.requestBatched<ResolveUserReply>(UsersSubjects.resolve, { claims: rest }, { requestId });
     } catch (err) {
@@ -162,7 +225,7 @@ export class AuthContextResolver implements OnModuleInit, OnModuleDestroy {
     if (this.config.AUTH_CONTEXT_CACHE_MS > 0 && (this.generation.get(claims.sub) ?? 0) === gen) {
       if (this.cache.size > 50_000) this.cache.clear();
       const now = Date.now();
-      this.cache.set(claims.sub, { reply, freshUntil: now + this.config.AUTH_CONTEXT_CACHE_MS, staleUntil: now + this.config.AUTH_CONTEXT_CACHE_MS + STALE_MS });
+      this.cache.set(claims.sub, { reply, claims, freshUntil: now + this.config.AUTH_CONTEXT_CACHE_MS, staleUntil: now + this.config.AUTH_CONTEXT_CACHE_MS + STALE_MS });
     }
     return reply;
   }

@@ -29,5 +29,6 @@ export function claimsFromPayload(payload: JWTPayload): VerifiedClaims {
     email_verified: verified === true || verified === 'true' ? true : verified === false || verified === 'false' ? false : undefined,
     username: profileText(p.username, 100),
     exp: payload.exp,
+    iat: typeof payload.iat === 'number' ? payload.iat : undefined,
   };
 }

@@ -4,6 +4,8 @@ import type { ResolveClaims } from '@vgp/contracts';
 export interface VerifiedClaims extends ResolveClaims {
   /** Expiry (seconds since the epoch). */
   exp?: number;
+  /** Issue time (seconds since the epoch): which of two tokens of a user is the newer. */
+  iat?: number;
 }
 
 /** Turns a bearer token into verified claims, or throws an AppError (401). */

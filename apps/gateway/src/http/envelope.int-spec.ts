@@ -188,6 +188,35 @@ describe('gateway envelope and edge errors', () => {
     expect(replaced.body.request_id).toMatch(/^req_[0-9a-f]{32}$/);
   });
 
+  it('counts every path under /webhooks/ but Clerk\'s route like any other request, and that route against a budget of its own', async () => {
+    const limited = await startService({ module: AppModule, ...GATEWAY_APP, env: { ...infra.env, RATE_LIMIT_ANONYMOUS: '4', RATE_LIMIT_WEBHOOK: '3' } });
+    try {
+      const v1 = `${limited.url}/api/v1`;
+      const headers = (r: { status: number; headers: Headers }) => [r.status, r.headers.get('x-ratelimit-limit'), r.headers.get('x-ratelimit-remaining')];
+      // Unknown paths under /webhooks/, and Clerk's path with another method: 404s of the anonymous budget.
+      expect(headers(await http('GET', `${v1}/webhooks/anything`))).toEqual([404, '4', '3']);
+      expect(headers(await http('POST', `${v1}/webhooks/other`, { body: {} }))).toEqual([404, '4', '2']);
+      expect(headers(await http('GET', `${v1}/webhooks/clerk`))).toEqual([404, '4', '1']);
+      // An OPTIONS that is no preflight (no Origin) falls to @fastify/cors' `*` route: counted too.
+      expect(headers(await http('OPTIONS', `${v1}/jobs`))).toEqual([404, '4', '0']);
+      const refused = await http('GET', `${v1}/webhooks/anything-else`);
+      expectError(refused, 429, 'RATE_LIMIT_EXCEEDED');
+      // A browser's preflight is answered before the limit, whatever is left of it.
+      const pre = await http('OPTIONS', `${v1}/jobs`, { headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'GET' } });
+      expect([pre.status, pre.headers.get('x-ratelimit-limit')]).toEqual([204, null]);
+      // Clerk's deliveries (here unconfigured: 503) have their own budget, not the spent anonymous one.
+      const hook = () => http('POST', `${v1}/webhooks/clerk`, { body: { type: 'user.created', data: {} } });
+      expect(headers(await hook())).toEqual([503, '3', '2']);
+      expect(headers(await hook())).toEqual([503, '3', '1']);
+      expect(headers(await hook())).toEqual([503, '3', '0']);
+      expectError(await hook(), 429, 'RATE_LIMIT_EXCEEDED');
+      const metrics = await http('GET', `${limited.url}/metrics`);
+      expect(metrics.text).toMatch(/^gateway_rate_limited_total\{(?=[^}]*caller="webhook")[^}]*\} 1$/m);
+    } finally {
+      await limited.close();
+    }
+  });
+
   it('serves OpenAPI generated from the DTOs, and health and metrics without a token', async () => {
     const doc = await http('GET', `${gw.url}/api/docs-json`);
     expect(doc.status).toBe(200);

@@ -9,12 +9,12 @@ import { AuthContextResolver } from '../auth/auth-context.resolver.js';
 import { TokenVerifier } from '../auth/token-verifier.js';
 import { GatewayConfig } from '../gateway.config.js';
 import { errorEnvelope } from '../http/error-envelope.js';
+import { CLERK_WEBHOOK_ROUTE } from '../users/clerk-webhook.controller.js';
 import { type RateDecision, RateLimiter } from './rate-limiter.js';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
-// Limited: the API. Not limited: probes, metrics, docs, and Clerk's signed webhook deliveries.
+// Limited: the API (Clerk's webhook deliveries with a budget of their own). Not limited: probes, metrics, docs.
 const LIMITED = /^\/api\/v1(\/|$)/;
-const EXEMPT = /^\/api\/v1\/webhooks\//;
 // Media a browser loads without a token (a signed link's video, thumbnail, subtitles or file; a
 // public video's stream and thumbnails, for <video>, <img> and <track>): counted per IP against a
 // budget of its own, a user's, so a page of thumbnails does not spend the anonymous API limit of
@@ -29,7 +29,9 @@ const TOKENLESS_MEDIA = /^\/api\/v1\/(?:(?:videos\/jobs|files)\/[^/?]+\/[^?]*\?(
  */
 export function routedPath(req: Pick<FastifyRequest, 'url' | 'routeOptions'>): string {
   const route = req.routeOptions?.url;
-  if (route) return route;
+  // `*` is @fastify/cors' catch-all OPTIONS route: what is left to it (an OPTIONS without `Origin`)
+  // is a 404 of the path asked for. (Preflights are answered before the rate limit runs.)
+  if (route && route !== '*') return route;
   let url = req.url;
   const scheme = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(url);
   if (scheme) url = url.slice(scheme[0].length) || '/';
@@ -95,7 +97,7 @@ export class RateLimitService implements OnModuleInit {
     const fastify = this.host.httpAdapter.getInstance<FastifyInstance>();
     fastify.addHook('onRequest', (req, reply, done) => {
       const path = routedPath(req);
-      if (!LIMITED.test(path) || EXEMPT.test(path)) return done();
+      if (!LIMITED.test(path)) return done();
       const caller = this.identify(req);
       const decide = (c: Caller) => {
         const d = this.limiter.consume(c.key, c.limit);
@@ -123,8 +125,13 @@ export class RateLimitService implements OnModuleInit {
     }
   }
 
-  /** Who is asking, from caches when possible (synchronous); an invalid token counts as anonymous. */
+  /**
+   * Who is asking, from caches when possible (synchronous); an invalid token counts as anonymous.
+   * Deliveries to Clerk's webhook route (the route the router matched, so not `/webhooks/<other>`
+   * nor another method) are counted per IP against RATE_LIMIT_WEBHOOK.
+   */
   identify(req: FastifyRequest): Caller | Promise<Caller> {
+    if (req.routeOptions?.url === CLERK_WEBHOOK_ROUTE) return { key: `webhook:${req.ip}`, limit: this.config.RATE_LIMIT_WEBHOOK };
     const anonymous: Caller = { key: `ip:${req.ip}`, limit: this.config.RATE_LIMIT_ANONYMOUS };
     const m = BEARER.exec(req.headers.authorization ?? '');
     if (!m) return TOKENLESS_MEDIA.test(req.url) ? { key: `media:${req.ip}`, limit: this.config.RATE_LIMIT_USER } : anonymous;
@@ -147,7 +154,7 @@ export class RateLimitService implements OnModuleInit {
     void reply.header('X-RateLimit-Remaining', String(d.remaining));
     void reply.header('X-RateLimit-Reset', String(resetSeconds));
     if (d.allowed) return true;
-    this.refused.inc({ caller: caller.key.startsWith('u:') ? 'user' : 'anonymous' });
+    this.refused.inc({ caller: caller.key.startsWith('u:') ? 'user' : caller.key.startsWith('webhook:') ? 'webhook' : 'anonymous' });
     const err = rateLimitError(d);
     void reply
       .code(429)

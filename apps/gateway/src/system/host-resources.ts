@@ -1,4 +1,5 @@
 import { statfs } from 'node:fs/promises';
+import type { StatsFs } from 'node:fs';
 import { cpus, freemem, loadavg, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { timed } from '@vgp/observability';
@@ -43,10 +44,34 @@ export class CpuSampler {
 
 export interface DiskFigures {
   path: string;
+  /** The file system's size (`df`'s Size: statfs `blocks`), root's reserve included. */
   total_bytes: number;
+  /** What the services can still write (`df`'s Avail: statfs `bavail`). */
   free_bytes: number;
+  /** What is written (`df`'s Used: all blocks but the free ones, `bfree`). */
   used_bytes: number;
+  /** free / (used + free): 100 - used_percent. */
   free_percent: number;
+  /** used / (used + free): `df`'s Use% (which rounds it up to a whole number). */
+  used_percent: number;
+}
+
+/** The block counts of `statfs` that the figures are made of. */
+export type BlockCounts = Pick<StatsFs, 'bsize' | 'blocks' | 'bfree' | 'bavail'>;
+
+/**
+ * One definition of a file system's figures, that of `df`: size = blocks, used = blocks - bfree,
+ * free = bavail (what a process without root's reserve may still write), and the percents of
+ * used + free, as `df`'s Use%. Blocks reserved for root count as neither, so `/system/metrics`'
+ * disk_percent and `/system/health`'s free_percent add up to 100, and a file system that is full
+ * for the services reads 100 % used however much root's reserve keeps free.
+ */
+export function diskFiguresOf(path: string, s: BlockCounts): DiskFigures {
+  const used = (s.blocks - s.bfree) * s.bsize;
+  const free = s.bavail * s.bsize;
+  const usable = used + free;
+  const free_percent = usable ? round((free / usable) * 100, 1) : 0;
+  return { path, total_bytes: s.blocks * s.bsize, free_bytes: free, used_bytes: used, free_percent, used_percent: usable ? round(100 - free_percent, 1) : 0 };
 }
 
 /** Free space of the file system holding `path` (its nearest existing ancestor if it is not there yet). */
@@ -55,10 +80,7 @@ export async function diskFigures(path: string): Promise<DiskFigures & { exists:
   let exists = true;
   for (;;) {
     try {
-      const s = await statfs(p);
-      const total = s.blocks * s.bsize;
-      const free = s.bavail * s.bsize;
-      return { path: p, exists, total_bytes: total, free_bytes: free, used_bytes: total - s.bfree * s.bsize, free_percent: total ? round((free / total) * 100, 1) : 0 };
+      return { ...diskFiguresOf(p, await statfs(p)), exists };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || dirname(p) === p) throw err;
       exists = false;
@@ -70,7 +92,8 @@ export async function diskFigures(path: string): Promise<DiskFigures & { exists:
 const GB = 1024 ** 3;
 
 /**
- * The spec's `system_resources`, all read from the host the gateway runs on. The storage's file
+ * The spec's `system_resources`, all read from the host the gateway runs on; the disk figures as
+ * `diskFiguresOf` defines them (those of `/system/health`'s `blob_storage`). The storage's file
  * system is asked within `timeoutMs`: one that cannot be read (permissions, a stuck network mount)
  * gives null disk figures instead of failing or holding the whole answer.
  */
@@ -87,6 +110,6 @@ export async function systemResources(cpu: CpuSampler, storageDir: string, timeo
     memory_percent: round((used / total) * 100, 1),
     disk_total_gb: disk ? round(disk.total_bytes / GB, 2) : null,
     disk_used_gb: disk ? round(disk.used_bytes / GB, 2) : null,
-    disk_percent: disk ? (disk.total_bytes ? round((disk.used_bytes / disk.total_bytes) * 100, 1) : 0) : null,
+    disk_percent: disk ? disk.used_percent : null,
   };
 }

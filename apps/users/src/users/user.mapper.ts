@@ -1,4 +1,4 @@
-import { type AuthContext, type UserDetail, type UserPermissions, type UserProfile, UserStatus, type UserSummary } from '@vgp/contracts';
+import { type AuthContext, MANAGE_USERS_PERMISSION, permissionList, type UserDetail, type UserPermissions, type UserProfile, UserStatus, type UserSummary } from '@vgp/contracts';
 
 /** A `users.users` row as PostgreSQL returns it: the profile, the status, and the permission columns. */
 export interface UserRow extends Omit<UserPermissions, 'user_id'> {
@@ -29,11 +29,16 @@ export function toProfile(r: UserRow): UserProfile {
   return p;
 }
 
+/**
+ * The permissions of a row. The list is derived from the flags (which the services enforce) plus the
+ * stored `users:manage`, so it always names the rights the user has: rows written before the list
+ * and the flags were kept in step may disagree, or hold names that mean nothing.
+ */
 export function toPermissions(r: UserRow): UserPermissions {
   return {
     user_id: r.id,
     role: r.role,
-    permissions: r.permissions,
+    permissions: permissionList(r, r.permissions.includes(MANAGE_USERS_PERMISSION)),
     can_generate_videos: r.can_generate_videos,
     can_upload_files: r.can_upload_files,
     can_access_premium_features: r.can_access_premium_features,

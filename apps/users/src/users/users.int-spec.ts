@@ -284,8 +284,8 @@ describe('users service over NATS (real PostgreSQL and NATS)', () => {
     await resolve({ sub: id });
     const update = (changes: Record<string, unknown>) => client.request<UserPermissions>(UsersSubjects.updatePermissions, { user: admin, user_id: id, changes });
     await update({ role: 'moderator' });
-    await update({ can_access_premium_features: true, can_cancel_any_job: false, max_daily_jobs: 321, permissions: ['videos:generate', 'beta'] });
-    const customised = { user_id: id, role: 'moderator', permissions: ['videos:generate', 'beta'], can_generate_videos: true, can_upload_files: true, can_access_premium_features: true, can_view_all_jobs: true, can_cancel_any_job: false, can_access_system_metrics: false, max_concurrent_jobs: 5, max_daily_jobs: 321, max_file_size_mb: 200 };
+    await update({ can_access_premium_features: true, can_cancel_any_job: false, max_daily_jobs: 321, permissions: ['videos:generate', 'jobs:view_all', 'premium'] });
+    const customised = { user_id: id, role: 'moderator', permissions: ['videos:generate', 'jobs:view_all', 'premium'], can_generate_videos: true, can_upload_files: false, can_access_premium_features: true, can_view_all_jobs: true, can_cancel_any_job: false, can_access_system_metrics: false, max_concurrent_jobs: 5, max_daily_jobs: 321, max_file_size_mb: 200 };
     // The same role again (a form that sends every field): nothing is reset; what is given applies.
     expect(await update({ role: 'moderator' })).toEqual(customised);
     expect(await update({ role: 'moderator', max_concurrent_jobs: 2 })).toEqual({ ...customised, max_concurrent_jobs: 2 });
@@ -294,6 +294,63 @@ describe('users service over NATS (real PostgreSQL and NATS)', () => {
       user_id: id, role: 'user', permissions: ['videos:generate', 'files:upload'], can_generate_videos: true, can_upload_files: true, can_access_premium_features: false,
       can_view_all_jobs: false, can_cancel_any_job: false, can_access_system_metrics: false, max_concurrent_jobs: 3, max_daily_jobs: 7, max_file_size_mb: 100,
     });
+  });
+
+  it('keeps the permissions list and the flags in step, and refuses unknown names and contradictions', async () => {
+    const id = 'user_dave';
+    await resolve({ sub: id });
+    const update = (changes: Record<string, unknown>) => client.request<UserPermissions>(UsersSubjects.updatePermissions, { user: admin, user_id: id, changes });
+    const rights = (p: UserPermissions) => [p.permissions, p.can_generate_videos, p.can_upload_files, p.can_view_all_jobs, p.can_cancel_any_job, p.can_access_system_metrics, p.can_access_premium_features];
+    await update({ role: 'moderator' });
+    // A flag changes its name in the list.
+    expect(rights(await update({ can_view_all_jobs: false, can_cancel_any_job: false }))).toEqual([['videos:generate', 'files:upload'], true, true, false, false, false, false]);
+    expect(rights(await update({ can_access_system_metrics: true }))).toEqual([['videos:generate', 'files:upload', 'system:metrics'], true, true, false, false, true, false]);
+    // The list sets every flag (canonical order, duplicates dropped), users:manage included.
+    expect(rights(await update({ permissions: ['premium', 'jobs:view_all', 'videos:generate', 'premium'] }))).toEqual([['videos:generate', 'jobs:view_all', 'premium'], true, false, true, false, false, true]);
+    // A list and flags given together that agree.
+    expect(rights(await update({ permissions: ['files:upload'], can_upload_files: true, can_generate_videos: false }))).toEqual([['files:upload'], false, true, false, false, false, false]);
+    // What is stored is what is read, and it is what the gateway gets for the user.
+    const detail = await client.request<UserDetail>(UsersSubjects.get, { user: admin, user_id: id });
+    expect(rights(detail.permissions)).toEqual([['files:upload'], false, true, false, false, false, false]);
+    expect(rights((await resolve({ sub: id })).context.permissions)).toEqual([['files:upload'], false, true, false, false, false, false]);
+    // A list and a flag that say different things, unknown names, anything but strings: 422 naming the field, nothing changed.
+    const refusal = (changes: Record<string, unknown>) =>
+      update(changes).then(
+        () => 'ok',
+        (err: AppError) => `${err.status} ${err.code} ${err.field_errors?.map((f) => `${f.field}:${f.code}`).join(',')}`,
+      );
+    expect(await refusal({ permissions: ['files:upload'], can_view_all_jobs: true })).toBe('422 VALIDATION_ERROR can_view_all_jobs:INVALID_VALUE');
+    expect(await refusal({ permissions: ['files:upload', 'system:metrics'], can_access_system_metrics: false, can_upload_files: false })).toBe(
+      '422 VALIDATION_ERROR can_upload_files:INVALID_VALUE,can_access_system_metrics:INVALID_VALUE',
+    );
+    expect(await refusal({ permissions: ['files:upload', 'beta'] })).toBe('422 VALIDATION_ERROR permissions:INVALID_ENUM');
+    expect(await refusal({ permissions: ['😀'] })).toBe('422 VALIDATION_ERROR permissions:INVALID_ENUM');
+    expect(await refusal({ permissions: [' '] })).toBe('422 VALIDATION_ERROR permissions:INVALID_ENUM');
+    expect(await refusal({ permissions: [1] })).toBe('422 VALIDATION_ERROR permissions:INVALID_TYPE');
+    expect(await refusal({ permissions: 'premium' })).toBe('422 VALIDATION_ERROR permissions:INVALID_TYPE');
+    expect(rights((await client.request<UserDetail>(UsersSubjects.get, { user: admin, user_id: id })).permissions)).toEqual([['files:upload'], false, true, false, false, false, false]);
+    // users:manage has no flag: the list grants it, a flag change keeps it, a list without it withdraws it.
+    const manager = await update({ permissions: ['users:manage', 'videos:generate'] });
+    expect(manager.permissions).toEqual(['videos:generate', 'users:manage']);
+    expect((await update({ can_access_premium_features: true })).permissions).toEqual(['videos:generate', 'users:manage', 'premium']);
+    expect((await update({ permissions: ['videos:generate'] })).permissions).toEqual(['videos:generate']);
+  });
+
+  it('reads stored rows whose list and flags disagree as the flags say (users:manage kept)', async () => {
+    const id = 'user_legacy';
+    await resolve({ sub: id });
+    await withDb((db) =>
+      db.query(`UPDATE users.users SET permissions = $2, can_view_all_jobs = true, can_access_system_metrics = false WHERE id = $1`, [id, ['videos:generate', 'system:metrics', 'users:manage', '😀']]),
+    );
+    const want = { permissions: ['videos:generate', 'files:upload', 'jobs:view_all', 'users:manage'], can_view_all_jobs: true, can_access_system_metrics: false };
+    expect((await client.request<UserDetail>(UsersSubjects.get, { user: admin, user_id: id })).permissions).toMatchObject(want);
+    expect((await resolve({ sub: id })).context.permissions).toMatchObject(want);
+    // The next change stores the list the flags describe.
+    const update = (changes: Record<string, unknown>) => client.request<UserPermissions>(UsersSubjects.updatePermissions, { user: admin, user_id: id, changes });
+    await update({ max_daily_jobs: 9 });
+    expect((await withDb((db) => db.query(`SELECT permissions FROM users.users WHERE id = $1`, [id]))).rows[0].permissions).toEqual(want.permissions);
+    // No extra manager of users for the tests that count the administrators.
+    expect((await update({ permissions: ['videos:generate'] })).permissions).toEqual(['videos:generate']);
   });
 
   it('never lets the last active administrator be demoted or suspended, even by two admins at once', async () => {

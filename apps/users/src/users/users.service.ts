@@ -9,6 +9,11 @@ import {
   type ListUsersRequest,
   paginate,
   type PaginatedResponse,
+  MANAGE_USERS_PERMISSION,
+  PERMISSION_FLAG_NAMES,
+  PERMISSION_FLAGS,
+  permissionChangeErrors,
+  permissionList,
   type ResolveClaims,
   type ResolveUserReply,
   ROLE_DEFAULT_PERMISSIONS,
@@ -30,12 +35,11 @@ import { toContext, toDetail, toPermissions, toProfile, toSummary, USER_COLUMNS,
 
 const USER_ID = /^[A-Za-z0-9_-]{1,128}$/;
 const ROLES = new Set<string>(Object.values(UserRole));
-const FLAGS = ['can_generate_videos', 'can_upload_files', 'can_access_premium_features', 'can_view_all_jobs', 'can_cancel_any_job', 'can_access_system_metrics'] as const;
 const LIMITS = ['max_concurrent_jobs', 'max_daily_jobs', 'max_file_size_mb'] as const;
 
 /** An admin manages users: role admin or the `users:manage` permission. */
 export function isAdmin(user: AuthContext | undefined): boolean {
-  return !!user && (user.role === UserRole.ADMIN || !!user.permissions?.permissions?.includes('users:manage'));
+  return !!user && (user.role === UserRole.ADMIN || !!user.permissions?.permissions?.includes(MANAGE_USERS_PERMISSION));
 }
 
 /** A stored user who may manage users now: an admin (as `isAdmin`), active, not deleted in Clerk. */
@@ -239,7 +243,9 @@ export class UsersService {
   /**
    * An admin changes a user's role, flags and limits. A new role (other than the user's current
    * one) brings that role's defaults, then any flag, limit or `permissions` given in the same request
-   * overrides them; the current role given again resets nothing.
+   * overrides them; the current role given again resets nothing. `permissions` (known names only)
+   * states every right at once: each flag follows whether its name is in it, `users:manage` too; a
+   * flag given alone changes its name in the list. A list and a flag that disagree are refused (422).
    */
   async updatePermissions(req: UpdatePermissionsRequest): Promise<UserPermissions> {
     this.assertAdmin(req.user);
@@ -248,6 +254,8 @@ export class UsersService {
     if (c.role !== undefined && !ROLES.has(c.role)) {
       throw AppError.validation([{ field: 'role', code: 'INVALID_ENUM', message: 'role must be one of: user, moderator, admin' }]);
     }
+    const invalid = permissionChangeErrors(c);
+    if (invalid.length) throw AppError.validation(invalid);
     // Only a role other than admin, or a new permissions list, can take away the right to manage users.
     const mayRemoveAdmin = (!!c.role && c.role !== UserRole.ADMIN) || c.permissions !== undefined;
     const row = await this.db.transaction(async (m) => {
@@ -256,9 +264,14 @@ export class UsersService {
       if (!found[0]) throw AppError.notFound(ExtraErrorCode.USER_NOT_FOUND, 'user', { user_id: req.user_id });
       const next: Omit<UserPermissions, 'user_id'> = { ...toPermissions(found[0]) };
       if (c.role && c.role !== found[0].role) Object.assign(next, ROLE_DEFAULT_PERMISSIONS[c.role], { role: c.role });
-      if (c.permissions) next.permissions = [...new Set(c.permissions)];
-      for (const k of FLAGS) if (typeof c[k] === 'boolean') next[k] = c[k] as boolean;
+      let manageUsers = next.permissions.includes(MANAGE_USERS_PERMISSION);
+      if (c.permissions) {
+        for (const k of PERMISSION_FLAGS) next[k] = c.permissions.includes(PERMISSION_FLAG_NAMES[k]);
+        manageUsers = c.permissions.includes(MANAGE_USERS_PERMISSION);
+      }
+      for (const k of PERMISSION_FLAGS) if (typeof c[k] === 'boolean') next[k] = c[k] as boolean;
       for (const k of LIMITS) if (typeof c[k] === 'number') next[k] = c[k] as number;
+      next.permissions = permissionList(next, manageUsers);
       const staysAdmin = isAdmin({ user_id: req.user_id, role: next.role, status: found[0].status, permissions: { ...next, user_id: req.user_id } });
       if (req.user_id === req.user.user_id && !staysAdmin) {
         throw AppError.conflict(ErrorCode.CONFLICT, 'Administrators cannot remove their own right to manage users');

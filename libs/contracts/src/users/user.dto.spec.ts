@@ -2,8 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { toFieldErrors } from '../common/field-errors.js';
-import { UpdatePermissionsDto, UpdateUserStatusDto } from './user.dto.js';
-import { ROLE_DEFAULT_PERMISSIONS } from './user.models.js';
+import { permissionChangeErrors, UpdatePermissionsDto, UpdateUserStatusDto } from './user.dto.js';
+import { PERMISSION_FLAG_NAMES, PERMISSION_FLAGS, PERMISSION_NAMES, permissionFlagOf, permissionList, ROLE_DEFAULT_PERMISSIONS } from './user.models.js';
 import { UserRole } from './user.enums.js';
 
 const codes = (cls: new () => object, plain: object) =>
@@ -37,6 +37,61 @@ describe('UpdatePermissionsDto limits (spec ranges)', () => {
   it('status: only what an admin may set', () => {
     expect(codes(UpdateUserStatusDto, { status: 'suspended' })).toEqual([]);
     expect(codes(UpdateUserStatusDto, { status: 'pending_verification' })).toEqual(['status:INVALID_ENUM']);
+  });
+
+  it('status is required: MISSING_FIELD when absent or null, as the spec and the job routes do', () => {
+    const errors = (plain: object) => toFieldErrors(validateSync(plainToInstance(UpdateUserStatusDto, plain), { whitelist: true, forbidNonWhitelisted: true }));
+    expect(errors({})).toEqual([{ field: 'status', code: 'MISSING_FIELD', message: 'status is required' }]);
+    expect(codes(UpdateUserStatusDto, { status: null })).toEqual(['status:MISSING_FIELD']);
+    expect(codes(UpdateUserStatusDto, { status: '' })).toEqual(['status:INVALID_ENUM']);
+  });
+
+  it('permissions: only the known names', () => {
+    expect(codes(UpdatePermissionsDto, { permissions: [...PERMISSION_NAMES] })).toEqual([]);
+    expect(codes(UpdatePermissionsDto, { permissions: [] })).toEqual([]);
+    for (const bad of [['beta'], ['😀'], [' '], [''], ['videos:generate', 'Premium'], ['premium ']]) {
+      expect([bad, codes(UpdatePermissionsDto, { permissions: bad })]).toEqual([bad, ['permissions:INVALID_ENUM']]);
+    }
+    expect(codes(UpdatePermissionsDto, { permissions: [1] })).toEqual(['permissions:INVALID_TYPE']);
+    const [error] = toFieldErrors(validateSync(plainToInstance(UpdatePermissionsDto, { permissions: ['premium', 'beta'] })));
+    expect(error.message).toBe(`unknown permission "beta": permissions may only hold ${PERMISSION_NAMES.join(', ')}`);
+  });
+});
+
+describe('permissions list and flags', () => {
+  it('name each right the same way as the role defaults do', () => {
+    for (const [role, d] of Object.entries(ROLE_DEFAULT_PERMISSIONS)) {
+      expect([role, permissionList(d, d.permissions.includes('users:manage'))]).toEqual([role, d.permissions]);
+      for (const flag of PERMISSION_FLAGS) expect([role, flag, d[flag]]).toEqual([role, flag, d.permissions.includes(PERMISSION_FLAG_NAMES[flag])]);
+    }
+    expect(PERMISSION_FLAG_NAMES).toEqual({
+      can_generate_videos: 'videos:generate',
+      can_upload_files: 'files:upload',
+      can_view_all_jobs: 'jobs:view_all',
+      can_cancel_any_job: 'jobs:cancel_any',
+      can_access_system_metrics: 'system:metrics',
+      can_access_premium_features: 'premium',
+    });
+    expect(permissionFlagOf('system:metrics')).toBe('can_access_system_metrics');
+    expect(permissionFlagOf('users:manage')).toBeUndefined();
+    expect([...PERMISSION_NAMES].sort()).toEqual([...Object.values(PERMISSION_FLAG_NAMES), 'users:manage'].sort());
+  });
+
+  it('a change whose list and flags disagree, or with unknown names, is refused naming the field', () => {
+    const fields = (c: object) => permissionChangeErrors(c).map((e) => `${e.field}:${e.code}`);
+    expect(fields({ can_view_all_jobs: false })).toEqual([]);
+    expect(fields({ permissions: ['jobs:view_all'], can_view_all_jobs: true, can_upload_files: false })).toEqual([]);
+    expect(fields({ permissions: ['jobs:view_all'], can_view_all_jobs: false })).toEqual(['can_view_all_jobs:INVALID_VALUE']);
+    expect(fields({ permissions: [], can_access_system_metrics: true, can_access_premium_features: false })).toEqual(['can_access_system_metrics:INVALID_VALUE']);
+    expect(fields({ permissions: ['system:metrics', 'x'] })).toEqual(['permissions:INVALID_ENUM']);
+    expect(fields({ permissions: [null] })).toEqual(['permissions:INVALID_TYPE']);
+    expect(fields({ permissions: {} })).toEqual(['permissions:INVALID_TYPE']);
+    expect(permissionChangeErrors({ permissions: [], can_access_system_metrics: true })[0]).toEqual({
+      field: 'can_access_system_metrics',
+      code: 'INVALID_VALUE',
+      value: true,
+      message: 'can_access_system_metrics is true but permissions leaves out system:metrics: they are the same right, so give them alike or only one of them',
+    });
   });
 });
 

@@ -35,6 +35,44 @@ export const PERMISSION_LIMITS = {
 
 type RoleDefaults = Omit<UserPermissions, 'user_id' | 'role'>;
 
+/**
+ * Each `can_*` flag of UserPermissions and the name in `permissions` that stands for the same right
+ * (as the role defaults below use them). The flag and the name always agree.
+ */
+export const PERMISSION_FLAG_NAMES = {
+  can_generate_videos: 'videos:generate',
+  can_upload_files: 'files:upload',
+  can_view_all_jobs: 'jobs:view_all',
+  can_cancel_any_job: 'jobs:cancel_any',
+  can_access_system_metrics: 'system:metrics',
+  can_access_premium_features: 'premium',
+} as const;
+
+export type PermissionFlag = keyof typeof PERMISSION_FLAG_NAMES;
+
+export const PERMISSION_FLAGS = Object.keys(PERMISSION_FLAG_NAMES) as PermissionFlag[];
+
+/** The right to manage users (besides role `admin`): a name in `permissions` without a flag of its own. */
+export const MANAGE_USERS_PERMISSION = 'users:manage';
+
+/** Every name `permissions` may hold, in the order a list is written (the role defaults' order). */
+export const PERMISSION_NAMES: readonly string[] = ['videos:generate', 'files:upload', 'jobs:view_all', 'jobs:cancel_any', 'system:metrics', MANAGE_USERS_PERMISSION, 'premium'];
+
+const FLAG_OF_NAME = new Map<string, PermissionFlag>(PERMISSION_FLAGS.map((flag) => [PERMISSION_FLAG_NAMES[flag], flag]));
+
+/** The flag a permission name stands for; undefined for `users:manage` and unknown names. */
+export function permissionFlagOf(name: string): PermissionFlag | undefined {
+  return FLAG_OF_NAME.get(name);
+}
+
+/**
+ * The `permissions` list the flags describe, plus `users:manage` when `manageUsers`, in the order of
+ * PERMISSION_NAMES: what every UserPermissions carries, whatever a stored list says.
+ */
+export function permissionList(flags: Readonly<Record<PermissionFlag, boolean>>, manageUsers: boolean): string[] {
+  return PERMISSION_NAMES.filter((name) => (name === MANAGE_USERS_PERMISSION ? manageUsers : flags[FLAG_OF_NAME.get(name) as PermissionFlag]));
+}
+
 /** Permissions a role starts with; the `user` row is the spec's defaults. */
 export const ROLE_DEFAULT_PERMISSIONS: Record<UserRole, RoleDefaults> = {
   [UserRole.USER]: {
