@@ -201,6 +201,14 @@ describe('files service over NATS (real PostgreSQL and NATS)', () => {
     const resolved = await client.request<ResolvedFile>(FilesSubjects.resolve, { user: carol, file_id: a.id });
     expect(resolved).toMatchObject({ user_id: carol.user_id, key: `files/${carol.user_id}/${a.id}`, mime_type: 'text/plain', original_filename: 'a.txt', size: 3 });
     expect(await client.request(FilesSubjects.resolve, { file_id: a.id })).toMatchObject({ user_id: carol.user_id });
+    // A text document's recorded encoding comes along (the gateway serves it as the charset); other files have none.
+    expect(resolved.encoding).toBe('utf-8');
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('a² + b²', 'utf16le')]);
+    const u = await register(carol, le, 'text/plain', FileType.DOCUMENT, 'txt', 'u.txt');
+    expect(await client.request(FilesSubjects.resolve, { file_id: u.id })).toMatchObject({ mime_type: 'text/plain', encoding: 'utf-16le' });
+    const gz = list.items.find((f) => f.original_filename === 'b.gz');
+    expect(await client.request(FilesSubjects.resolve, { file_id: gz?.id })).not.toHaveProperty('encoding');
+    await client.request(FilesSubjects.delete, { user: carol, file_id: u.id });
 
     for (const subject of [FilesSubjects.get, FilesSubjects.resolve, FilesSubjects.delete]) {
       expect(await fails(client.request(subject, { user: alice, file_id: a.id }))).toMatchObject({ status: 404, code: 'FILE_NOT_FOUND' });

@@ -201,6 +201,8 @@ export class FilesService {
       original_filename: e.originalFilename,
       checksum: e.checksum,
       created_at: e.createdAt.toISOString(),
+      // The charset a text document is served with.
+      ...(typeof e.metadata?.encoding === 'string' ? { encoding: e.metadata.encoding } : {}),
     };
   }
 

@@ -2,8 +2,45 @@ import { spawn } from 'node:child_process';
 import { open } from 'node:fs/promises';
 import { TextDecoder } from 'node:util';
 import { cutText, utf16ByteOrder } from '@vgp/contracts';
+import { entities as mathjaxEntities } from 'mathjax-full/js/util/Entities.js';
+// MathJax loads the letters of its table on demand; this loads them all, here, at once.
+import 'mathjax-full/js/util/entities/all.js';
 
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+/**
+ * The HTML5 named character references (all 2,125 names, `&eacute;` to `&zwnj;`, each to its one
+ * or two characters): MathJax's table, which is exactly WHATWG's (`mathjax-full` is already a
+ * dependency, for the render worker's formulas). Copied into a Map, so no later change of
+ * MathJax's object and no inherited name (`constructor`) is read. `&nbsp;` stays a plain space,
+ * as it always was here.
+ */
+const NAMED_ENTITIES: ReadonlyMap<string, string> = new Map([...Object.entries(mathjaxEntities), ['nbsp', ' ']]);
+
+/**
+ * The names HTML5 also decodes without their `;` in text (a frozen list from HTML 4: `&copy 2024`,
+ * `caf&eacute`), the longest that starts the name winning (`&notit` is `¬it`).
+ */
+const LEGACY_ENTITIES = new Set(
+  (
+    'AElig AMP Aacute Acirc Agrave Aring Atilde Auml COPY Ccedil ETH Eacute Ecirc Egrave Euml GT Iacute Icirc Igrave Iuml LT Ntilde Oacute ' +
+    'Ocirc Ograve Oslash Otilde Ouml QUOT REG THORN Uacute Ucirc Ugrave Uuml Yacute aacute acirc acute aelig agrave amp aring atilde auml ' +
+    'brvbar ccedil cedil cent copy curren deg divide eacute ecirc egrave eth euml frac12 frac14 frac34 gt iacute icirc iexcl igrave iquest ' +
+    'iuml laquo lt macr micro middot nbsp not ntilde oacute ocirc ograve ordf ordm oslash otilde ouml para plusmn pound quot raquo reg sect ' +
+    'shy sup1 sup2 sup3 szlig thorn times uacute ucirc ugrave uml uuml yacute yen yuml'
+  ).split(' '),
+);
+
+/** A named reference's text, or null: `name` with its `;`, else the longest legacy name it starts with. */
+function namedEntity(name: string, semicolon: boolean): string | null {
+  if (semicolon) {
+    const text = NAMED_ENTITIES.get(name);
+    if (text !== undefined) return text;
+  }
+  for (let n = Math.min(name.length, 6); n >= 2; n--) {
+    const text = LEGACY_ENTITIES.has(name.slice(0, n)) ? NAMED_ENTITIES.get(name.slice(0, n)) : undefined;
+    if (text !== undefined) return text + name.slice(n) + (semicolon ? ';' : '');
+  }
+  return null;
+}
 
 /** Raw-text elements whose content is never visible text. */
 const RAW_TEXT_OPEN = /<(script|style|noscript|template)\b/gi;
@@ -77,18 +114,20 @@ function replaceTags(s: string): string {
 }
 
 /**
- * Visible text of an HTML document: no scripts, styles, comments or tags; entities decoded.
+ * Visible text of an HTML document: no scripts, styles, comments or tags; character references
+ * decoded (`&#233;`, `&#xE9;`, and every HTML5 name: `&eacute;`, `&rsquo;`, `&ndash;`; names are
+ * case-sensitive, and the HTML 4 ones also without their `;`, as browsers read them).
  * Every step is one forward scan (indexOf and patterns that cannot backtrack across the
  * document), so the time is linear in the length whatever the markup: a document of `<`
  * characters with no `>` used to take quadratic time, blocking the event loop for an hour.
  */
 export function htmlToText(html: string): string {
-  return replaceTags(dropRawText(dropComments(html))).replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (m, e: string) => {
-    if (e[0] === '#') {
-      const code = e[1].toLowerCase() === 'x' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+  return replaceTags(dropRawText(dropComments(html))).replace(/&(?:(#x[0-9a-f]+|#\d+);|([a-z][a-z0-9]*)(;?))/gi, (m, num?: string, name = '', semi = '') => {
+    if (num) {
+      const code = num[1].toLowerCase() === 'x' ? parseInt(num.slice(2), 16) : parseInt(num.slice(1), 10);
       return Number.isFinite(code) && code > 0 && code < 0x110000 ? String.fromCodePoint(code) : ' ';
     }
-    return ENTITIES[e.toLowerCase()] ?? m;
+    return namedEntity(name, semi === ';') ?? m;
   });
 }
 

@@ -1,10 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
+import { ALLOWED_UPLOAD_TYPES } from '@vgp/contracts';
+import { makePdf } from '@vgp/testing';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { crc32, gzipSync } from 'node:zlib';
 import { fileTypeFromBuffer } from 'file-type';
-import { headText, sniffType } from './file-sniffer.js';
+import { afterProlog, canonicalType, headText, SNIFF_BYTES, sniffType } from './file-sniffer.js';
 
 /** Real files made by ffmpeg, so the magic bytes are the real ones. */
 function ffmpeg(args: string[], name: string): Buffer {
@@ -15,6 +18,62 @@ function ffmpeg(args: string[], name: string): Buffer {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** A zip archive of stored (uncompressed) entries, as a DOCX is one. */
+function zip(entries: Record<string, string>): Buffer {
+  const parts: Buffer[] = [];
+  const central: Buffer[] = [];
+  let offset = 0;
+  for (const [name, text] of Object.entries(entries)) {
+    const n = Buffer.from(name);
+    const data = Buffer.from(text);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt32LE(crc32(data), 14);
+    local.writeUInt32LE(data.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(n.length, 26);
+    const entry = Buffer.alloc(46);
+    entry.writeUInt32LE(0x02014b50, 0);
+    entry.writeUInt16LE(20, 4);
+    entry.writeUInt16LE(20, 6);
+    entry.writeUInt32LE(crc32(data), 16);
+    entry.writeUInt32LE(data.length, 20);
+    entry.writeUInt32LE(data.length, 24);
+    entry.writeUInt16LE(n.length, 28);
+    entry.writeUInt32LE(offset, 42);
+    parts.push(local, n, data);
+    central.push(entry, n);
+    offset += 30 + n.length + data.length;
+  }
+  const dir = Buffer.concat(central);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(central.length / 2, 8);
+  end.writeUInt16LE(central.length / 2, 10);
+  end.writeUInt32LE(dir.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...parts, dir, end]);
+}
+
+/** A ustar archive holding one file (header checksum computed). */
+function tar(name: string, text: string): Buffer {
+  const header = Buffer.alloc(512);
+  header.write(name, 0);
+  header.write('0000644\0', 100);
+  header.write('0000000\0', 108);
+  header.write('0000000\0', 116);
+  header.write(`${Buffer.byteLength(text).toString(8).padStart(11, '0')}\0`, 124);
+  header.write('00000000000\0', 136);
+  header.write('0', 156);
+  header.write('ustar\x0000', 257);
+  header.fill(' ', 148, 156);
+  header.write(`${header.reduce((a, b) => a + b, 0).toString(8).padStart(6, '0')}\0 `, 148);
+  const body = Buffer.alloc(Math.ceil(Buffer.byteLength(text) / 512) * 512);
+  body.write(text);
+  return Buffer.concat([header, body, Buffer.alloc(1024)]);
 }
 
 describe('sniffType (file-type inside jest on Node 20, plus text)', () => {
@@ -120,5 +179,102 @@ describe('sniffType (file-type inside jest on Node 20, plus text)', () => {
     // NUL characters, or a lone low surrogate: not text.
     expect((await sniffType(le('a\0b'), 'x.txt')).mime).toBeNull();
     expect((await sniffType(Buffer.from([0xff, 0xfe, 0x00, 0xdc, 0x41, 0x00]), 'x.txt')).mime).toBeNull();
+  });
+
+  it('names every allow-listed type as the allow-list does, from real files through the real file-type', async () => {
+    const v = ['-f', 'lavfi', '-i', 'testsrc=size=64x48:rate=10:duration=0.5'];
+    const a = ['-f', 'lavfi', '-i', 'sine=duration=0.5'];
+    const av = [...v, ...a, '-shortest'];
+    const docx = zip({
+      '[Content_Types].xml':
+        '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>',
+      '_rels/.rels': '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"/>',
+      'word/document.xml': '<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"/>',
+    });
+    // [the allow-list's name, a real file, its name, what file-type alone says when that differs]
+    const samples: [string, Buffer, string, string?][] = [
+      ['image/jpeg', ffmpeg([...v, '-frames:v', '1'], 'x.jpg'), 'x.jpg'],
+      ['image/png', ffmpeg([...v, '-frames:v', '1'], 'x.png'), 'x.png'],
+      ['image/gif', ffmpeg([...v, '-frames:v', '1'], 'x.gif'), 'x.gif'],
+      ['image/webp', ffmpeg([...v, '-frames:v', '1'], 'x.webp'), 'x.webp'],
+      ['video/mp4', ffmpeg([...av, '-c:v', 'libx264', '-c:a', 'aac'], 'x.mp4'), 'x.mp4'],
+      ['video/mp4', ffmpeg([...v, '-c:v', 'libx264', '-f', 'ipod'], 'x.m4v'), 'x.m4v', 'video/x-m4v'],
+      ['video/webm', ffmpeg([...av, '-c:v', 'libvpx', '-c:a', 'libopus'], 'x.webm'), 'x.webm'],
+      ['video/quicktime', ffmpeg([...av, '-c:v', 'libx264', '-c:a', 'aac'], 'x.mov'), 'x.mov'],
+      ['video/x-msvideo', ffmpeg(av, 'x.avi'), 'x.avi', 'video/vnd.avi'],
+      ['video/x-matroska', ffmpeg(av, 'x.mkv'), 'x.mkv', 'video/matroska'],
+      ['video/x-flv', ffmpeg(av, 'x.flv'), 'x.flv'],
+      ['audio/mpeg', ffmpeg([...a, '-c:a', 'libmp3lame'], 'x.mp3'), 'x.mp3'],
+      ['audio/wav', ffmpeg(a, 'x.wav'), 'x.wav'],
+      ['audio/ogg', ffmpeg([...a, '-c:a', 'libvorbis'], 'x.ogg'), 'vorbis.ogg'],
+      ['audio/ogg', ffmpeg([...a, '-c:a', 'libopus'], 'x.ogg'), 'opus.ogg', 'audio/ogg; codecs=opus'],
+      ['audio/ogg', ffmpeg([...a, '-c:a', 'libopus'], 'x.opus'), 'x.opus', 'audio/ogg; codecs=opus'],
+      ['audio/ogg', ffmpeg([...a, '-c:a', 'flac'], 'x.oga'), 'flac.oga'],
+      ['audio/ogg', ffmpeg([...a, '-c:a', 'libspeex', '-ar', '16000'], 'x.spx'), 'x.spx'],
+      ['audio/flac', ffmpeg(a, 'x.flac'), 'x.flac'],
+      ['audio/x-m4a', ffmpeg([...a, '-c:a', 'aac'], 'x.m4a'), 'x.m4a'],
+      ['audio/x-m4a', ffmpeg([...a, '-c:a', 'aac', '-f', 'mp4', '-brand', 'M4B '], 'x.m4b'), 'x.m4b', 'audio/mp4'],
+      ['audio/aac', ffmpeg([...a, '-c:a', 'aac', '-f', 'adts'], 'x.aac'), 'x.aac'],
+      ['application/pdf', makePdf(['Right triangles']), 'x.pdf'],
+      ['text/plain', Buffer.from('a² + b² = c²\n'), 'x.txt'],
+      ['text/markdown', Buffer.from('# Triangles\n'), 'x.md'],
+      ['text/html', Buffer.from('<!DOCTYPE html><html><body>Hi</body></html>'), 'x.html'],
+      ['application/vnd.openxmlformats-officedocument.wordprocessingml.document', docx, 'x.docx'],
+      ['application/zip', zip({ 'notes.txt': 'Right triangles' }), 'x.zip'],
+      ['application/gzip', gzipSync('Right triangles'), 'x.txt.gz'],
+      ['application/gzip', gzipSync(tar('notes.txt', 'Right triangles')), 'x.tar.gz'],
+      ['application/x-tar', tar('notes.txt', 'Right triangles'), 'x.tar'],
+      ['application/x-7z-compressed', Buffer.concat([Buffer.from('377abcaf271c0004', 'hex'), Buffer.alloc(24)]), 'x.7z'],
+    ];
+    for (const [type, bytes, name, raw] of samples) {
+      const head = bytes.subarray(0, SNIFF_BYTES);
+      if (raw) expect({ name, raw: (await fileTypeFromBuffer(head))?.mime }).toEqual({ name, raw });
+      expect({ name, ...(await sniffType(head, name)) }).toEqual({ name, mime: type, allowed: ALLOWED_UPLOAD_TYPES[type] });
+    }
+    // Every entry of the allow-list is covered.
+    expect([...new Set(samples.map(([type]) => type))].sort()).toEqual(Object.keys(ALLOWED_UPLOAD_TYPES).sort());
+    // An Ogg video is not on the allow-list (OGG is audio there).
+    expect(await sniffType(ffmpeg([...v, '-c:v', 'libtheora'], 'x.ogv'), 'x.ogv')).toEqual({ mime: 'video/ogg', allowed: null });
+  });
+
+  it('canonicalType drops parameters and renames file-type names to the allow-list names', () => {
+    expect(canonicalType('audio/ogg; codecs=opus')).toBe('audio/ogg');
+    expect(canonicalType('Video/Matroska')).toBe('video/x-matroska');
+    expect(canonicalType('video/vnd.avi')).toBe('video/x-msvideo');
+    expect(canonicalType('audio/vnd.wave')).toBe('audio/wav');
+    expect(canonicalType('image/png')).toBe('image/png');
+    expect(canonicalType('application/x-elf')).toBe('application/x-elf');
+  });
+
+  it('takes HTML after a byte order mark, whitespace, comments and an XML declaration; prose about tags stays plain', async () => {
+    const mime = async (text: string | Buffer, name = 'page.txt') => (await sniffType(typeof text === 'string' ? Buffer.from(text) : text, name)).mime;
+    // A page saved by a browser, and XHTML.
+    expect(await mime('<!-- saved from url=(0014)about:internet -->\n<!DOCTYPE html><html><head><script>var secret=1;</script></head><body><p>Hello</p></body></html>')).toBe('text/html');
+    expect(
+      await mime('<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "x">\n<html xmlns="http://www.w3.org/1999/xhtml"><body><p>Hi</p></body></html>'),
+    ).toBe('text/html');
+    expect(await mime('\uFEFF \r\n<?xml version="1.0"?><?xml-stylesheet href="a.css"?>\n<!-- one --><!----> <!-- two -- -->\n<html><body>Hi</body></html>')).toBe('text/html');
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('<!-- saved -->\r\n<html><body>Hi</body></html>', 'utf16le')]);
+    expect(await mime(le)).toBe('text/html');
+    // Text that starts with a comment or a declaration but no HTML after it, or mentions tags later.
+    expect(await mime('Use <html> and <body> tags to start a page.')).toBe('text/plain');
+    expect(await mime('<!-- a note -->\nHello <b>world</b>')).toBe('text/plain');
+    expect(await mime('<!-- a comment that never ends <html><body>')).toBe('text/plain');
+    expect(await mime('<?xml version="1.0"?>\n<note><html>not XHTML</html></note>')).toBe('text/plain');
+    expect(await mime('<?php echo 1; ?>\n<html><body>a template</body></html>')).toBe('text/plain');
+    expect(await mime('<!-- notes -->\n# Title', 'notes.md')).toBe('text/markdown');
+  });
+
+  it('afterProlog skips what may come before the first tag, in one scan', () => {
+    expect(afterProlog('  <!-- a --> <?xml version="1.0"?>\n<html>')).toBe('<html>');
+    expect(afterProlog('<!--x')).toBe('');
+    expect(afterProlog('<?xml version="1.0"')).toBe('');
+    expect(afterProlog('<?xmlfoo?><html>')).toBe('<?xmlfoo?><html>');
+    expect(afterProlog('text')).toBe('text');
+    const started = performance.now();
+    expect(afterProlog(`${'<!-- -->'.repeat(8000)}x`)).toBe('x');
+    expect(afterProlog('<!--'.repeat(16_000))).toBe('');
+    expect(afterProlog(`${'<?xml ?>'.repeat(8000)}<`)).toBe('<');
+    expect(performance.now() - started).toBeLessThan(200);
   });
 });

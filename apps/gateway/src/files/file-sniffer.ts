@@ -15,6 +15,28 @@ export interface SniffResult {
 const HTML_START = /^\s*(<!doctype\s+html|<html[\s>]|<head[\s>]|<body[\s>])/i;
 
 /**
+ * A document's text after what may come before its first tag: byte order marks, whitespace,
+ * comments (`<!-- saved from url=(0014)about:internet -->`, as browsers save pages) and XML
+ * declarations or style sheet instructions (`<?xml version="1.0"?>`, as XHTML starts). A comment
+ * or declaration that does not end within the text leaves nothing. One forward scan.
+ */
+export function afterProlog(text: string): string {
+  let i = 0;
+  for (;;) {
+    // `\s` takes U+FEFF, the byte order mark, too.
+    while (i < text.length && /\s/.test(text[i])) i++;
+    let close: string;
+    if (text.startsWith('<!--', i)) close = '-->';
+    else if (/^<\?xml[\s?-]/i.test(text.slice(i, i + 6))) close = '?>';
+    else return text.slice(i);
+    const end = text.indexOf(close, i + 4);
+    // No end: the whole rest is prolog.
+    if (end < 0) return '';
+    i = end + close.length;
+  }
+}
+
+/**
  * The text of a document's head, or null when it is not text: UTF-8 without NUL bytes (the head
  * may end inside a character), or UTF-16 with its byte order mark (as Windows' editors save
  * "Unicode" text) without NUL characters.
@@ -46,7 +68,9 @@ const SIGNED_TEXT_FORMATS = new Set(['application/pdf']);
  * The type of an upload from its first bytes, never from the client's name or header. Binary
  * formats by their magic bytes (`file-type`), unless the head is clean text (see
  * `SIGNED_TEXT_FORMATS`); text by being UTF-8 (or UTF-16 with a byte order mark): HTML by its
- * start, Markdown by the `.md` name (the only hint text gives), anything else plain text.
+ * start (after any comments and XML declaration, `afterProlog`), Markdown by the `.md` name (the
+ * only hint text gives), anything else plain text. The media type is the allow-list's name
+ * (`canonicalType`).
  */
 export async function sniffType(head: Buffer, originalName: string): Promise<SniffResult> {
   if (!head.length) return { mime: null, allowed: null };
@@ -55,12 +79,38 @@ export async function sniffType(head: Buffer, originalName: string): Promise<Sni
   let text = headText(head);
   if (mime && text !== null && (SIGNED_TEXT_FORMATS.has(mime) || CONTROL.test(text))) text = null;
   if (text !== null) {
-    if (HTML_START.test(text)) mime = 'text/html';
+    if (HTML_START.test(afterProlog(text))) mime = 'text/html';
     else if (/\.(md|markdown)$/i.test(originalName)) mime = 'text/markdown';
     else mime = 'text/plain';
   }
-  // file-type names WAV and M4A differently across versions; normalise to the allow-list's names.
-  if (mime === 'audio/vnd.wave' || mime === 'audio/x-wav') mime = 'audio/wav';
-  if (mime === 'audio/mp4') mime = 'audio/x-m4a';
+  if (mime) mime = canonicalType(mime);
   return { mime, allowed: mime ? (ALLOWED_UPLOAD_TYPES[mime] ?? null) : null };
+}
+
+/**
+ * `file-type`'s names for allow-listed formats that the allow-list (and so every stored
+ * `mime_type`) names otherwise: the registered names of newer `file-type` versions (Matroska,
+ * AVI, WAV), older versions' names, and MP4 brands it names apart (an `M4V ` MP4 is an MP4, an
+ * `M4B `/`F4A ` one an M4A).
+ */
+const CANONICAL_TYPES: ReadonlyMap<string, string> = new Map([
+  ['video/matroska', 'video/x-matroska'],
+  ['video/vnd.avi', 'video/x-msvideo'],
+  ['video/avi', 'video/x-msvideo'],
+  ['video/msvideo', 'video/x-msvideo'],
+  ['video/x-m4v', 'video/mp4'],
+  ['audio/vnd.wave', 'audio/wav'],
+  ['audio/x-wav', 'audio/wav'],
+  ['audio/wave', 'audio/wav'],
+  ['audio/mp4', 'audio/x-m4a'],
+  ['audio/x-flac', 'audio/flac'],
+]);
+
+/**
+ * The allow-list's name for a detected media type: its parameters dropped (`file-type` says
+ * `audio/ogg; codecs=opus` for Ogg Opus), lower-cased, then renamed by CANONICAL_TYPES.
+ */
+export function canonicalType(mime: string): string {
+  const bare = mime.split(';', 1)[0].trim().toLowerCase();
+  return CANONICAL_TYPES.get(bare) ?? bare;
 }

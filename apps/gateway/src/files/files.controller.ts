@@ -19,6 +19,7 @@ import { Messaged, RawResponse, ResponseMessage } from '../http/response-message
 import { BlobResponder } from '../videos/blob-responder.js';
 import { SignedLinksService } from '../links/signed-links.service.js';
 import { FileResolver } from './file-resolver.js';
+import { servedContentType } from './served-content-type.js';
 import { AcceptsMultipart } from './multipart.guard.js';
 import { UploadService } from './upload.service.js';
 import { UuidParam } from '../http/uuid-param.js';
@@ -133,7 +134,7 @@ export class FilesController {
   private send(req: FastifyRequest, reply: FastifyReply, file: ResolvedFile): Promise<void> {
     return this.blobs.send(req, reply, {
       key: file.key,
-      contentType: file.mime_type,
+      contentType: servedContentType(file.mime_type, file.encoding),
       filename: file.original_filename,
       etag: `"${file.checksum.slice(0, 40)}"`,
       disposition: 'attachment',

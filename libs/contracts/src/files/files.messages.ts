@@ -61,4 +61,6 @@ export interface ResolvedFile {
   original_filename: string;
   checksum: string;
   created_at: string;
+  /** A text document's encoding as recorded at upload (`metadata.encoding`: `utf-8`, `utf-16le`, `utf-16be`); absent for other files. */
+  encoding?: string;
 }
