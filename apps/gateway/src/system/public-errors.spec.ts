@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { publicError, withPublicErrors } from './public-errors.js';
+import type { SystemHealth } from '@vgp/contracts';
+import { publicError, publicHealth } from './public-errors.js';
 
 describe('publicError', () => {
   it.each([
@@ -17,12 +18,50 @@ describe('publicError', () => {
     expect(publicError(message)).toBe(message);
   });
 
-  it('passes every error of a health answer, at any depth, and nothing else', () => {
-    const h = { status: 'unhealthy', error: 'connect ECONNREFUSED 10.0.0.1:5432', details: { monitor_error: 'fetch http://x:8222/varz', replicas: [{ checks: { database: { error: 'connect ECONNREFUSED 10.0.0.2:5432' } } }], host: '10.0.0.9' } };
-    expect(withPublicErrors(h)).toEqual({
+  it('shows anyone statuses, figures, times and errors without addresses, at any depth, and no other text', () => {
+    const h = {
       status: 'unhealthy',
-      error: 'connect ECONNREFUSED <address>',
-      details: { monitor_error: 'fetch <url>', replicas: [{ checks: { database: { error: 'connect ECONNREFUSED <address>' } } }], host: '10.0.0.9' },
+      timestamp: '2026-12-02T00:00:00.000Z',
+      uptime_seconds: 5,
+      version: '0.1.0',
+      environment: 'production',
+      components: {
+        postgresql: {
+          status: 'unhealthy',
+          error: 'connect ECONNREFUSED 10.0.0.1:5432',
+          response_time_ms: 3.5,
+          last_check: '2026-12-02T00:00:00.000Z',
+          details: {
+            server_version: '15.20 (Debian 15.20-0+deb12u1)',
+            connections: 4,
+            monitor_error: 'fetch http://x:8222/varz',
+            replicas: [{ instance_id: 'vm-8391-a4c31b', started_at: '2026-12-01T00:00:00.000Z', uptime_seconds: 9, ready: true, checks: { database: { status: 'unhealthy', error: 'connect ECONNREFUSED 10.0.0.2:5432' } } }],
+            host: '10.0.0.9',
+            pool: null,
+          },
+        },
+        nats: { status: 'healthy', details: { server: '127.0.0.1:4222', server_id: 'NABC', server_name: 'nats-0', jetstream: true, rtt_ms: 0.4 } },
+        authentication: { status: 'healthy', details: { initialized: true, verifier: 'clerk', issuer: 'https://clerk.example.com' } },
+      },
+    } as unknown as SystemHealth;
+    expect(publicHealth(h)).toEqual({
+      ...h,
+      components: {
+        postgresql: {
+          status: 'unhealthy',
+          error: 'connect ECONNREFUSED <address>',
+          response_time_ms: 3.5,
+          last_check: '2026-12-02T00:00:00.000Z',
+          details: {
+            connections: 4,
+            monitor_error: 'fetch <url>',
+            replicas: [{ started_at: '2026-12-01T00:00:00.000Z', uptime_seconds: 9, ready: true, checks: { database: { status: 'unhealthy', error: 'connect ECONNREFUSED <address>' } } }],
+            pool: null,
+          },
+        },
+        nats: { status: 'healthy', details: { jetstream: true, rtt_ms: 0.4 } },
+        authentication: { status: 'healthy', details: { initialized: true } },
+      },
     });
   });
 });

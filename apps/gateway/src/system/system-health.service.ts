@@ -10,7 +10,7 @@ import { HealthPingCollector } from './health-ping.collector.js';
 import { diskFigures } from './host-resources.js';
 import { connectionFigures, monitorFigures } from './nats-figures.js';
 import { type ReceivedReport, ReplicaTracker } from './replica-tracker.js';
-import { withPublicErrors } from './public-errors.js';
+import { publicHealth } from './public-errors.js';
 
 const SERVICES = Object.values(ServiceName) as string[];
 // A background round keeps the replica memory fresh even when nobody asks.
@@ -75,15 +75,21 @@ export class SystemHealthService implements OnApplicationBootstrap, OnApplicatio
     return this.gathering;
   }
 
-  /** The platform's health; answers from the last second are reused (the route is public). */
-  health(): Promise<SystemHealth> {
+  /**
+   * The platform's health; answers from the last second are reused (the route is public). Anyone
+   * gets the statuses, response times, counts and errors without addresses (`publicHealth`); a
+   * caller who may read the system metrics (`full`) also gets the addresses, names, versions and
+   * instance ids the details hold.
+   */
+  async health(full = false): Promise<SystemHealth> {
     const now = Date.now();
     if (!this.cached || now - this.cached.at > this.config.SYSTEM_HEALTH_CACHE_MS) {
       const value = this.compute();
       this.cached = { at: now, value };
       value.catch(() => (this.cached = undefined));
     }
-    return this.cached.value;
+    const h = await this.cached.value;
+    return full ? h : publicHealth(h);
   }
 
   private async compute(): Promise<SystemHealth> {
@@ -102,8 +108,7 @@ export class SystemHealthService implements OnApplicationBootstrap, OnApplicatio
       status: worst === HealthStatus.UNKNOWN ? HealthStatus.DEGRADED : worst,
       timestamp: new Date().toISOString(),
       uptime_seconds: started.length ? Math.max(0, Math.round((Date.now() - Math.min(...started)) / 1000)) : 0,
-      // Anyone may ask: dependencies' errors without the addresses and names drivers put in them.
-      components: withPublicErrors(components),
+      components,
       version: this.config.APP_VERSION,
       environment: this.config.NODE_ENV,
     };

@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { AppError, type AuthContext, type SystemHealth } from '@vgp/contracts';
+import { AppError, type AuthContext, type SystemHealth, UserStatus } from '@vgp/contracts';
 import { CurrentUser, Public } from '../auth/auth.decorators.js';
 import { ResponseMessage } from '../http/response-message.decorator.js';
 import { SystemHealthService } from './system-health.service.js';
@@ -17,9 +17,11 @@ export class SystemController {
   @Get('health')
   @Public()
   @ResponseMessage('System health check completed')
-  @ApiOperation({ summary: 'Health of every service and dependency (public)' })
-  systemHealth(): Promise<SystemHealth> {
-    return this.health.health();
+  @ApiOperation({ summary: 'Health of every service and dependency (public; addresses, versions and instance ids for can_access_system_metrics)' })
+  systemHealth(@CurrentUser() user: AuthContext | undefined): Promise<SystemHealth> {
+    // A public route: the guard resolves a token when one is sent, and lets an anonymous caller through.
+    const full = user?.permissions?.can_access_system_metrics === true && user.status === UserStatus.ACTIVE;
+    return this.health.health(full);
   }
 
   @Get('metrics')

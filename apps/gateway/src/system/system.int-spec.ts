@@ -47,13 +47,15 @@ describe('system health and metrics (gateway alone)', () => {
     expect(gwc.response_time_ms).toBeGreaterThan(0);
     expect(gwc.last_check).toMatch(ISO);
     const replica = gwc.details.replicas[0];
-    expect(replica).toMatchObject({ version: gw.config.APP_VERSION, status: 'healthy', checks: { nats: { status: 'healthy' } } });
-    expect(replica.instance_id).toMatch(/-\d+-[0-9a-f]{6}$/);
+    expect(replica).toMatchObject({ status: 'healthy', checks: { nats: { status: 'healthy' } } });
+    // Anyone may ask: no instance ids (host names, pids), versions or server addresses.
+    expect([replica.instance_id, replica.version]).toEqual([undefined, undefined]);
     expect(Date.parse(replica.started_at)).toBeLessThanOrEqual(Date.now());
     for (const s of ['jobs', 'videos', 'files', 'users', 'render-worker']) {
       expect(h.components[s]).toMatchObject({ status: 'unhealthy', error: 'No instance answered within 400 ms', details: { instances: 0 } });
     }
-    expect(h.components.nats).toMatchObject({ status: 'healthy', details: { jetstream: expect.any(Boolean), server_version: expect.any(String) } });
+    expect(h.components.nats).toMatchObject({ status: 'healthy', details: { jetstream: expect.any(Boolean) } });
+    expect([h.components.nats.details.server, h.components.nats.details.server_version]).toEqual([undefined, undefined]);
     // The gateway's connection (its client and its RPC server share it), as nats-server's /varz counts them.
     expect(h.components.nats.details.connected_clients).toBeGreaterThanOrEqual(1);
     expect(h.components.nats.response_time_ms).toBeGreaterThanOrEqual(0);
@@ -62,6 +64,17 @@ describe('system health and metrics (gateway alone)', () => {
     expect(h.components.blob_storage).toMatchObject({ status: 'healthy', details: { free_bytes: expect.any(Number), total_bytes: expect.any(Number) } });
     expect(h.components.blob_storage.details.free_bytes).toBeGreaterThan(0);
     expect(h.components.authentication.status).toBe('healthy');
+  });
+
+  it('shows addresses, versions and instance ids to callers who may read the system metrics', async () => {
+    const full = (await http('GET', `${api}/system/health`, { token: await tokenFor('sys-admin', 'admin') })).body.data;
+    const replica = full.components.gateway.details.replicas[0];
+    expect(replica).toMatchObject({ version: gw.config.APP_VERSION, status: 'healthy' });
+    expect(replica.instance_id).toMatch(/-\d+-[0-9a-f]{6}$/);
+    expect(full.components.nats.details).toMatchObject({ server_version: expect.any(String), server: expect.any(String) });
+    // A user without that permission sees what anyone sees.
+    const user = (await http('GET', `${api}/system/health`, { token: await tokenFor('sys-user', 'user') })).body.data;
+    expect(user.components.gateway.details.replicas[0].instance_id).toBeUndefined();
   });
 
   it('allows the system metrics only with can_access_system_metrics', async () => {
