@@ -4,7 +4,8 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { resolveRequestId } from '@vgp/observability';
 import type { FastifyServerOptions } from 'fastify';
-import { CreateVideoJobDto, ServiceName } from '@vgp/contracts';
+import type { IncomingHttpHeaders } from 'node:http';
+import { AppError, CreateVideoJobDto, ExtraErrorCode, ServiceName } from '@vgp/contracts';
 import { GatewayConfig } from './gateway.config.js';
 import { AllExceptionsFilter, replyWithError } from './http/all-exceptions.filter.js';
 import { clientErrorHandler } from './http/client-error.js';
@@ -78,7 +79,15 @@ export function enableCors(app: NestFastifyApplication, origins: string[]): void
     allowedHeaders: CORS_ALLOWED_HEADERS,
     exposedHeaders: CORS_EXPOSED_HEADERS,
     maxAge: 600,
+    // An OPTIONS with an Origin but no Access-Control-Request-Method is answered as a preflight
+    // (204 with the headers): strict mode sent a bare text/plain 400 without the envelope.
+    strictPreflight: false,
   });
+}
+
+/** Whether a request carries a body (RFC 9112: a length above zero, or a transfer coding). */
+function hasBody(headers: IncomingHttpHeaders): boolean {
+  return headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0');
 }
 
 /** The API's envelope, validation, prefix and OpenAPI document. */
@@ -91,6 +100,7 @@ export function configureGateway(app: NestFastifyApplication, config: GatewayCon
   installJsonBodyParser(fastify, new Set([CLERK_WEBHOOK_ROUTE]));
   fastify.addHook('onRequest', (req, reply, done) => {
     void reply.header('X-Request-Id', req.id);
+
     // A browser's EventSource sends no headers: the job events route also takes the token as
     // `?token=` (as /ws does), before the rate limit and the guard read the Authorization header.
     if (req.headers.authorization === undefined && req.routeOptions.url === EVENTS_ROUTE) {
@@ -98,6 +108,16 @@ export function configureGateway(app: NestFastifyApplication, config: GatewayCon
       if (typeof token === 'string' && token !== '') req.headers.authorization = `Bearer ${token}`;
     }
     done();
+  });
+  // Bodies are read as sent: a compressed one (gzip, br, ...) was parsed as its compressed bytes (a
+  // 400 "not valid UTF-8"), and a plain body labelled gzip was taken as it was. Before any body is
+  // read, after the root hooks (request id, rate limit), so the 415 carries their headers.
+  fastify.addHook('preParsing', (req, _reply, payload, done) => {
+    const encoding = req.headers['content-encoding'];
+    if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity' && hasBody(req.headers)) {
+      return done(new AppError(ExtraErrorCode.UNSUPPORTED_MEDIA_TYPE, 415, `Content-Encoding "${encoding.slice(0, 40)}" is not supported: send the body uncompressed`));
+    }
+    done(null, payload);
   });
   enableCors(app, config.CORS_ORIGINS);
   app.setGlobalPrefix(API_PREFIX, {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createTestInfra, http, type RunningService, startService, type TestInfra, tokenFor } from '@vgp/testing';
 import { connect } from 'node:net';
+import { gzipSync } from 'node:zlib';
 import { AppModule } from '../app.module.js';
 import { GatewayConfig } from '../gateway.config.js';
 import { GATEWAY_APP } from '../gateway.setup.js';
@@ -144,6 +145,24 @@ describe('gateway envelope and edge errors', () => {
     expect(denied.headers.get('access-control-expose-headers')).toContain('X-Request-Id');
     // Clients that are not browsers send no Origin and get no CORS headers.
     expect((await http('GET', `${api}/jobs`, {})).headers.get('access-control-allow-origin')).toBeNull();
+    // An OPTIONS with an Origin but no requested method: a preflight all the same, not a bare text 400.
+    const loose = await http('OPTIONS', `${api}/jobs`, { headers: { origin: 'http://localhost:5173' } });
+    expect([loose.status, loose.headers.get('access-control-allow-origin')]).toEqual([204, '*']);
+  });
+
+  it('refuses a compressed body with 415 in the envelope instead of parsing its compressed bytes', async () => {
+    const token = await tokenFor('enc-user');
+    const json = JSON.stringify({ configuration: { topic: 'Pythagorean theorem', context: 'c' } });
+    for (const [encoding, body] of [['gzip', gzipSync(json)], ['br', Buffer.from(json)], ['deflate, gzip', gzipSync(json)]] as const) {
+      const res = await http('POST', `${api}/videos/generate`, { token, rawBody: body, headers: { 'content-type': 'application/json', 'content-encoding': encoding } });
+      expectError(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
+      expect(res.body.error.message).toContain('Content-Encoding');
+      expect(res.headers.get('x-ratelimit-limit')).not.toBeNull();
+    }
+    // identity is no encoding; a request without a body is not refused for its header.
+    const plain = await http('POST', `${api}/videos/generate`, { token, rawBody: '{', headers: { 'content-type': 'application/json', 'content-encoding': 'identity' } });
+    expectError(plain, 400, 'MALFORMED_JSON');
+    expect((await http('GET', `${api}/jobs`, { token, headers: { 'content-encoding': 'gzip' } })).status).not.toBe(415);
   });
 
   it('allows only the configured origins when CORS_ORIGINS lists them', async () => {
