@@ -19,4 +19,12 @@ export class FilesConfig extends BaseConfig {
   /** Documents whose text is extracted at once by one instance. */
   @ToInt() @IsInt() @Min(1) @Max(16)
   FILES_TEXT_CONCURRENCY = 2;
+
+  /** Uploaded bytes without a file row are removed once untouched this long (a registration takes under a minute). */
+  @ToInt() @IsInt() @Min(60) @Max(365 * 86_400)
+  FILES_ORPHAN_MAX_AGE_SECONDS = 86_400;
+
+  /** How often the storage is swept for such bytes; 0 never. */
+  @ToInt() @IsInt() @Min(0) @Max(7 * 86_400)
+  FILES_ORPHAN_SWEEP_INTERVAL_SECONDS = 3600;
 }

@@ -7,6 +7,13 @@ export interface BlobStat {
   etag: string;
 }
 
+/** A blob as `BlobStorage.list` names it. */
+export interface BlobListing {
+  key: string;
+  size: number;
+  modified_at: Date;
+}
+
 export interface PutResult {
   size: number;
   sha256: string;
@@ -72,6 +79,12 @@ export interface BlobStorage {
   openFile?(key: string): Promise<OpenBlob | null>;
   delete(key: string): Promise<void>;
   deletePrefix(prefix: string): Promise<void>;
+  /**
+   * Every blob whose key starts with `prefix` (a directory: `files/`), in no set order, read as it
+   * goes (for sweeps over stores of any size; an S3 driver pages through ListObjectsV2). Blobs
+   * being written are not listed.
+   */
+  list(prefix: string): AsyncIterable<BlobListing>;
   /** Capacity where the driver has one (for health), in bytes. */
   capacity(): Promise<{ total_bytes: number; free_bytes: number } | null>;
 }

@@ -120,6 +120,29 @@ describe('LocalFsStorage', () => {
     expect(storage.localPath('videos/u1/j1/video.mp4')).toBe(join(root, 'videos/u1/j1/video.mp4'));
   });
 
+  it('lists the blobs under a prefix with their sizes and times, never a temp file', async () => {
+    const fresh = new LocalFsStorage(await mkdtemp(join(tmpdir(), 'vgp-storage-list-')));
+    const all = async (prefix: string) => {
+      const out: Array<{ key: string; size: number }> = [];
+      for await (const b of fresh.list(prefix)) {
+        expect(Math.abs(b.modified_at.getTime() - Date.now())).toBeLessThan(60_000);
+        out.push({ key: b.key, size: b.size });
+      }
+      return out.sort((a, b) => a.key.localeCompare(b.key));
+    };
+    expect(await all('files/')).toEqual([]);
+    await fresh.put('files/u1/a', Buffer.from('aa'));
+    await fresh.put('files/u2/b', Buffer.from('bbb'));
+    await fresh.put('videos/u1/j1/video.mp4', Buffer.from('v'));
+    await mkdir(join(fresh.root, '.tmp'), { recursive: true });
+    await writeFile(join(fresh.root, '.tmp', 'half'), 'x');
+    expect(await all('files/')).toEqual([{ key: 'files/u1/a', size: 2 }, { key: 'files/u2/b', size: 3 }]);
+    expect(await all('files')).toEqual(await all('files/'));
+    expect((await all('')).map((b) => b.key)).toEqual(['files/u1/a', 'files/u2/b', 'videos/u1/j1/video.mp4']);
+    expect(await all('nothing/')).toEqual([]);
+    await rm(fresh.root, { recursive: true, force: true });
+  });
+
   it('deletes a key and a whole prefix', async () => {
     await storage.put('videos/u2/j2/video.mp4', Buffer.from('v'));
     await storage.put('videos/u2/j2/thumbnails/0-small.jpg', Buffer.from('t'));

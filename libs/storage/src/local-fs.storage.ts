@@ -1,12 +1,12 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { close, createReadStream, fsync, open, writev } from 'node:fs';
 import { copyFile, mkdir, open as openFile, readdir, rename, rm, stat, statfs, unlink } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { OpenedFile } from './file-sender.js';
 import { FLUSH_EVERY_BYTES, flushInBackground, WorkerFileSink } from './worker-file-sink.js';
-import { assertValidKey, type BlobStat, type BlobStorage, BlobTooLargeError, type ByteRange, type PutOptions, type PutResult } from './blob-storage.js';
+import { assertValidKey, type BlobListing, type BlobStat, type BlobStorage, BlobTooLargeError, type ByteRange, type PutOptions, type PutResult } from './blob-storage.js';
 
 /**
  * Blob storage on a local (or mounted) filesystem: bytes go to a temp file, are flushed to disk
@@ -127,6 +127,32 @@ export class LocalFsStorage implements BlobStorage {
 
   async deletePrefix(prefix: string): Promise<void> {
     await rm(this.path(prefix.replace(/\/+$/, '')), { recursive: true, force: true });
+  }
+
+  /** Walks the directory of `prefix` depth first, one directory read at a time; `.tmp` is not a blob. */
+  async *list(prefix: string): AsyncIterable<BlobListing> {
+    const top = prefix.replace(/\/+$/, '');
+    const stack = [top ? this.path(top) : this.root];
+    while (stack.length) {
+      const dir = stack.pop() as string;
+      let entries;
+      try {
+        entries = await readdir(dir, { withFileTypes: true });
+      } catch (err) {
+        // Gone meanwhile (a prefix deleted), or never there.
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ENOTDIR') continue;
+        throw err;
+      }
+      for (const e of entries) {
+        const path = join(dir, e.name);
+        if (e.isDirectory()) {
+          if (path !== join(this.root, '.tmp')) stack.push(path);
+        } else if (e.isFile()) {
+          const s = await stat(path).catch(() => null);
+          if (s?.isFile()) yield { key: relative(this.root, path).split(sep).join('/'), size: s.size, modified_at: s.mtime };
+        }
+      }
+    }
   }
 
   async capacity(): Promise<{ total_bytes: number; free_bytes: number }> {

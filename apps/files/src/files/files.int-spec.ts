@@ -25,12 +25,14 @@ import { createTestInfra, makePdf, type RunningService, type ServiceProcess, spa
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../app.module.js';
 import { FilesConfig } from '../files.config.js';
 import { FileJobsWorker } from './file-jobs.worker.js';
+import { OrphanUploadSweeper } from './orphan-upload.sweeper.js';
 import { type Claimed, ClaimLostError, TextIndexer } from './text-indexer.service.js';
 
 const user = (id: string): AuthContext => ({
@@ -223,6 +225,23 @@ describe('files service over NATS (real PostgreSQL and NATS)', () => {
     const ready = await fetch(`${svc.url}/health/ready`);
     expect(ready.status).toBe(200);
     expect(((await ready.json()) as { info: unknown }).info).toMatchObject({ blob_storage: { status: 'up', driver: 'local' }, ffprobe: { status: 'up' }, pdfinfo: { status: 'up' }, database: { status: 'up' } });
+  });
+
+  it('sweeps uploaded bytes that no file names once they are a day old, and nothing else', async () => {
+    const sweeper = svc.app.get(OrphanUploadSweeper);
+    const registered = await register(alice, Buffer.from('kept: a registered file'), 'text/plain', FileType.DOCUMENT, 'txt', 'kept.txt');
+    const registeredKey = (await client.request<ResolvedFile>(FilesSubjects.resolve, { user: alice, file_id: registered.id })).key;
+    const orphan = `files/alice/${randomUUID()}`;
+    const fresh = `files/alice/${randomUUID()}`;
+    const foreign = 'files/alice/notes-not-ours';
+    for (const key of [orphan, fresh, foreign]) await storage.put(key, Buffer.from('bytes'));
+    // A day and a minute ago, all but the fresh one (an upload whose registration may still come).
+    const old = new Date(Date.now() - 86_460_000);
+    for (const key of [orphan, foreign, registeredKey]) await utimes(storage.localPath(key), old, old);
+    expect(await sweeper.sweep()).toBeGreaterThanOrEqual(1);
+    expect(await storage.stat(orphan)).toBeNull();
+    for (const key of [fresh, foreign, registeredKey]) expect(await storage.stat(key)).not.toBeNull();
+    expect(await client.request<FileMetadata>(FilesSubjects.get, { user: alice, file_id: registered.id })).toMatchObject({ id: registered.id });
   });
 
   it('refuses registrations that do not add up', async () => {

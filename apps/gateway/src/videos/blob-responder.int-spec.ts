@@ -33,6 +33,7 @@ const streamingOnly = (s: CountingStorage): BlobStorage => ({
   read: (key, range) => s.read(key, range),
   delete: (key) => s.delete(key),
   deletePrefix: (prefix) => s.deletePrefix(prefix),
+  list: (prefix) => s.list(prefix),
   capacity: () => s.capacity(),
 });
 
