@@ -1,5 +1,6 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ExtraErrorCode } from '@vgp/contracts';
 import { classify, errorEnvelope } from './error-envelope.js';
 
 const logger = new Logger('Errors');
@@ -12,7 +13,17 @@ export const loggableUrl = (url: string) => url.replace(/([?&](?:token|signature
  * logged). Shared by the exception filter and the routes served outside Nest's pipeline.
  */
 export function replyWithError(req: FastifyRequest, reply: FastifyReply, exception: unknown): void {
-  const { wire, internal } = classify(exception);
+  const classified = classify(exception);
+  const { internal } = classified;
+  let { wire } = classified;
+  // No route for this method, but for others: 405 naming them (RFC 9110), not a 404.
+  if (wire.code === ExtraErrorCode.ROUTE_NOT_FOUND && req.is404) {
+    const allowed = allowedMethods(req);
+    if (allowed.length) {
+      void reply.header('Allow', allowed.join(', '));
+      wire = { code: ExtraErrorCode.METHOD_NOT_ALLOWED, status: 405, message: `${req.method} is not allowed here; allowed: ${allowed.join(', ')}` };
+    }
+  }
   if (internal) {
     logger.error(`${req.method} ${loggableUrl(req.url)} [${req.id}]: ${exception instanceof Error ? (exception.stack ?? exception.message) : String(exception)}`);
   }
@@ -20,6 +31,14 @@ export function replyWithError(req: FastifyRequest, reply: FastifyReply, excepti
   const retryAfter = wire.details?.retry_after;
   if (typeof retryAfter === 'number') void reply.header('Retry-After', String(Math.ceil(retryAfter)));
   void reply.status(wire.status).header('Content-Type', 'application/json; charset=utf-8').send(errorEnvelope(wire, req.id));
+}
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+/** The methods the router serves at the request's path (OPTIONS is CORS' catch-all, not a route of the API). */
+function allowedMethods(req: FastifyRequest): string[] {
+  const url = req.url.split('?')[0];
+  return METHODS.filter((m) => m !== req.method && req.server.findRoute({ method: m, url }) !== null);
 }
 
 /** Every error of the HTTP API leaves in the spec's envelope; internals never do. */

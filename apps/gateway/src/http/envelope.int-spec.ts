@@ -83,9 +83,19 @@ describe('gateway envelope and edge errors', () => {
     expectError(res, status, code);
   });
 
-  it('answers an unknown route and an unsupported method with 404 in the envelope', async () => {
+  it('answers an unknown route with 404 and a method the route does not serve with 405 and Allow, in the envelope', async () => {
     expectError(await http('GET', `${api}/does-not-exist`, { token }), 404, 'ROUTE_NOT_FOUND');
+    const generate = await http('PUT', `${api}/videos/generate`, { token });
+    expectError(generate, 405, 'METHOD_NOT_ALLOWED');
+    // The methods of every route whose path matches (GET, PATCH and DELETE /videos/{video_id} too).
+    expect(generate.headers.get('allow')).toContain('POST');
+    // DELETE /videos/{video_id} is a route: "generate" is no video id there.
     expectError(await http('DELETE', `${api}/videos/generate`, { token }), 404, 'ROUTE_NOT_FOUND');
+    const job = await http('PUT', `${api}/jobs/00000000-0000-4000-8000-000000000000?x=1`, { token });
+    expectError(job, 405, 'METHOD_NOT_ALLOWED');
+    expect(job.headers.get('allow')).toBe('GET, HEAD, DELETE');
+    // Anonymous callers too: the method is wrong whoever asks.
+    expect((await http('PATCH', `${api}/system/health`, {})).headers.get('allow')).toBe('GET, HEAD');
   });
 
   it('answers the router\'s own refusals in the envelope, with the request id, not echoing the URL', async () => {
@@ -212,12 +222,12 @@ describe('gateway envelope and edge errors', () => {
     try {
       const v1 = `${limited.url}/api/v1`;
       const headers = (r: { status: number; headers: Headers }) => [r.status, r.headers.get('x-ratelimit-limit'), r.headers.get('x-ratelimit-remaining')];
-      // Unknown paths under /webhooks/, and Clerk's path with another method: 404s of the anonymous budget.
+      // Unknown paths under /webhooks/ (404), and Clerk's path with another method (405): counted on the anonymous budget.
       expect(headers(await http('GET', `${v1}/webhooks/anything`))).toEqual([404, '4', '3']);
       expect(headers(await http('POST', `${v1}/webhooks/other`, { body: {} }))).toEqual([404, '4', '2']);
-      expect(headers(await http('GET', `${v1}/webhooks/clerk`))).toEqual([404, '4', '1']);
-      // An OPTIONS that is no preflight (no Origin) falls to @fastify/cors' `*` route: counted too.
-      expect(headers(await http('OPTIONS', `${v1}/jobs`))).toEqual([404, '4', '0']);
+      expect(headers(await http('GET', `${v1}/webhooks/clerk`))).toEqual([405, '4', '1']);
+      // An OPTIONS that is no preflight (no Origin) falls to @fastify/cors' `*` route: counted too (405: /jobs serves GET).
+      expect(headers(await http('OPTIONS', `${v1}/jobs`))).toEqual([405, '4', '0']);
       const refused = await http('GET', `${v1}/webhooks/anything-else`);
       expectError(refused, 429, 'RATE_LIMIT_EXCEEDED');
       // A browser's preflight is answered before the limit, whatever is left of it.
