@@ -14,6 +14,7 @@ import { installJsonBodyParser } from './http/json-body.js';
 import { gatewayServerFactory } from './http/upgrade-routing.js';
 import { ApiValidationPipe } from './http/validation.pipe.js';
 import { documentHotJobRoutes } from './jobs/hot-job-routes.js';
+import { documentWebSocket } from './jobs/jobs-websocket.server.js';
 import { CLERK_WEBHOOK_ROUTE } from './users/clerk-webhook.controller.js';
 
 export const API_PREFIX = 'api/v1';
@@ -141,6 +142,7 @@ export function configureGateway(app: NestFastifyApplication, config: GatewayCon
       { extraModels: [CreateVideoJobDto] },
     );
     documentHotJobRoutes(document);
+    documentWebSocket(document);
     SwaggerModule.setup('api/docs', app, document, { jsonDocumentUrl: 'api/docs-json', useGlobalPrefix: false });
   }
 }

@@ -102,7 +102,7 @@ export class FilesController {
   @Get(':file_id/secure')
   @Public()
   @RawResponse()
-  @ApiOperation({ summary: 'A signed link (`expires`, `signature`), no token; expired or altered links answer 403' })
+  @ApiOperation({ summary: 'A signed link (`expires`, `signature`), no token; expired or altered links answer 403', security: [] })
   async secure(
     @Param('file_id', UuidParam) fileId: string,
     @Query('expires') expires: string | undefined,

@@ -251,6 +251,11 @@ describe('gateway envelope and edge errors', () => {
     expect(doc.status).toBe(200);
     expect(doc.body.paths['/api/v1/videos/generate'].post).toBeDefined();
     expect(doc.body.components.schemas.JobConfigurationDto.properties.topic).toMatchObject({ minLength: 1, maxLength: 500 });
+    // Whole numbers are integers; the signed link needs no token; the WebSocket is documented.
+    expect(doc.body.components.schemas.UpdatePermissionsDto.properties.max_concurrent_jobs).toMatchObject({ type: 'integer', minimum: 1 });
+    expect(doc.body.paths['/api/v1/files/{file_id}/secure'].get.security).toEqual([]);
+    expect(doc.body.paths['/api/v1/files/{file_id}'].get.security).toEqual([{ bearer: [] }]);
+    expect(doc.body.paths['/ws'].get.responses['101']).toBeDefined();
     expect((await http('GET', `${gw.url}/api/docs`)).status).toBe(200);
     expect((await http('GET', `${gw.url}/health/live`)).status).toBe(200);
     expect((await http('GET', `${gw.url}/health/ready`)).status).toBe(200);

@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import type { OpenAPIObject } from '@nestjs/swagger';
 import { AppError, type AuthContext, ErrorCode, type EventsSinceResponse, ExtraErrorCode, isUuid, JobsSubjects } from '@vgp/contracts';
 import { NatsClient } from '@vgp/messaging';
 import { MetricNames, MetricsService, resolveRequestId } from '@vgp/observability';
@@ -231,4 +232,26 @@ export class JobsWebSocketServer implements OnApplicationBootstrap, OnApplicatio
       send({ type: 'error', code: e.code, message: e.message, job_id: jobId });
     }
   }
+}
+
+/** OpenAPI of `GET /ws` (Nest's document generator sees controllers only). */
+export function documentWebSocket(document: OpenAPIObject): void {
+  document.paths['/ws'] = {
+    get: {
+      operationId: 'JobsWebSocket_connect',
+      tags: ['jobs'],
+      summary: 'Job events over a WebSocket (also at /api/v1/ws): per-job subscriptions',
+      description:
+        'Upgrade with `Upgrade: websocket`; the token in `Authorization` or `?token=`. Send `{"type":"subscribe","job_id":…,"last_event_id"?:n}`, ' +
+        '`{"type":"unsubscribe","job_id":…}` or `{"type":"ping"}`; receive `subscribed`, `event` (`{job_id, event}`: a JobEvent), `unsubscribed`, ' +
+        '`error` (`{code, message, job_id?}`) and `pong`. A change to the account closes the socket with 4001.',
+      security: [{ bearer: [] }],
+      parameters: [{ name: 'token', in: 'query', required: false, description: 'The bearer token, for browsers (which cannot set headers on a WebSocket)', schema: { type: 'string' } }],
+      responses: {
+        '101': { description: 'Switching Protocols: the WebSocket is open' },
+        '401': { description: 'No valid token, in the envelope' },
+        '429': { description: 'Rate limit exceeded, in the envelope' },
+      },
+    },
+  };
 }

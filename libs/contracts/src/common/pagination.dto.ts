@@ -28,7 +28,7 @@ export function pageWindow(page: unknown, itemsPerPage: unknown): { page: number
 
 /** Query parameters of every list (spec: Pagination Validation). */
 export class PaginationQueryDto {
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE, default: 1 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_PAGE, default: 1 })
   @IsOptional()
   @QueryInt()
   @IsInt({ message: 'page must be a whole number' })
@@ -36,7 +36,7 @@ export class PaginationQueryDto {
   @Max(MAX_PAGE, { message: `page must be at most ${MAX_PAGE}` })
   page: number = 1;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 10 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 100, default: 10 })
   @IsOptional()
   @QueryInt()
   @IsInt({ message: 'items_per_page must be a whole number' })

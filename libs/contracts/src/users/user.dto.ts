@@ -51,21 +51,21 @@ export class UpdatePermissionsDto {
   @ApiPropertyOptional() @IsOmittable() @IsBoolean({ message: 'can_access_system_metrics must be a boolean' })
   can_access_system_metrics?: boolean;
 
-  @ApiPropertyOptional({ minimum: L.max_concurrent_jobs.min, maximum: L.max_concurrent_jobs.max })
+  @ApiPropertyOptional({ type: 'integer', minimum: L.max_concurrent_jobs.min, maximum: L.max_concurrent_jobs.max })
   @IsOmittable()
   @IsInt({ message: 'max_concurrent_jobs must be a whole number' })
   @Min(L.max_concurrent_jobs.min, { message: `max_concurrent_jobs must be between ${L.max_concurrent_jobs.min} and ${L.max_concurrent_jobs.max}` })
   @Max(L.max_concurrent_jobs.max, { message: `max_concurrent_jobs must be between ${L.max_concurrent_jobs.min} and ${L.max_concurrent_jobs.max}` })
   max_concurrent_jobs?: number;
 
-  @ApiPropertyOptional({ minimum: L.max_daily_jobs.min, maximum: L.max_daily_jobs.max })
+  @ApiPropertyOptional({ type: 'integer', minimum: L.max_daily_jobs.min, maximum: L.max_daily_jobs.max })
   @IsOmittable()
   @IsInt({ message: 'max_daily_jobs must be a whole number' })
   @Min(L.max_daily_jobs.min, { message: `max_daily_jobs must be between ${L.max_daily_jobs.min} and ${L.max_daily_jobs.max}` })
   @Max(L.max_daily_jobs.max, { message: `max_daily_jobs must be between ${L.max_daily_jobs.min} and ${L.max_daily_jobs.max}` })
   max_daily_jobs?: number;
 
-  @ApiPropertyOptional({ minimum: L.max_file_size_mb.min, maximum: L.max_file_size_mb.max })
+  @ApiPropertyOptional({ type: 'integer', minimum: L.max_file_size_mb.min, maximum: L.max_file_size_mb.max })
   @IsOmittable()
   @IsInt({ message: 'max_file_size_mb must be a whole number' })
   @Min(L.max_file_size_mb.min, { message: `max_file_size_mb must be between ${L.max_file_size_mb.min} and ${L.max_file_size_mb.max}` })

@@ -149,7 +149,7 @@ export class ThumbnailQueryDto extends SignedLinkQueryDto {
   @IsIn(THUMBNAIL_SIZES, { message: `size must be one of: ${THUMBNAIL_SIZES.join(', ')}` })
   size: ThumbnailSize = 'medium';
 
-  @ApiPropertyOptional({ minimum: 0, default: 0 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, default: 0 })
   @IsOptional()
   @QueryInt()
   @IsInt({ message: 'index must be a whole number' })
