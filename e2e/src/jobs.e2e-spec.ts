@@ -370,6 +370,33 @@ describe('jobs, end to end (gateway, jobs service, test workers)', () => {
     ws.close();
   });
 
+  it('a gateway stopped with SIGTERM ends its SSE streams and closes its WebSockets (1001) at once, instead of waiting on them', async () => {
+    const token = await tokenFor('e2e-drain');
+    const id = await create(token);
+    // A gateway of its own, with a shutdown bound far beyond what the test waits.
+    const gw = await spawnService('gateway', { ...p.env, SHUTDOWN_TIMEOUT_MS: '60000' });
+    try {
+      const api = `${gw.url}/api/v1`;
+      const live = sse(`${api}/jobs/${id}/events`, token);
+      const ws = new WebSocket(`${api.replace('http', 'ws')}/ws`, { headers: { authorization: `Bearer ${token}` } });
+      const msgs: any[] = [];
+      ws.on('message', (d) => msgs.push(JSON.parse(String(d))));
+      const wsClosed = new Promise<number>((resolve) => ws.once('close', (code) => resolve(code)));
+      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+      ws.send(JSON.stringify({ type: 'subscribe', job_id: id }));
+      await waitFor(() => live.events.length >= 1 && msgs.some((m) => m.type === 'event'), { what: 'both streams open on the second gateway' });
+      const started = Date.now();
+      await gw.stop('SIGTERM');
+      // Nest re-raises the signal once its hooks ran: the process ends by SIGTERM, not by the shutdown bound.
+      expect([gw.proc.exitCode, gw.proc.signalCode]).toEqual([null, 'SIGTERM']);
+      expect(Date.now() - started).toBeLessThan(5000);
+      expect(await live.done).toBe(200);
+      expect(await wsClosed).toBe(1001);
+    } finally {
+      await gw.stop('SIGKILL');
+    }
+  });
+
   it('frees an SSE stream whose client left before the first reply', async () => {
     const token = await tokenFor('e2e-sse-leave');
     const id = await create(token);

@@ -98,9 +98,27 @@ export async function bootstrapService<C extends BaseConfig>(o: BootstrapOptions
     await o.configure?.(app, config);
     const url = await listenServiceApp(app);
     logger.log(`${o.service} ${config.APP_VERSION} listening on ${url} (${config.NODE_ENV})`);
+    exitAfterShutdownTimeout(config.SHUTDOWN_TIMEOUT_MS, (m) => logger.error(m));
     return app;
   } catch (err) {
     logger.fatal(`${o.service} failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     process.exit(1);
   }
+}
+
+/**
+ * Bounds a graceful shutdown (SIGTERM, SIGINT): past `timeoutMs` the process exits (code 1) with a
+ * line saying so, whatever a hook or a connection still waits for, so a stuck drain ends in the
+ * service's own time rather than at the orchestrator's SIGKILL. 0 leaves the shutdown unbounded.
+ */
+export function exitAfterShutdownTimeout(timeoutMs: number, log: (message: string) => void): void {
+  if (timeoutMs <= 0) return;
+  const arm = (signal: NodeJS.Signals) => {
+    setTimeout(() => {
+      log(`Shutdown on ${signal} took longer than SHUTDOWN_TIMEOUT_MS (${timeoutMs} ms): exiting`);
+      process.exit(1);
+    }, timeoutMs).unref();
+  };
+  process.once('SIGTERM', arm);
+  process.once('SIGINT', arm);
 }

@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { AppError, type AuthContext, ErrorCode, type EventsSinceResponse, ExtraErrorCode, isUuid, JobsSubjects } from '@vgp/contracts';
@@ -41,7 +41,7 @@ interface ClientMessage {
  * routes like any other (see `GatewayIncomingMessage`).
  */
 @Injectable()
-export class JobsWebSocketServer implements OnApplicationBootstrap, OnApplicationShutdown {
+export class JobsWebSocketServer implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private readonly logger = new Logger('JobsWebSocket');
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
   private server?: Server;
@@ -71,9 +71,26 @@ export class JobsWebSocketServer implements OnApplicationBootstrap, OnApplicatio
     this.server.on('upgrade', this.onUpgrade);
   }
 
+  /**
+   * Closes every socket (1001) before the HTTP server closes, which waits for them: open sockets
+   * held a rolling update until the pod was killed. A client that does not answer the close
+   * within a second is cut off. Clients reconnect to another replica and resubscribe.
+   */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.server?.off('upgrade', this.onUpgrade);
+    const open = [...this.wss.clients];
+    if (!open.length) return;
+    const closed = Promise.all(open.map((c) => new Promise<void>((resolve) => (c.readyState === WebSocket.CLOSED ? resolve() : c.once('close', () => resolve())))));
+    for (const c of open) c.close(1001, 'Server shutting down');
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([closed, new Promise<void>((resolve) => (timer = setTimeout(resolve, 1000)))]);
+    clearTimeout(timer);
+    for (const c of open) if (c.readyState !== WebSocket.CLOSED) c.terminate();
+  }
+
   onApplicationShutdown(): void {
     this.server?.off('upgrade', this.onUpgrade);
-    for (const c of this.wss.clients) c.close(1001, 'Server shutting down');
+    for (const c of this.wss.clients) c.terminate();
     this.wss.close();
   }
 

@@ -1,4 +1,4 @@
-import { Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { type BeforeApplicationShutdown, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiHeader, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import {
   AppError,
@@ -28,13 +28,25 @@ import { JobEventStream, MAX_RESUME } from './job-event-stream.js';
 @ApiTags('jobs')
 @ApiBearerAuth()
 @Controller('jobs')
-export class JobsController {
+export class JobsController implements BeforeApplicationShutdown {
+  /** How to end each open event stream (`close` below). */
+  private readonly streams = new Set<() => void>();
+
   constructor(
     private readonly nats: NatsClient,
     private readonly hub: JobEventsHub,
     private readonly metrics: MetricsService,
     private readonly accounts: AuthContextResolver,
   ) {}
+
+  /**
+   * Ends every open event stream before the HTTP server closes, which waits for every response
+   * to end: a stream would hold a rolling update until the pod is killed. Each client reconnects
+   * (EventSource after `retry:`, with Last-Event-ID) to another replica and resumes.
+   */
+  beforeApplicationShutdown(): void {
+    for (const close of [...this.streams]) close();
+  }
 
   @Get()
   @ResponseMessage('Jobs retrieved successfully')
@@ -129,6 +141,7 @@ export class JobsController {
     const close = () => {
       if (!open) return;
       open = false;
+      this.streams.delete(close);
       clients.dec();
       clearInterval(heartbeat);
       untrack();
@@ -139,6 +152,7 @@ export class JobsController {
       if (open) raw.write(chunk);
     }
     raw.on('close', close);
+    this.streams.add(close);
     write('retry: 3000\n\n');
     stream.onTerminal = () => {
       write('event: end\ndata: {}\n\n');
