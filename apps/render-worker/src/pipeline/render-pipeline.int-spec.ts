@@ -160,6 +160,32 @@ describe('render pipeline (real ffmpeg and espeak-ng)', () => {
     expect(p.video?.codec_name).toBe('h264');
   });
 
+  it('narrates Chinese and Greek with their voices, speaks LaTeX as words and labels the subtitles', async () => {
+    const render = async (id: string, topic: string, context: string) =>
+      pipeline.run({ jobId: id, userId: 'u1', dir: await mkdtemp(join(dir, `${id}-`)), configuration: config({ topic, context, enable_thumbnails: false, custom_config: { scene_count: 1, sentences_per_scene: 2 } }) });
+
+    const zh = await render('zh', '光合作用的基本原理', '植物利用阳光、水和二氧化碳制造葡萄糖和氧气。');
+    expect(zh.language).toEqual({ code: 'zh', name: 'Chinese' });
+    expect(zh.subtitles.map((x) => x.filename)).toEqual(['zh.srt', 'zh.vtt']);
+    expect(zh.video.narration.voices).toContain('cmn');
+    const zhCues = parseSrt(await readFile(zh.subtitles[0].path, 'utf8'));
+    expect(zhCues[1].text.replace(/ /g, '')).toBe('植物利用阳光、水和二氧化碳制造葡萄糖和氧气。');
+    // Read as Mandarin (about 4 characters a second), not spelled "Chinese letter" by letter (13.7 s).
+    expect(zhCues[1].end - zhCues[1].start).toBeLessThan(8);
+    // Wrapped between characters: no subtitle line over 21 CJK characters.
+    for (const line of (await readFile(zh.subtitles[0].path, 'utf8')).split('\n')) expect([...line].length).toBeLessThanOrEqual(42);
+
+    const el = await render('el', 'Ο νόμος του Ωμ', 'Η τάση ισούται με το ρεύμα επί την αντίσταση: $V = I R$.');
+    expect(el.language).toEqual({ code: 'el', name: 'Greek' });
+    expect(el.video.narration.voices).toEqual(expect.arrayContaining(['el', 'en-us']));
+    const elCues = parseSrt(await readFile(el.subtitles[0].path, 'utf8'));
+    // The formula is shown readable, not as its source, and spoken: cue times still follow the audio.
+    expect(elCues[1].text).toBe('Η τάση ισούται με το ρεύμα επί την αντίσταση: V = I R.');
+    expect(elCues[1].end - elCues[1].start).toBeLessThan(8);
+    const heard = await silences(el.video.path);
+    for (const cue of elCues) expect(Math.min(...heard.ends.map((e) => Math.abs(e - cue.start)))).toBeLessThan(0.1);
+  });
+
   it('kills ffmpeg and espeak-ng within 2 s of a cancel and reports the abort', async () => {
     const controller = new AbortController();
     const jobDir = await mkdtemp(join(dir, 'cancel-'));

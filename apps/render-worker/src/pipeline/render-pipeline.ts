@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { MediaToolPaths } from '../media/ffmpeg.js';
 import { AbortedError, throwIfAborted } from '../media/process-runner.js';
 import { analyzeContent } from './content-analysis/content-analysis.js';
+import { detectLanguage, voiceLanguage, type Language } from './language.js';
 import { PipelineError } from './pipeline.errors.js';
 import type { ContentAnalysis, Script, ScriptOptions } from './script.model.js';
 import type { ScriptGenerators } from './script-generation/script-generators.js';
@@ -54,6 +55,8 @@ export interface PipelineResult {
   thumbnails: Thumbnail[];
   subtitles: SubtitleFile[];
   stagesCompleted: PipelineStage[];
+  /** The language of the video (of the topic and context): the subtitle track's language. */
+  language: Pick<Language, 'code' | 'name'>;
   /** Passages used, for the record (file, chunk, rank). */
   passagesUsed: Array<Pick<RetrievedPassage, 'file_id' | 'filename' | 'chunk_index' | 'rank'>>;
   notes: string[];
@@ -186,12 +189,16 @@ export class RenderPipeline {
       );
     }
 
+    // The user's text tells the language (the built-in script adds English phrases around it);
+    // Latin script: the configured voice's language.
+    const { code, name } = detectLanguage(`${analysis.topic} ${analysis.context}`, voiceLanguage(this.deps.voice));
+    const language = { code, name };
     let subtitles: SubtitleFile[] = [];
     if (c.enable_subtitles !== false) {
       subtitles = await stage(PipelineStage.SUBTITLE_GENERATION, async () => {
         const out: SubtitleFile[] = [
-          { format: 'srt', path: join(i.dir, 'en.srt'), filename: 'en.srt' },
-          { format: 'vtt', path: join(i.dir, 'en.vtt'), filename: 'en.vtt' },
+          { format: 'srt', path: join(i.dir, `${code}.srt`), filename: `${code}.srt` },
+          { format: 'vtt', path: join(i.dir, `${code}.vtt`), filename: `${code}.vtt` },
         ];
         await writeFile(out[0].path, toSrt(video.narration.cues));
         await writeFile(out[1].path, toVtt(video.narration.cues));
@@ -206,6 +213,7 @@ export class RenderPipeline {
       thumbnails,
       subtitles,
       stagesCompleted: done,
+      language,
       passagesUsed: analysis.passages.map((p) => ({ file_id: p.file_id, filename: p.filename, chunk_index: p.chunk_index, rank: p.rank })),
       notes,
     };

@@ -30,17 +30,22 @@ export interface RunningJob {
   abort(reason: AbortReason): void;
 }
 
-/** A readable file name from the title (the key in storage stays platform-made). */
+/**
+ * A readable file name from the title, in its own script (`Ο νόμος του Ωμ` → `ο-νόμος-του-ωμ`,
+ * `光合作用` → `光合作用`): letters, marks and digits of any script, NFC, lower case, the rest
+ * turned into `-`; accents come off Latin letters (`é` → `e`). Only the download's name: the key
+ * in storage stays platform-made (`video.<ext>`), and the gateway sends the name RFC 5987-encoded.
+ */
 export function fileSlug(title: string): string {
   const slug = title
     .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/(\p{Script=Latin})[\u0300-\u036f]+/gu, '$1')
+    .normalize('NFC')
     .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 60)
-    .replace(/-+$/, '');
-  return slug || 'video';
+    .replace(/[^\p{L}\p{N}\p{M}]+/gu, '-')
+    .replace(/^[-\p{M}]+|-+$/gu, '');
+  // At most 60 characters, never half of a surrogate pair.
+  return [...slug].slice(0, 60).join('').replace(/-+$/, '') || 'video';
 }
 
 /** This attempt's directory: attempt numbers repeat (a job handed back is not counted), so with a random part. */
@@ -199,7 +204,7 @@ export class JobRunner {
     for (const s of r.subtitles) {
       const key = `${base}/subtitles/${s.filename}`;
       const res = await put(key, s.path);
-      subtitle_tracks.push({ language: 'en', language_name: 'English', filename: s.filename, file_path: key, file_size: res.size, format: s.format, is_auto_generated: true });
+      subtitle_tracks.push({ language: r.language.code, language_name: r.language.name, filename: s.filename, file_path: key, file_size: res.size, format: s.format, is_auto_generated: true });
     }
     return {
       job_id: job.job_id,

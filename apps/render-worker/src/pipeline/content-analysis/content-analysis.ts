@@ -1,5 +1,6 @@
 import type { RetrievedPassage } from '@vgp/contracts';
 import type { ContentAnalysis, Diagram } from '../script.model.js';
+import { findMath, withoutMath } from '../math-text.js';
 import { cleanText, stripMarkup } from '../text.util.js';
 
 const STOPWORDS = new Set(
@@ -33,16 +34,9 @@ export function knownDiagram(topic: string, context: string): Diagram | undefine
   return KNOWN.find((k) => k.match.test(topic) || k.match.test(context))?.diagram;
 }
 
-/** LaTeX written inline in the text: `$...$`, `$$...$$`, `\(...\)`, `\[...\]`. */
+/** LaTeX written inline in the text: `$...$`, `$$...$$`, `\(...\)`, `\[...\]` (each once). */
 export function extractLatex(text: string): string[] {
-  const out: string[] = [];
-  const re = /\$\$([^$]{1,300})\$\$|\$([^$\n]{1,300})\$|\\\(([\s\S]{1,300}?)\\\)|\\\[([\s\S]{1,300}?)\\\]/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(text))) {
-    const f = (m[1] ?? m[2] ?? m[3] ?? m[4] ?? '').trim();
-    if (f && !out.includes(f)) out.push(f);
-  }
-  return out;
+  return [...new Set(findMath(text))];
 }
 
 /** Words of a text, lower-cased, letters of any script. */
@@ -79,7 +73,8 @@ export function analyzeContent(rawTopic: string, rawContext: string, passages: R
   const formulas = extractLatex(latexSource);
   const known = KNOWN.find((k) => k.match.test(topic) || k.match.test(context));
   if (known && !formulas.includes(known.formula)) formulas.push(known.formula);
-  const terms = keyTerms(topic, context, passages);
+  // Key terms from the words, not from the formulas (`\frac` is no term of the topic).
+  const terms = keyTerms(withoutMath(topic), withoutMath(context), passages);
   const outline = ['Introduction', 'Key ideas'];
   if (formulas.length) outline.push('The formula');
   if (passages.length) outline.push('From your documents');

@@ -34,6 +34,20 @@ describe('BuiltinScriptGenerator', () => {
     expect(docs?.narration.join(' ')).toContain('Pythagorean triples');
   });
 
+  it('keeps LaTeX whole and delimited for the slides and narration, and plain in the metadata', async () => {
+    const a = analyzeContent('Fractions: $\\frac{a}{b}$', 'A fraction \\( \\frac{a}{b} \\) compares a part to a whole. The sum is $\\sum_{i=1}^{n} i = \\frac{n(n+1)}{2}$. Pi is $3.14$ roughly.', []);
+    // Key terms come from the words, not from the LaTeX.
+    expect(a.keyTerms).not.toContain('frac');
+    const s = await gen.generate(a);
+    expect(s.title).toBe('Fractions: a/b');
+    expect(s.description).not.toMatch(/[$\\]/);
+    const ideas = s.scenes.find((sc) => sc.heading === 'Key ideas');
+    expect(ideas?.bullets).toEqual(['The sum is $\\sum_{i=1}^{n} i = \\frac{n(n+1)}{2}$', 'Pi is $3.14$ roughly']);
+    const formula = s.scenes.find((sc) => sc.heading === 'The formula');
+    expect(formula?.narration[0]).toBe('Here is the formula at the heart of Fractions: $\\frac{a}{b}$: \\(\\frac{a}{b}\\).');
+    expect(formula?.bullets).toEqual(['Also: \\(\\sum_{i=1}^{n} i = \\frac{n(n+1)}{2}\\)']);
+  });
+
   it('outlines a topic given with little context', async () => {
     const s = await gen.generate(analyzeContent('The French Revolution', 'Causes and consequences', []));
     expect(s.scenes[1]).toMatchObject({ heading: 'Key ideas', bullets: ['The basics of The French Revolution', 'Causes and consequences', 'Why it matters'] });

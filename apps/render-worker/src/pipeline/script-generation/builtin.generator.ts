@@ -2,6 +2,7 @@ import type { ContentAnalysis, Scene, Script, ScriptOptions } from '../script.mo
 import { SCRIPT_LIMITS } from '../script.model.js';
 import { contentGenerationFailed } from '../pipeline.errors.js';
 import { knownDiagram, words } from '../content-analysis/content-analysis.js';
+import { plainMath } from '../math-text.js';
 import { chunkSentence, splitSentences, truncate } from '../text.util.js';
 
 export const BUILTIN_MODEL = 'builtin';
@@ -100,9 +101,10 @@ export class BuiltinScriptGenerator implements ScriptGenerator {
       scenes.push({
         heading: 'The formula',
         formula,
-        bullets: a.formulas.length > 1 ? [`Also: ${truncate(a.formulas[1], 60)}`] : [],
+        // Delimited, so the slide typesets it and the narration speaks it (never cut in half).
+        bullets: a.formulas.length > 1 && a.formulas[1].length <= 120 ? [`Also: \\(${a.formulas[1]}\\)`] : [],
         narration: fit(
-          [`Here is the formula at the heart of ${topic}`, `Each symbol stands for a quantity, and the equation tells us how they relate`, `Try reading it aloud, one symbol at a time`],
+          [`Here is the formula at the heart of ${topic}${formula.length <= 150 ? `: \\(${formula}\\)` : ''}`, `Each symbol stands for a quantity, and the equation tells us how they relate`, `Try reading it aloud, one symbol at a time`],
           n,
           [],
         ),
@@ -149,8 +151,9 @@ export class BuiltinScriptGenerator implements ScriptGenerator {
     // Fewer scenes (previews, tests): keep the first and the last, then the middle in order.
     const chosen = count >= scenes.length ? scenes : [...scenes.slice(0, Math.max(1, count - 1)), ...(count > 1 ? [scenes[scenes.length - 1]] : [])];
     return {
-      title: truncate(topic, SCRIPT_LIMITS.maxHeading),
-      description: truncate(`An educational video about ${topic}${a.context ? `: ${a.context}` : '.'}`, 500),
+      // Metadata is plain text: LaTeX in its readable form (`a² + b² = c²`).
+      title: truncate(plainMath(topic), SCRIPT_LIMITS.maxHeading),
+      description: truncate(plainMath(`An educational video about ${topic}${a.context ? `: ${a.context}` : '.'}`), 500),
       tags: terms.slice(0, 6),
       scenes: chosen,
       generator: BUILTIN_MODEL,

@@ -20,4 +20,20 @@ describe('subtitles', () => {
       'The square of the hypotenuse equals the\nsum of the squares of the other two sides.',
     );
   });
+
+  it('wraps Chinese and Japanese text, which has no spaces, between characters', () => {
+    const zh = '植物利用阳光、水和二氧化碳制造葡萄糖和氧气。光合作用的基本原理是光能转化为化学能。';
+    const lines = wrapCue(zh).split('\n');
+    expect(lines.length).toBeGreaterThan(1);
+    // A CJK character takes two columns: 21 to a line of 42.
+    for (const l of lines) expect([...l].length).toBeLessThanOrEqual(21);
+    expect(lines.join('')).toBe(zh);
+    // Closing punctuation never starts a line.
+    for (const l of lines) expect(l).not.toMatch(/^[、。，！？]/);
+    expect(wrapCue('光合作用の基本原理です。ひらがなとカタカナ、漢字が混ざった文章を折り返します。').split('\n').length).toBe(2);
+    // Mixed with Latin words, and astral characters kept whole.
+    const mixed = wrapCue(`Welcome! In this video we explore 光合作用的基本原理 ${'𠀀'.repeat(30)}`);
+    expect(mixed.replace(/\n/g, '')).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/);
+    for (const l of mixed.split('\n')) expect([...l].reduce((n, c) => n + (c.charCodeAt(0) > 0x2e80 ? 2 : 1), 0)).toBeLessThanOrEqual(42);
+  });
 });

@@ -9,15 +9,52 @@ function stamp(seconds: number, sep: ',' | '.'): string {
   return `${pad(h)}:${pad(m)}:${pad(s)}${sep}${pad(ms % 1000, 3)}`;
 }
 
-/** Lines of at most `width` characters (two lines read well under a video). */
+// Characters that take two columns (CJK, fullwidth forms, emoji): a line holds half as many.
+const WIDE = /[\u1100-\u115F\u2E80-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6\u{20000}-\u{3FFFD}]|\p{Extended_Pictographic}/u;
+// Text without spaces between words (Chinese, Japanese): a line may break after any character.
+const BREAK_ANYWHERE = /[\u2E80-\u9FFF\uF900-\uFAFF\uFF00-\uFFEF\u{20000}-\u{3FFFF}]/u;
+// Punctuation that may not start a line (it stays with the character before it).
+const NO_LINE_START = /^[、。，．：；！？）］｝〉》」』】〕〗〙〛ー…‥・゛゜ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ,.:;!?)\]}%’”]$/u;
+
+function columns(s: string): number {
+  let n = 0;
+  for (const ch of s) n += WIDE.test(ch) ? 2 : 1;
+  return n;
+}
+
+/** A word cut into the pieces a line may end after: each CJK character alone, other text whole. */
+function breakable(word: string): string[] {
+  if (!BREAK_ANYWHERE.test(word)) return [word];
+  const out: string[] = [];
+  let run = '';
+  for (const ch of word) {
+    if (BREAK_ANYWHERE.test(ch) && !NO_LINE_START.test(ch)) {
+      if (run) out.push(run);
+      out.push(ch);
+      run = '';
+    } else if (NO_LINE_START.test(ch) && !run && out.length) out[out.length - 1] += ch;
+    else run += ch;
+  }
+  if (run) out.push(run);
+  return out;
+}
+
+/**
+ * Lines of at most `width` columns (two lines read well under a video): broken at spaces, and in
+ * Chinese or Japanese text (no spaces) between characters, where a CJK character takes two
+ * columns. Closing punctuation never starts a line; surrogate pairs stay whole.
+ */
 export function wrapCue(text: string, width = 42): string {
   const lines: string[] = [];
   let line = '';
   for (const word of text.split(/\s+/).filter(Boolean)) {
-    if (line && line.length + 1 + word.length > width) {
-      lines.push(line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
+    breakable(word).forEach((piece, k) => {
+      const sep = k === 0 && line ? ' ' : '';
+      if (line && columns(line) + sep.length + columns(piece) > width) {
+        lines.push(line);
+        line = piece;
+      } else line += sep + piece;
+    });
   }
   if (line) lines.push(line);
   return lines.join('\n');

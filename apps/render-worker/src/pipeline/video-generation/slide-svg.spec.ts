@@ -76,6 +76,31 @@ describe('slides', () => {
     expect(svg).toContain('>\\frac{a</text>');
   });
 
+  it('typesets LaTeX in bullets with MathJax, in line with the text, and shows headings in readable form', () => {
+    const scene = {
+      heading: 'Why $a^2 + b^2 = c^2$',
+      narration: ['x'],
+      bullets: ['The sum is $\\sum_{i=1}^{n} i = \\frac{n(n+1)}{2}$', 'A fraction \\( \\frac{a}{b} \\) compares', 'Broken: $\\frac{1$ stays'],
+    };
+    const svg = buildSlideSvg({ scene, sceneIndex: 0, sceneCount: 1, title: 'T', revealed: 3 }, theme);
+    // No LaTeX source on the slide: the formulas are MathJax SVGs (paths) beside the text.
+    expect(svg.replace('Broken: $\\frac{1$ stays', '')).not.toMatch(/\\sum|\\frac|\$|\\\(/);
+    expect(svg.match(/data-mml-node="mfrac"/g)).toHaveLength(2);
+    expect(svg).toContain('>The sum is</text>');
+    expect(svg).toContain('>compares</text>');
+    expect(svg).toContain('Why a² + b² = c²</text>');
+    // Invalid LaTeX is shown as its source.
+    expect(svg).toContain('>Broken: $\\frac{1$ stays</text>');
+    // The formula follows its text on the same baseline.
+    const text = /<text x="116\.0" y="([\d.]+)"[^>]*>The sum is<\/text><svg x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" height="([\d.]+)"/.exec(svg);
+    expect(text).not.toBeNull();
+    const [baseline, x, top, , h] = (text ?? []).slice(1).map(Number);
+    expect(x).toBeGreaterThan(116 + textWidth('The sum is', 32) * 0.8);
+    expect(top).toBeLessThan(baseline);
+    expect(top + h).toBeGreaterThan(baseline);
+    expect(new Resvg(svg, { fitTo: { mode: 'width', value: 320 } }).render().width).toBe(320);
+  });
+
   it('reveals bullets one state at a time', () => {
     const scene = { heading: 'H', narration: ['x'], bullets: ['first', 'second'] };
     const at = (revealed: number) => buildSlideSvg({ scene, sceneIndex: 0, sceneCount: 2, title: 'T', revealed }, theme);

@@ -1,7 +1,8 @@
+import { hasMath, plainMath, splitMath } from '../math-text.js';
 import type { Diagram, Scene } from '../script.model.js';
 import { escapeXml, isRtl } from '../text.util.js';
 import { advance, EMOJI_FONT_FAMILY, emojiFontHas } from './emoji-font.js';
-import { renderFormula } from './formula.js';
+import { renderFormula, type RenderedFormula } from './formula.js';
 import type { SlideTheme } from './slide-theme.js';
 
 /** Slides are laid out on a 1280x720 canvas and rasterised at the output size. */
@@ -118,9 +119,9 @@ export function emojiPieces(line: string, o: { x: number; size: number; font: st
     .join('');
 }
 
-/** Text as the slide shows it. */
-export function displayText(s: string): string {
-  let out = s.replace(EMOJI_PARTS, '');
+/** Text as the slide shows it (LaTeX in a heading or label in its readable form, `a² + b²`, unless `math` is false). */
+export function displayText(s: string, math = true): string {
+  let out = (math ? plainMath(s) : s).replace(EMOJI_PARTS, '');
   if (EMOJI.test(out)) out = [...out].filter((ch) => !EMOJI.test(ch) || emojiFontHas(ch)).join('');
   return out.replace(/\s{2,}/g, ' ').trim();
 }
@@ -180,11 +181,118 @@ function formulaSvg(latex: string, box: Box, t: SlideTheme): string {
   const k = Math.min(1, box.w / w, box.h / h);
   w *= k;
   h *= k;
-  const x = box.x + (box.w - w) / 2;
-  const y = box.y + (box.h - h) / 2;
-  const inner = f.svg.replace(/^<svg[^>]*>/, '').replace(/<\/svg>\s*$/, '').replace(/currentColor/g, t.text);
-  const vb = /viewBox="([^"]+)"/.exec(f.svg)?.[1] ?? `0 0 ${f.width} ${f.height}`;
+  return placeFormula(f, box.x + (box.w - w) / 2, box.y + (box.h - h) / 2, w, h, t.text);
+}
+
+/** A MathJax SVG placed at (x, y) in a w x h box, inked in `color`. */
+function placeFormula(f: RenderedFormula, x: number, y: number, w: number, h: number, color: string): string {
+  const inner = f.svg.replace(/^<svg[^>]*>/, '').replace(/<\/svg>\s*$/, '').replace(/currentColor/g, color);
+  const vb = /viewBox="([^"]+)"/.exec(f.svg)?.[1] ?? `0 ${f.top} ${f.width} ${f.height}`;
   return `<svg x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${w.toFixed(1)}" height="${h.toFixed(1)}" viewBox="${vb}" overflow="visible">${inner}</svg>`;
+}
+
+type InlineItem = { text: string; w: number; space: boolean } | { f: RenderedFormula; w: number; ascent: number; descent: number; space: boolean; text?: undefined };
+
+/** Width of a run of slide text: the font's own advances where it draws every character, else the estimate. */
+function runWidth(text: string, size: number, font: string): number {
+  const plain = !WIDE.test(text) && !CJK_TEXT.test(text) && !PICTOGRAPH.test(text) && !isRtl(text);
+  return (plain ? advance(text, font, false, size) : undefined) ?? textWidth(text, size);
+}
+
+/**
+ * A bullet with inline LaTeX (`The sum is $\sum_{i=1}^n i$`): its text in the slide font and each
+ * formula typeset by MathJax at the text's size, set on lines no wider than `max` (a line with a
+ * tall formula gets the room it needs; right-to-left bullets run from the right edge). LaTeX that
+ * does not parse is shown as its source. At most `maxLines` lines.
+ */
+export function mathBullet(text: string, o: { x: number; right: number; y: number; size: number; font: string; fill: string; maxLines: number }): { svg: string; firstBaseline: number; nextY: number } {
+  const { size } = o;
+  const max = o.right - o.x;
+  const items: InlineItem[] = [];
+  const addWords = (s: string, spaceBefore: boolean, source = false): void => {
+    const words = displayText(s, !source).split(/\s+/).filter(Boolean);
+    words.forEach((word, k) => {
+      const space = k > 0 || spaceBefore;
+      // A word wider than a line is cut into pieces that fit.
+      for (const [j, piece] of (textWidth(word, size) > max ? wrapText(word, max, size, 50) : [word]).entries()) {
+        items.push({ text: piece, w: runWidth(piece, size, o.font), space: j === 0 && space });
+      }
+    });
+  };
+  let prevEndsWithSpace = true;
+  for (const p of splitMath(text)) {
+    if (p.latex === undefined) {
+      addWords(p.text, /^\s/.test(p.text) && items.length > 0);
+      prevEndsWithSpace = /\s$/.test(p.text);
+      continue;
+    }
+    const f = renderFormula(p.latex, false);
+    if (!f) {
+      addWords(p.source, prevEndsWithSpace && items.length > 0, true);
+    } else {
+      const k = Math.min(1, max / ((f.width / 1000) * size));
+      const em = size * k;
+      items.push({ f, w: (f.width / 1000) * em, ascent: (-f.top / 1000) * em, descent: ((f.height + f.top) / 1000) * em, space: prevEndsWithSpace && items.length > 0 });
+    }
+    prevEndsWithSpace = false;
+  }
+  // Lines, greedily.
+  const space = runWidth(' ', size, o.font);
+  const lines: InlineItem[][] = [];
+  let line: InlineItem[] = [];
+  let w = 0;
+  for (const it of items) {
+    const gap = line.length && it.space ? space : 0;
+    if (line.length && w + gap + it.w > max) {
+      lines.push(line);
+      line = [];
+      w = 0;
+    }
+    w += (line.length && it.space ? space : 0) + it.w;
+    line.push(it);
+  }
+  if (line.length) lines.push(line);
+  const shown = lines.slice(0, o.maxLines);
+  if (lines.length > o.maxLines) shown[shown.length - 1].push({ text: '…', w: runWidth('…', size, o.font), space: false });
+
+  const rtl = isRtl(displayText(text));
+  const parts: string[] = [];
+  let baseline = o.y;
+  let firstBaseline = o.y;
+  let lastDescent = size * 0.3;
+  shown.forEach((ln, i) => {
+    const ascent = Math.max(size * 0.95, ...ln.map((it) => (it.text === undefined ? it.ascent : 0)));
+    const descent = Math.max(size * 0.3, ...ln.map((it) => (it.text === undefined ? it.descent : 0)));
+    baseline = i === 0 ? o.y + ascent - size * 0.95 : baseline + Math.max(size * 1.28, lastDescent + ascent + size * 0.12);
+    if (i === 0) firstBaseline = baseline;
+    lastDescent = descent;
+    // Runs of text between formulas are set as one string each.
+    let x = rtl ? o.right : o.x;
+    let run: { text: string; w: number; at: number } | undefined;
+    const flush = (): void => {
+      if (!run) return;
+      const left = rtl ? run.at - run.w : run.at;
+      parts.push(textBlock([run.text], { x: left, right: left + run.w, y: baseline, size, fill: o.fill, font: o.font }));
+      run = undefined;
+    };
+    ln.forEach((it, k) => {
+      const gap = k > 0 && it.space ? space : 0;
+      x += rtl ? -gap : gap;
+      if (it.text !== undefined) {
+        if (run) {
+          run.text += (gap ? ' ' : '') + it.text;
+          run.w += gap + it.w;
+        } else run = { text: it.text, w: it.w, at: x };
+      } else {
+        flush();
+        const left = rtl ? x - it.w : x;
+        parts.push(placeFormula(it.f, left, baseline - it.ascent, it.w, it.ascent + it.descent, o.fill));
+      }
+      x += rtl ? -it.w : it.w;
+    });
+    flush();
+  });
+  return { svg: parts.join(''), firstBaseline, nextY: baseline + size * 1.28 + Math.max(0, lastDescent - size * 0.3) };
 }
 
 function diagramSvg(d: Diagram, box: Box, t: SlideTheme): string {
@@ -288,8 +396,16 @@ export function buildSlideSvg(s: SlideState, t: SlideTheme): string {
   const bs = 32 * t.fontScale;
   let y = textBox.y + bs;
   for (const b of bullets) {
-    const lines = wrapText(b, textBox.w - 40, bs, 3);
     const rtl = isRtl(b);
+    if (hasMath(b)) {
+      // Inline LaTeX is typeset by MathJax, in line with the bullet's text.
+      const m = mathBullet(b, { x: textBox.x + 36, right: textBox.x + textBox.w - 36, y, size: bs, font: t.font, fill: t.text, maxLines: 3 });
+      parts.push(`<circle cx="${rtl ? textBox.x + textBox.w - 8 : textBox.x + 8}" cy="${(m.firstBaseline - bs * 0.32).toFixed(1)}" r="${(bs * 0.18).toFixed(1)}" fill="${t.accent}"/>`, m.svg);
+      y = m.nextY + bs * 0.6;
+      if (y > textBox.y + textBox.h) break;
+      continue;
+    }
+    const lines = wrapText(b, textBox.w - 40, bs, 3);
     parts.push(`<circle cx="${rtl ? textBox.x + textBox.w - 8 : textBox.x + 8}" cy="${(y - bs * 0.32).toFixed(1)}" r="${(bs * 0.18).toFixed(1)}" fill="${t.accent}"/>`);
     parts.push(textBlock(lines, { x: textBox.x + 36, right: textBox.x + textBox.w - 36, y, size: bs, fill: t.text, font: t.font }));
     y += lines.length * bs * 1.28 + bs * 0.6;
