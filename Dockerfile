@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 # One image definition for every app: `docker build --build-arg APP=<app> -t video-platform/<app> .`
 # (gateway, jobs, videos, files, users, render-worker). Every image carries the built output of
-# all apps (a few MB) so that any of them can run the migrations Job (deploy/migrate-job.mjs);
+# all apps (a few MB) so that any of them can run the migrations (deploy/migrate-job.mjs: every
+# schema for compose, its own service's in each Kubernetes `migrate` initContainer);
 # APP picks the process it starts. Production dependencies only; runs as the unprivileged `node`
 # user (uid 1000) and works with a read-only root file system (writable: /tmp, the storage mount).
 

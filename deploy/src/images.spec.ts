@@ -72,5 +72,20 @@ describe('Dockerfile', () => {
     expect(readFileSync(join(REPO_DIR, 'scripts', 'migrate.mjs'), 'utf8')).toContain("from './lib/infra.mjs'");
     expect(df).toContain('cp scripts/migrate.mjs /out/scripts/ && cp scripts/lib/infra.mjs /out/scripts/lib/');
     for (const app of ['users', 'jobs', 'videos', 'files']) expect(df).toMatch(new RegExp(`for a in [^;]*\\b${app}\\b`));
+    // The migration runner the script loads (openDataSource: advisory lock, then the migrations).
+    expect(df).toMatch(/for l in [^;]*\bpersistence\b/);
+  });
+
+  it("migrates every schema, or only the named service's (the Kubernetes initContainers), and refuses other names", () => {
+    const job = (args: string[], env: Record<string, string>) =>
+      spawnSync(process.execPath, [join(REPO_DIR, 'deploy', 'migrate-job.mjs'), ...args], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...env }, timeout: 30_000 });
+    const migrate = readFileSync(join(REPO_DIR, 'scripts', 'migrate.mjs'), 'utf8');
+    const withSchema = JSON.parse(migrate.match(/export const SERVICES_WITH_SCHEMA = (\[[^\]]*\])/)?.[1].replaceAll("'", '"') ?? '[]');
+    expect([...withSchema].sort()).toEqual(['files', 'jobs', 'users', 'videos']);
+    expect(job(['jobs'], {}).stderr).toContain('DATABASE_URL is required');
+    // Refused before any connection (nothing listens on port 1).
+    const unknown = job(['jobs', 'gateway'], { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' });
+    expect(unknown.status).toBe(1);
+    expect(unknown.stderr).toContain('No schema for gateway');
   });
 });

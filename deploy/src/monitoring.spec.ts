@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dump, load } from 'js-yaml';
 import { MetricNames } from '@vgp/observability';
-import { DEPLOY_DIR, readYamlDocs } from './kustomize-lite.js';
+import { DEPLOY_DIR, kustomizeLite, readYamlDocs } from './kustomize-lite.js';
 
 const PROM = join(DEPLOY_DIR, 'prometheus');
 const GRAFANA = join(DEPLOY_DIR, 'grafana');
@@ -30,13 +30,21 @@ function metricsIn(expr: string): string[] {
   return [...names];
 }
 
+/** The Prometheus jobs of the platform on Kubernetes: `vgp-<app>` per Deployment (prometheus.yml). */
+const JOBS = kustomizeLite(join(DEPLOY_DIR, 'k8s', 'base'))
+  .filter((o) => o.kind === 'Deployment')
+  .map((o) => `vgp-${o.metadata.name}`)
+  .sort();
+/** Probes and scrapes: HTTP routes that are not requests to a service. */
+const NOT_REQUESTS = 'route!~"/health/.*|/metrics"';
+
 function declared(name: string): boolean {
   return BUILT_IN.test(name) || OWN.has(name) || OWN.has(name.replace(HISTOGRAM_SUFFIX, '')) || name.includes(':');
 }
 
 describe('deploy/prometheus', () => {
   it('has alert rules promtool accepts, and their unit tests pass', () => {
-    expect(promtool('check', 'rules', 'alerts.yml')).toMatch(/SUCCESS: 9 rules found/);
+    expect(promtool('check', 'rules', 'alerts.yml')).toMatch(/SUCCESS: 12 rules found/);
     expect(promtool('test', 'rules', 'alerts.test.yml')).toMatch(/SUCCESS/);
     expect(promtool('check', 'config', 'prometheus.compose.yml')).toMatch(/SUCCESS/);
   });
@@ -47,6 +55,24 @@ describe('deploy/prometheus', () => {
     expect(rules.filter((r: any) => r.alert).map((r: any) => r.alert)).toEqual(expect.arrayContaining(['ServiceDown', 'HighErrorRate', 'JobQueueBacklog', 'StuckJobs']));
     const undeclared = rules.flatMap((r: any) => metricsIn(r.expr)).filter((n: string) => !declared(n));
     expect(undeclared).toEqual([]);
+  });
+
+  it('alerts when a service has no target at all, for every service', () => {
+    const rules = (load(readFileSync(join(PROM, 'alerts.yml'), 'utf8')) as any).groups.flatMap((g: any) => g.rules);
+    const absent = rules.find((r: any) => r.alert === 'ServiceAbsent');
+    // Pods without an IP (Pending) give no target and no `up` series: ServiceDown's `== 0` sees nothing.
+    const jobs = [...absent.expr.matchAll(/absent\(up\{job="([^"]+)"\}\)/g)].map((m: RegExpMatchArray) => m[1]).sort();
+    expect(jobs).toEqual(JOBS);
+    expect(JOBS).toHaveLength(6);
+  });
+
+  it('computes the HTTP error rate from requests, without probes and scrapes; NATS errors as a share', () => {
+    const rules = (load(readFileSync(join(PROM, 'alerts.yml'), 'utf8')) as any).groups.flatMap((g: any) => g.rules);
+    const http = rules.filter((r: any) => r.expr.includes('http_request_duration_seconds'));
+    expect(http.map((r: any) => r.record)).toEqual(['service:http_requests:rate5m', 'service:http_request_errors:rate5m']);
+    for (const r of http) expect(r.expr).toContain(NOT_REQUESTS);
+    const nats = rules.find((r: any) => r.alert === 'NatsHandlerErrors');
+    expect(nats.expr).toMatch(/service_subject:nats_errors:rate5m \/ service_subject:nats_messages:rate5m\) > 0\.05 and service_subject:nats_errors:rate5m > 0\.01/);
   });
 });
 
@@ -70,6 +96,22 @@ describe('deploy/grafana', () => {
     for (const t of [/requests per second/i, /5xx/i, /p50 \/ p99/i, /Saturation/i, /Queue depth/i, /Render throughput/i]) expect(titles).toMatch(t);
     expect(exprs.some((e) => e.includes('histogram_quantile(0.99'))).toBe(true);
     expect(exprs.filter((e) => e.includes('by (service'))).not.toHaveLength(0);
+  });
+
+  it("queries the platform's own jobs only, and HTTP requests without probes and scrapes", () => {
+    // Pods may also be scraped by a stock `kubernetes-pods` job: without the job filter every sum doubles.
+    for (const e of exprs) {
+      for (const name of metricsIn(e)) {
+        for (const m of e.matchAll(new RegExp(`\\b${name}\\b(\\{[^}]*\\})?(?!\\w)`, 'g'))) {
+          expect([e, m[1] ?? '']).toEqual([e, expect.stringContaining('job=~"vgp-.+"')]);
+          if (name.startsWith('http_request_duration_seconds')) expect([e, m[1]]).toEqual([e, expect.stringContaining(NOT_REQUESTS)]);
+        }
+      }
+    }
+    expect(dashboard.templating.list.find((v: any) => v.name === 'service').definition).toContain('job=~"vgp-.+"');
+    // render_realtime_factor is video seconds per wall second: higher is faster.
+    const realtime = panels.find((p: any) => p.targets.some((t: any) => t.expr.includes('render_realtime_factor')));
+    expect(realtime.title).toMatch(/video length \/ render time/);
   });
 
   it('queries only declared metrics, in PromQL that promtool parses', () => {
@@ -106,7 +148,7 @@ describe('deploy/grafana', () => {
       writeFileSync(join(dir, 'dashboard.rules.yml'), dump({ groups: [{ name: 'dashboard', rules }] }));
       const input_series = Object.entries(figures).flatMap(([name, rows]) =>
         ['10.0.0.1:3000', '10.0.0.2:3000'].flatMap((instance) =>
-          rows.map((r) => ({ series: `${name}{service="jobs",instance="${instance}"${r.labels ? `,${r.labels}` : ''}}`, values: `${r.value}x10` })),
+          rows.map((r) => ({ series: `${name}{job="vgp-jobs",service="jobs",instance="${instance}"${r.labels ? `,${r.labels}` : ''}}`, values: `${r.value}x10` })),
         ),
       );
       const promql_expr_test = checked.map((q) => ({

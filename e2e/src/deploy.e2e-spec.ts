@@ -8,10 +8,10 @@ import { createTestInfra, freePort, REPO_ROOT, type TestInfra, waitFor } from '@
 
 /**
  * The runtime layout of the Dockerfile, rebuilt from its own copy loops in a temp directory (no
- * container engine here): the migrations entry point of the Kubernetes Job runs in it against a
+ * container engine here): the migrations entry point (the Kubernetes initContainers' and compose's) runs in it against a
  * fresh database, and a service then starts from it without migrating itself.
  */
-describe('the image layout: migrations Job, then a service', () => {
+describe('the image layout: migrations, then a service', () => {
   let infra: TestInfra;
   let root: string;
 
@@ -48,7 +48,7 @@ describe('the image layout: migrations Job, then a service', () => {
     expect(r.stderr).toContain('DATABASE_URL is required');
   });
 
-  it('applies every service schema with the migrations Job entry point, then a service starts without migrating', async () => {
+  it('applies every service schema with the migrations entry point, then a service starts without migrating', async () => {
     const r = job({ DATABASE_URL: infra.databaseUrl });
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
     const c = new pg.Client({ connectionString: infra.databaseUrl });
