@@ -4,6 +4,7 @@ import { ServiceName } from '@vgp/contracts';
 import { MessagingModule } from '@vgp/messaging';
 import { ObservabilityModule } from '@vgp/observability';
 import { StorageModule } from '@vgp/storage';
+import { cgroupCpuLimit } from './media/cpu-limit.js';
 import { RenderPipeline } from './pipeline/render-pipeline.js';
 import { ScriptGenerators } from './pipeline/script-generation/script-generators.js';
 import { RenderHealth } from './render-health.js';
@@ -31,7 +32,7 @@ import { WorkerService } from './worker/worker.service.js';
       inject: [RenderWorkerConfig, JobsClient],
       useFactory: (c: RenderWorkerConfig, jobs: JobsClient) =>
         new RenderPipeline({
-          tools: { ffmpeg: c.FFMPEG_PATH, ffprobe: c.FFPROBE_PATH, espeak: c.ESPEAK_PATH },
+          tools: { ffmpeg: c.FFMPEG_PATH, ffprobe: c.FFPROBE_PATH, espeak: c.ESPEAK_PATH, ffmpegThreads: c.RENDER_FFMPEG_THREADS || cgroupCpuLimit() || undefined },
           voice: c.TTS_VOICE,
           wordsPerMinute: c.TTS_WORDS_PER_MINUTE,
           ragLimit: c.RAG_PASSAGE_LIMIT,

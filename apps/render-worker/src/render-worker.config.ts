@@ -15,6 +15,15 @@ export class RenderWorkerConfig extends BaseConfig {
   @IsString()
   FFMPEG_PATH = 'ffmpeg';
 
+  /**
+   * Threads of the video encode. 0: the container's CPU limit (its cgroup quota) when it has one,
+   * else ffmpeg's own choice: x264 sizes its threads from the node's cores, not the pod's limit,
+   * and a 2-CPU pod on a 32-core node ran 48 encoder threads (throttled, and their buffers count
+   * against the memory limit).
+   */
+  @ToInt() @IsInt() @Min(0) @Max(64)
+  RENDER_FFMPEG_THREADS = 0;
+
   @IsString()
   FFPROBE_PATH = 'ffprobe';
 

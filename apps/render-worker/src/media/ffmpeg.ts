@@ -4,6 +4,8 @@ export interface MediaToolPaths {
   ffmpeg: string;
   ffprobe: string;
   espeak: string;
+  /** Threads of the video encode (`-threads`); absent: ffmpeg's own choice (from the machine's cores). */
+  ffmpegThreads?: number;
 }
 
 export const DEFAULT_TOOL_PATHS: MediaToolPaths = { ffmpeg: 'ffmpeg', ffprobe: 'ffprobe', espeak: 'espeak-ng' };

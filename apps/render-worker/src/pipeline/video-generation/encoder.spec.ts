@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { VideoFormat, VideoQuality } from '@vgp/contracts';
+import { cgroupCpuLimit } from '../../media/cpu-limit.js';
 import { concatList, encodeArgs, FORMAT_PROFILES, QUALITY_PROFILES } from './encoder.js';
 
 describe('encoder', () => {
@@ -21,5 +22,31 @@ describe('encoder', () => {
     const args = encodeArgs({ audioPath: null, duration: 5, quality: QUALITY_PROFILES[VideoQuality.LOW], format: FORMAT_PROFILES[VideoFormat.WEBM], listPath: '/w/l', outPath: '/w/v.webm' });
     expect(args.filter((a) => /^-(c:a|b:a|ac|ar|aac_coder)$/.test(a) || a === 'libopus')).toEqual([]);
     expect(args).toContain('libvpx-vp9');
+  });
+
+  it('bounds the encoder threads when told (a container\'s CPU limit), and leaves them to ffmpeg otherwise', () => {
+    const base = { audioPath: '/w/n.wav', duration: 5, quality: QUALITY_PROFILES[VideoQuality.LOW], format: FORMAT_PROFILES[VideoFormat.MP4], listPath: '/w/l', outPath: '/w/v.mp4' };
+    const bounded = encodeArgs({ ...base, threads: 2 });
+    expect(bounded.slice(-7)).toEqual(['-threads', '2', '-t', '5.000', '-f', 'mp4', '/w/v.mp4']);
+    expect(encodeArgs(base)).not.toContain('-threads');
+  });
+});
+
+describe('cgroupCpuLimit', () => {
+  const files = (map: Record<string, string>) => (path: string) => {
+    if (!(path in map)) throw Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT' });
+    return map[path];
+  };
+  it('reads a container\'s CPU quota, rounded up, from cgroup v2 or v1', () => {
+    expect(cgroupCpuLimit(files({ '/sys/fs/cgroup/cpu.max': '200000 100000\n' }))).toBe(2);
+    expect(cgroupCpuLimit(files({ '/sys/fs/cgroup/cpu.max': '150000 100000\n' }))).toBe(2);
+    expect(cgroupCpuLimit(files({ '/sys/fs/cgroup/cpu.max': '50000 100000\n' }))).toBe(1);
+    expect(cgroupCpuLimit(files({ '/sys/fs/cgroup/cpu/cpu.cfs_quota_us': '400000\n', '/sys/fs/cgroup/cpu/cpu.cfs_period_us': '100000\n' }))).toBe(4);
+  });
+
+  it('answers null without a quota or a cgroup to read', () => {
+    expect(cgroupCpuLimit(files({ '/sys/fs/cgroup/cpu.max': 'max 100000\n' }))).toBeNull();
+    expect(cgroupCpuLimit(files({ '/sys/fs/cgroup/cpu/cpu.cfs_quota_us': '-1\n', '/sys/fs/cgroup/cpu/cpu.cfs_period_us': '100000\n' }))).toBeNull();
+    expect(cgroupCpuLimit(files({}))).toBeNull();
   });
 });

@@ -106,6 +106,8 @@ export interface EncodeOptions {
   outPath: string;
   signal?: AbortSignal;
   onProgress?: (fraction: number) => void;
+  /** Encoder threads (`-threads`); absent: ffmpeg sizes them from the machine's cores. */
+  threads?: number;
 }
 
 /**
@@ -121,6 +123,7 @@ export function encodeArgs(o: Omit<EncodeOptions, 'ffmpeg' | 'stills' | 'signal'
     ...(o.audioPath ? ['-map', '1:a:0'] : []),
     '-vf', `scale=${q.width}:${q.height}:flags=bicubic,format=yuv420p,fps=${q.fps}`,
     ...o.format.args(q).filter((_, i, all) => o.audioPath || !isAudioArg(all, i)),
+    ...(o.threads ? ['-threads', String(o.threads)] : []),
     '-t', o.duration.toFixed(3),
     '-f', o.format.muxer,
     o.outPath,

@@ -124,6 +124,7 @@ export async function generateVideo(i: VideoGenerationInput): Promise<RenderedVi
     format: f,
     listPath: join(i.dir, 'slides.ffconcat'),
     outPath,
+    threads: i.tools.ffmpegThreads,
     signal: i.signal,
     onProgress: (x) => i.onProgress?.(0.3 + 0.68 * x, `Encoding video (${Math.round(x * 100)}%)`, { frames_encoded: Math.round(x * n.duration * q.fps), frames_total: Math.round(n.duration * q.fps) }),
   });
