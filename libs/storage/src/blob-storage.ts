@@ -85,6 +85,8 @@ export interface BlobStorage {
    * being written are not listed.
    */
   list(prefix: string): AsyncIterable<BlobListing>;
+  /** Writes and removes a small file (readiness: the service can store bytes here); drivers may leave it out. */
+  probeWrite?(): Promise<void>;
   /** Capacity where the driver has one (for health), in bytes. */
   capacity(): Promise<{ total_bytes: number; free_bytes: number } | null>;
 }

@@ -143,6 +143,17 @@ describe('LocalFsStorage', () => {
     await rm(fresh.root, { recursive: true, force: true });
   });
 
+  it('probes that it can be written, leaving nothing behind', async () => {
+    const fresh = new LocalFsStorage(await mkdtemp(join(tmpdir(), 'vgp-storage-probe-')));
+    await fresh.probeWrite();
+    expect(await readdir(join(fresh.root, '.tmp'))).toEqual([]);
+    // A root that is a file, not a directory, cannot be written.
+    const file = join(fresh.root, 'not-a-dir');
+    await writeFile(file, 'x');
+    await expect(new LocalFsStorage(file).probeWrite()).rejects.toThrow();
+    await rm(fresh.root, { recursive: true, force: true });
+  });
+
   it('deletes a key and a whole prefix', async () => {
     await storage.put('videos/u2/j2/video.mp4', Buffer.from('v'));
     await storage.put('videos/u2/j2/thumbnails/0-small.jpg', Buffer.from('t'));

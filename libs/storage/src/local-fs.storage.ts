@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { close, createReadStream, fsync, open, writev } from 'node:fs';
-import { copyFile, mkdir, open as openFile, readdir, rename, rm, stat, statfs, unlink } from 'node:fs/promises';
+import { copyFile, mkdir, open as openFile, readdir, rename, rm, stat, statfs, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -152,6 +152,16 @@ export class LocalFsStorage implements BlobStorage {
           if (s?.isFile()) yield { key: relative(this.root, path).split(sep).join('/'), size: s.size, modified_at: s.mtime };
         }
       }
+    }
+  }
+
+  /** Writes a small file where puts write theirs (the temp directory) and removes it. */
+  async probeWrite(): Promise<void> {
+    const path = await this.tempPath();
+    try {
+      await writeFile(path, 'ready');
+    } finally {
+      await rm(path, { force: true });
     }
   }
 
