@@ -63,6 +63,28 @@ export class NatsClient implements OnApplicationShutdown {
     return this.nc;
   }
 
+  /**
+   * Calls `listener` on every disconnect and reconnect of the connection: events published
+   * meanwhile may have been missed, so what a cache keeps fresh by events is stale. Answers a
+   * function that stops listening.
+   */
+  onConnectionLost(listener: () => void): () => void {
+    let stopped = false;
+    void (async () => {
+      try {
+        for await (const s of this.nc.status()) {
+          if (stopped) return;
+          if (s.type === 'disconnect' || s.type === 'reconnect') listener();
+        }
+      } catch (err) {
+        this.logger.warn(`NATS status stream ended: ${(err as Error).message}`);
+      }
+    })();
+    return () => {
+      stopped = true;
+    };
+  }
+
   observeRequests(observer: RequestObserver): void {
     this.observer = observer;
   }

@@ -78,7 +78,7 @@ export class AuthContextResolver implements OnModuleInit, OnModuleDestroy {
   // What to do when an account changes: the user's live streams close (see `onAccountChange`).
   private readonly changeListeners = new Map<string, Set<() => void>>();
   private subs: Subscription[] = [];
-  private closed = false;
+  private stopFollowing?: () => void;
   private warnedFallback = false;
   private lastRefreshWarn = 0;
 
@@ -90,23 +90,15 @@ export class AuthContextResolver implements OnModuleInit, OnModuleDestroy {
   onModuleInit(): void {
     const evict = (e: UserChangedEvent) => this.evict(e?.user_id);
     this.subs = [this.nats.subscribe<UserChangedEvent>(UsersEvents.updated, evict), this.nats.subscribe<UserChangedEvent>(UsersEvents.deleted, evict)];
-    void this.staleOnReconnect();
+    // Every entry is refreshed at its next use after a disconnect (an eviction may have been missed).
+    this.stopFollowing = this.nats.onConnectionLost(() => {
+      for (const e of this.cache.values()) e.freshUntil = 0;
+    });
   }
 
   onModuleDestroy(): void {
-    this.closed = true;
+    this.stopFollowing?.();
     for (const s of this.subs) s.unsubscribe();
-  }
-
-  private async staleOnReconnect(): Promise<void> {
-    try {
-      for await (const s of this.nats.connection.status()) {
-        if (this.closed) return;
-        if (s.type === 'disconnect' || s.type === 'reconnect') for (const e of this.cache.values()) e.freshUntil = 0;
-      }
-    } catch (err) {
-      this.logger.warn(`NATS status stream ended: ${(err as Error).message}`);
-    }
   }
 
   /** Forget a user's cached context (also called after this replica changed it). */

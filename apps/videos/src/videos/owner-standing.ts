@@ -27,18 +27,20 @@ export class OwnerStanding implements OnModuleInit, OnModuleDestroy {
   /** Questions under way; `changed` is set when the user changed meanwhile (its answer is not kept). */
   private readonly inflight = new Map<string, { answer: Promise<boolean>; changed: boolean }>();
   private subs: Subscription[] = [];
-  private closed = false;
+  private stopFollowing?: () => void;
 
   constructor(private readonly nats: NatsClient) {}
 
   onModuleInit(): void {
     const evict = (e: UserChangedEvent) => this.evict(e?.user_id);
     this.subs = [this.nats.subscribe<UserChangedEvent>(UsersEvents.updated, evict), this.nats.subscribe<UserChangedEvent>(UsersEvents.deleted, evict)];
-    void this.staleOnReconnect();
+    this.stopFollowing = this.nats.onConnectionLost(() => {
+      for (const e of this.cache.values()) e.freshUntil = 0;
+    });
   }
 
   onModuleDestroy(): void {
-    this.closed = true;
+    this.stopFollowing?.();
     for (const s of this.subs) s.unsubscribe();
   }
 
@@ -80,14 +82,4 @@ export class OwnerStanding implements OnModuleInit, OnModuleDestroy {
     return shows;
   }
 
-  private async staleOnReconnect(): Promise<void> {
-    try {
-      for await (const s of this.nats.connection.status()) {
-        if (this.closed) return;
-        if (s.type === 'disconnect' || s.type === 'reconnect') for (const e of this.cache.values()) e.freshUntil = 0;
-      }
-    } catch (err) {
-      this.logger.warn(`NATS status stream ended: ${(err as Error).message}`);
-    }
-  }
 }
