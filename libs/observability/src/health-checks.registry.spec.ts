@@ -9,7 +9,7 @@ function storageCheck(storage: CapacityReporter) {
   const registry = new HealthChecksRegistry(new HealthIndicatorService(), config);
   registry.addStorage(storage);
   const [check] = registry.all();
-  return async () => (await (check as () => Promise<Record<string, Record<string, unknown>>>)()).blob_storage;
+  return async () => (await (check as unknown as () => Promise<Record<string, Record<string, unknown>>>)()).blob_storage;
 }
 
 describe('HealthChecksRegistry.addStorage', () => {
