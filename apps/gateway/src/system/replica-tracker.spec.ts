@@ -43,6 +43,16 @@ describe('ReplicaTracker', () => {
     expect(t.expected('jobs', 4000)).toBe(1);
   });
 
+  it('does not count the answer of an instance that announced its shutdown while the round was gathered', () => {
+    const t = new ReplicaTracker(policy);
+    t.record(['jobs'], [report('jobs', 'only')], 0);
+    // A ping under way when the last replica stopped: its answer arrives, then its announcement.
+    const late = [report('jobs', 'only')];
+    t.forget('only', 1000);
+    const expected = t.record(['jobs'], late, 1500).get('jobs') ?? 0;
+    expect(t.component('jobs', late, expected, at)).toMatchObject({ status: 'unhealthy', details: { instances: 0, expected_instances: 0 } });
+  });
+
   it('reads a slow answer or a replica with failing checks as degraded, all failing as unhealthy', () => {
     const t = new ReplicaTracker(policy);
     expect(t.component('users', [report('users', 'a', HealthStatus.HEALTHY, 700)], 1, at)).toMatchObject({ status: 'degraded', error: 'slow: 700 ms' });

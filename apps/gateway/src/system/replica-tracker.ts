@@ -59,9 +59,13 @@ export class ReplicaTracker {
     return most;
   }
 
-  /** One service's component from the reports of its instances. */
+  /**
+   * One service's component from the reports of its instances. An instance that announced its
+   * shutdown is not counted, even when its answer came in the round gathered meanwhile (a ping
+   * under way when the last replica stopped read the service as healthy).
+   */
   component(service: string, reports: readonly ReceivedReport[], expected: number, lastCheck: string): ComponentHealth {
-    const mine = reports.filter((r) => r.report.service === service);
+    const mine = reports.filter((r) => r.report.service === service && !this.departed.has(r.report.instance_id));
     const instances = mine.map(({ report: r, response_time_ms }) => ({
       instance_id: r.instance_id,
       version: r.version,
