@@ -4,3 +4,4 @@ export * from './nats.client.js';
 export * from './messaging.module.js';
 export * from './rpc-error.filter.js';
 export * from './wire.js';
+export * from './user-changes.js';

@@ -5,14 +5,11 @@ import {
   ErrorCode,
   type ResolveUserReply,
   ROLE_DEFAULT_PERMISSIONS,
-  type UserChangedEvent,
   UserRole,
-  UsersEvents,
   UsersSubjects,
   UserStatus,
 } from '@vgp/contracts';
-import { NatsClient } from '@vgp/messaging';
-import type { Subscription } from '@nats-io/transport-node';
+import { followUserChanges, NatsClient } from '@vgp/messaging';
 import { GatewayConfig } from '../gateway.config.js';
 import type { VerifiedClaims } from './token-verifier.js';
 
@@ -77,7 +74,6 @@ export class AuthContextResolver implements OnModuleInit, OnModuleDestroy {
   private readonly generation = new Map<string, number>();
   // What to do when an account changes: the user's live streams close (see `onAccountChange`).
   private readonly changeListeners = new Map<string, Set<() => void>>();
-  private subs: Subscription[] = [];
   private stopFollowing?: () => void;
   private warnedFallback = false;
   private lastRefreshWarn = 0;
@@ -88,17 +84,18 @@ export class AuthContextResolver implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    const evict = (e: UserChangedEvent) => this.evict(e?.user_id);
-    this.subs = [this.nats.subscribe<UserChangedEvent>(UsersEvents.updated, evict), this.nats.subscribe<UserChangedEvent>(UsersEvents.deleted, evict)];
     // Every entry is refreshed at its next use after a disconnect (an eviction may have been missed).
-    this.stopFollowing = this.nats.onConnectionLost(() => {
-      for (const e of this.cache.values()) e.freshUntil = 0;
-    });
+    this.stopFollowing = followUserChanges(
+      this.nats,
+      (userId) => this.evict(userId),
+      () => {
+        for (const e of this.cache.values()) e.freshUntil = 0;
+      },
+    );
   }
 
   onModuleDestroy(): void {
     this.stopFollowing?.();
-    for (const s of this.subs) s.unsubscribe();
   }
 
   /** Forget a user's cached context (also called after this replica changed it). */

@@ -1,7 +1,6 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { type UserChangedEvent, UsersEvents, UsersSubjects, type UserStandingReply } from '@vgp/contracts';
-import { NatsClient } from '@vgp/messaging';
-import type { Subscription } from '@nats-io/transport-node';
+import { UsersSubjects, type UserStandingReply } from '@vgp/contracts';
+import { followUserChanges, NatsClient } from '@vgp/messaging';
 
 /** How long an owner's standing is reused without asking again (changes evict it at once). */
 const FRESH_MS = 30_000;
@@ -26,22 +25,22 @@ export class OwnerStanding implements OnModuleInit, OnModuleDestroy {
   private readonly cache = new Map<string, Entry>();
   /** Questions under way; `changed` is set when the user changed meanwhile (its answer is not kept). */
   private readonly inflight = new Map<string, { answer: Promise<boolean>; changed: boolean }>();
-  private subs: Subscription[] = [];
   private stopFollowing?: () => void;
 
   constructor(private readonly nats: NatsClient) {}
 
   onModuleInit(): void {
-    const evict = (e: UserChangedEvent) => this.evict(e?.user_id);
-    this.subs = [this.nats.subscribe<UserChangedEvent>(UsersEvents.updated, evict), this.nats.subscribe<UserChangedEvent>(UsersEvents.deleted, evict)];
-    this.stopFollowing = this.nats.onConnectionLost(() => {
-      for (const e of this.cache.values()) e.freshUntil = 0;
-    });
+    this.stopFollowing = followUserChanges(
+      this.nats,
+      (userId) => this.evict(userId),
+      () => {
+        for (const e of this.cache.values()) e.freshUntil = 0;
+      },
+    );
   }
 
   onModuleDestroy(): void {
     this.stopFollowing?.();
-    for (const s of this.subs) s.unsubscribe();
   }
 
   evict(userId: string | undefined): void {
