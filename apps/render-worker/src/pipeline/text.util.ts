@@ -3,6 +3,12 @@ import { maskMath, mathRanges } from './math-text.js';
 
 /** Text helpers shared by the stages: input is hostile until shown otherwise. */
 
+/**
+ * A character that takes two columns (East Asian wide: CJK ideographs, kana, Hangul syllables,
+ * fullwidth forms, emoji): slides give it a wider box, subtitles count it twice.
+ */
+export const WIDE_CHAR = /[\u1100-\u115F\u2E80-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6\u{20000}-\u{3FFFD}]|\p{Extended_Pictographic}/u;
+
 // C0/C1 controls except tab/newline, lone surrogates, bidi overrides that could hide text order.
 // eslint-disable-next-line no-control-regex -- stripping control characters is the point
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069\uFFFE\uFFFF]/g;

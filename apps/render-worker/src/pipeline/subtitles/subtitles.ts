@@ -1,4 +1,5 @@
 import type { Cue } from '../video-generation/narration.js';
+import { WIDE_CHAR } from '../text.util.js';
 
 function stamp(seconds: number, sep: ',' | '.'): string {
   const ms = Math.max(0, Math.round(seconds * 1000));
@@ -9,8 +10,6 @@ function stamp(seconds: number, sep: ',' | '.'): string {
   return `${pad(h)}:${pad(m)}:${pad(s)}${sep}${pad(ms % 1000, 3)}`;
 }
 
-// Characters that take two columns (CJK, fullwidth forms, emoji): a line holds half as many.
-const WIDE = /[\u1100-\u115F\u2E80-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6\u{20000}-\u{3FFFD}]|\p{Extended_Pictographic}/u;
 // Text without spaces between words (Chinese, Japanese): a line may break after any character.
 const BREAK_ANYWHERE = /[\u2E80-\u9FFF\uF900-\uFAFF\uFF00-\uFFEF\u{20000}-\u{3FFFF}]/u;
 // Punctuation that may not start a line (it stays with the character before it).
@@ -18,7 +17,7 @@ const NO_LINE_START = /^[、。，．：；！？）］｝〉》」』】〕〗�
 
 function columns(s: string): number {
   let n = 0;
-  for (const ch of s) n += WIDE.test(ch) ? 2 : 1;
+  for (const ch of s) n += WIDE_CHAR.test(ch) ? 2 : 1;
   return n;
 }
 

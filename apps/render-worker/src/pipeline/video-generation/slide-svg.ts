@@ -1,6 +1,6 @@
 import { hasMath, plainMath, splitMath } from '../math-text.js';
 import type { Diagram, Scene } from '../script.model.js';
-import { escapeXml, isRtl } from '../text.util.js';
+import { escapeXml, isRtl, WIDE_CHAR } from '../text.util.js';
 import { advance, EMOJI_FONT_FAMILY, emojiFontHas } from './emoji-font.js';
 import { renderFormula, type RenderedFormula } from './formula.js';
 import type { SlideTheme } from './slide-theme.js';
@@ -10,12 +10,11 @@ export const CANVAS = { width: 1280, height: 720 } as const;
 
 /** Chinese, Japanese and Korean text, which the CJK font draws. */
 const CJK_TEXT = /[\u1100-\u11FF\u2E80-\uA4CF\uAC00-\uD7AF\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFFEF]/u;
-const WIDE = /[\u1100-\u115F\u2E80-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6]|\p{Extended_Pictographic}/u;
 
 /** Approximate advance of one character in em (DejaVu Sans metrics, rounded up). */
 function charWidth(ch: string): number {
   if (ch === ' ') return 0.32;
-  if (WIDE.test(ch)) return 1.05;
+  if (WIDE_CHAR.test(ch)) return 1.05;
   if (/[A-Z0-9]/.test(ch)) return 0.7;
   if (/[iljtf.,;:'!|]/.test(ch)) return 0.36;
   if (/[mwMW]/.test(ch)) return 0.92;
@@ -195,7 +194,7 @@ type InlineItem = { text: string; w: number; space: boolean } | { f: RenderedFor
 
 /** Width of a run of slide text: the font's own advances where it draws every character, else the estimate. */
 function runWidth(text: string, size: number, font: string): number {
-  const plain = !WIDE.test(text) && !CJK_TEXT.test(text) && !PICTOGRAPH.test(text) && !isRtl(text);
+  const plain = !WIDE_CHAR.test(text) && !CJK_TEXT.test(text) && !PICTOGRAPH.test(text) && !isRtl(text);
   return (plain ? advance(text, font, false, size) : undefined) ?? textWidth(text, size);
 }
 
