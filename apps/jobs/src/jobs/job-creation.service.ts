@@ -47,6 +47,22 @@ const INSERT_SQL = `WITH ins AS (
   INSERT INTO jobs.job_logs (job_id, level, message, details, created_at)
   SELECT id, 'info', 'Job queued with priority ' || priority, NULL, $2 FROM ins`;
 
+/**
+ * A user's use of the quotas ($1 the users, $2 the start of the UTC day): active top-level jobs and
+ * today's videos. Counted user by user (the outer `unnest` feeds each subquery its user), so every
+ * plan, generic or custom, is an index scan per user whatever the table's size when it was made:
+ * one query over all the users (`user_id = ANY(...)`) planned as a sequential scan while the table
+ * was small, and its cached plan stayed one until the next ANALYZE (20x slower, 20 000 rows in),
+ * so it was planned afresh every time, which cost PostgreSQL more than running it.
+ */
+const COUNT_STATEMENT = 'jobs_create_count';
+const COUNT_SQL = `SELECT u AS user_id,
+    (SELECT count(*) FROM jobs.jobs j
+      WHERE j.user_id = u AND j.status IN ('queued', 'processing') AND j.parent_job_id IS NULL AND j.job_type <> 'file_processing')::int AS active,
+    (SELECT count(*) FROM jobs.jobs j
+      WHERE j.user_id = u AND j.created_at >= $2 AND j.job_type = 'video_generation')::int AS today
+  FROM unnest($1::text[]) AS u`;
+
 interface NewJob {
   id: string;
   user_id: string;
@@ -115,7 +131,7 @@ export class JobCreationService {
   private readonly models: Set<string>;
   private pending: Pending[] = [];
   private flushing = false;
-  /** Pooled connections on which the insert is prepared. */
+  /** Pooled connections on which the count and the insert are prepared. */
   private readonly prepared = new WeakSet<pg.PoolClient>();
 
   constructor(
@@ -344,27 +360,19 @@ export class JobCreationService {
    * in opposite orders) and counts their active and today's jobs, in one round trip (opening the
    * transaction first when `begin`): a simple query of several statements, each with its own
    * snapshot, so the count sees every job committed by whoever held one of these locks before.
-   * The ids travel as escaped literals. The count is planned afresh each time on purpose: a generic
-   * plan cached while the table was small is a sequential scan, and it stays cached until the next
-   * ANALYZE; it made this count 20x slower than the index scans a fresh plan picks (about 7 ms
-   * instead of 0.3 ms per 20 users, 20 000 rows in). Planned per transaction, not per job.
+   * The ids travel as escaped literals; the count is a prepared statement (`COUNT_SQL`).
    */
-  private async lockAndCount(c: Queryable, users: string[], begin = false): Promise<Map<string, Usage>> {
+  private async lockAndCount(c: pg.PoolClient, users: string[], begin = false): Promise<Map<string, Usage>> {
     if (!users.length) {
       if (begin) await c.query('BEGIN');
       return new Map();
     }
+    await this.prepare(c);
     const ids = `ARRAY[${[...users].sort().map(escapeLiteral).join(',')}]::text[]`;
-    const day = `${escapeLiteral(utcDayStart().toISOString())}::timestamptz`;
     const statements = [
       ...(begin ? ['BEGIN'] : []),
       `SELECT pg_advisory_xact_lock(hashtextextended('jobs-quota:' || u, 0)) FROM unnest(${ids}) AS u`,
-      `SELECT user_id,
-         count(*) FILTER (WHERE status IN ('queued', 'processing') AND parent_job_id IS NULL AND job_type <> 'file_processing')::int AS active,
-         count(*) FILTER (WHERE created_at >= ${day} AND job_type = 'video_generation')::int AS today
-       FROM jobs.jobs
-       WHERE user_id = ANY(${ids}) AND ((status IN ('queued', 'processing') AND parent_job_id IS NULL) OR created_at >= ${day})
-       GROUP BY user_id`,
+      `EXECUTE ${COUNT_STATEMENT}(${ids}, ${escapeLiteral(utcDayStart().toISOString())})`,
     ];
     // A simple query of several statements answers one result per statement.
     const results = (await c.query(statements.join(';\n'))) as unknown as pg.QueryResult<{ user_id: string; active: number; today: number }>[];
@@ -405,10 +413,13 @@ export class JobCreationService {
     return null;
   }
 
-  /** Prepares the insert on a connection once (SQL `PREPARE`, so it can run in a simple query). */
-  private async prepareInsert(c: pg.PoolClient): Promise<void> {
+  /**
+   * Prepares the count and the insert on a connection once (SQL `PREPARE`, so they can run in a
+   * simple query with other statements), in one round trip.
+   */
+  private async prepare(c: pg.PoolClient): Promise<void> {
     if (this.prepared.has(c)) return;
-    await c.query(`PREPARE ${INSERT_STATEMENT} (jsonb, timestamptz, int) AS ${INSERT_SQL}`);
+    await c.query(`PREPARE ${COUNT_STATEMENT} (text[], timestamptz) AS ${COUNT_SQL};\nPREPARE ${INSERT_STATEMENT} (jsonb, timestamptz, int) AS ${INSERT_SQL}`);
     this.prepared.add(c);
   }
 
@@ -433,7 +444,7 @@ export class JobCreationService {
       hash: j.request_hash,
       fair: j.fair_rank ?? 1,
     }));
-    await this.prepareInsert(c);
+    await this.prepare(c);
     const execute = `EXECUTE ${INSERT_STATEMENT}(${escapeLiteral(JSON.stringify(rows))}, ${escapeLiteral(now.toISOString())}, ${Number(this.config.JOB_MAX_RETRIES)})`;
     await c.query(then ? `${execute};\n${then}` : execute);
     return rows.map((r) => ({ id: r.id, user_id: r.user_id, job_type: r.job_type, priority: r.priority, status: JobStatus.QUEUED, progress: r.progress, created_at: now, batch_id: r.batch }));
