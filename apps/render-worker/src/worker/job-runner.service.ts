@@ -11,9 +11,8 @@ import {
 } from '@vgp/contracts';
 import { BLOB_STORAGE, type BlobStorage } from '@vgp/storage';
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { AbortedError, ProcessError } from '../media/process-runner.js';
 import { PipelineError } from '../pipeline/pipeline.errors.js';
 import { RenderPipeline, type PipelineResult } from '../pipeline/render-pipeline.js';
@@ -21,6 +20,7 @@ import { RenderWorkerConfig } from '../render-worker.config.js';
 import { JobsClient, type RecordedVideo } from './jobs.client.js';
 import type { AbortReason } from './lease-keeper.js';
 import { ProgressReporter } from './progress-reporter.js';
+import { makeRenderDir } from './render-dirs.js';
 import { RenderMetrics } from './render-metrics.js';
 
 export interface RunningJob {
@@ -71,7 +71,7 @@ export class JobRunner {
     const ref: LeaseRef = { job_id: job.job_id, lease_token: job.lease_token };
     const signal = r.controller.signal;
     const started = performance.now();
-    const dir = await mkdtemp(join(this.config.RENDER_TMP_DIR || tmpdir(), 'vgp-render-'));
+    const dir = await makeRenderDir(this.config.RENDER_TMP_DIR || tmpdir());
     const reporter = new ProgressReporter(this.jobs, ref, this.config.PROGRESS_THROTTLE_MS, (reason) => r.abort(reason));
     let stage: string = PipelineStage.CONTENT_ANALYSIS;
     const uploaded: string[] = [];

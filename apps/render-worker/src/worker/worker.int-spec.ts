@@ -19,7 +19,9 @@ import { createTestInfra, startService, waitFor, type RunningService, type TestI
 import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppModule } from '../app.module.js';
@@ -153,6 +155,7 @@ describe('render worker (real app, real NATS, ffmpeg, espeak-ng)', () => {
   let nc: NatsConnection;
   let jobs: ProtocolStandIn;
   let tmp: string;
+  let killedDir: string;
 
   // An OpenAI-compatible chat-completions server for the `tiny-1` model.
   let provider: Server;
@@ -171,6 +174,10 @@ describe('render worker (real app, real NATS, ffmpeg, espeak-ng)', () => {
     await new Promise<void>((r) => provider.listen(0, '127.0.0.1', r));
     infra = await createTestInfra('render');
     tmp = await mkdtemp(join(tmpdir(), 'vgp-render-tmp-'));
+    // What a worker killed mid-render (SIGKILL) left in the temp dir this one uses.
+    killedDir = join(tmp, `vgp-render-${spawnSync(process.execPath, ['-e', '']).pid}-Ab12Cd`);
+    await mkdir(killedDir);
+    await writeFile(join(killedDir, 'partial.mp4'), Buffer.alloc(4096));
     nc = await connect({ servers: infra.natsUrl });
     jobs = new ProtocolStandIn(nc, infra.subjectPrefix);
     worker = await startService({
@@ -204,6 +211,10 @@ describe('render worker (real app, real NATS, ffmpeg, espeak-ng)', () => {
     const body = (await res.json()) as { details: Record<string, { status: string }> };
     expect(res.status).toBe(200);
     expect(body.details).toMatchObject({ ffmpeg: { status: 'up' }, ffprobe: { status: 'up' }, espeak: { status: 'up' } });
+  });
+
+  it('removes the working dir a killed worker left, at start', async () => {
+    await waitFor(() => !existsSync(killedDir), { timeoutMs: 5000, what: 'the killed worker\'s dir removed' });
   });
 
   it('claims on a queued event, reports progress inside stages, uploads, records and completes', async () => {

@@ -2,14 +2,13 @@ import { Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationB
 import { JobsEvents, type ClaimedJob } from '@vgp/contracts';
 import { NatsClient } from '@vgp/messaging';
 import { randomBytes } from 'node:crypto';
-import { readdir, rm, stat } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { RenderWorkerConfig } from '../render-worker.config.js';
 import { JobRunner, type RunningJob } from './job-runner.service.js';
 import { JobsClient } from './jobs.client.js';
 import { LeaseKeeper, type AbortReason } from './lease-keeper.js';
 import { RenderMetrics } from './render-metrics.js';
+import { sweepRenderDirs } from './render-dirs.js';
 
 /**
  * The claim loop: claims while it has free capacity (at start, on `jobs.v1.job.queued`, and by
@@ -23,6 +22,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   private readonly active = new Map<string, { running: RunningJob; done: Promise<void> }>();
   private readonly subs: Array<ReturnType<NatsClient['subscribe']>> = [];
   private poll?: NodeJS.Timeout;
+  private sweep?: NodeJS.Timeout;
   private claiming = false;
   private again = false;
   private stopping = false;
@@ -44,16 +44,21 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
     this.poll.unref();
     void this.fill();
     void this.removeStaleDirs();
+    this.sweep = setInterval(() => void this.removeStaleDirs(), 3600_000);
+    this.sweep.unref();
   }
 
-  /** Working dirs left by a worker that was killed (SIGKILL, OOM): older than 6 hours, removed. */
+  /**
+   * Working dirs left by killed renders (SIGKILL, OOM: frames, narration, a partial MP4), removed
+   * at start and hourly (`sweepRenderDirs`); they were removed only when 6 hours old, and only at a
+   * later start.
+   */
   private async removeStaleDirs(): Promise<void> {
-    const base = this.config.RENDER_TMP_DIR || tmpdir();
-    const names = await readdir(base).catch(() => [] as string[]);
-    for (const name of names.filter((n) => n.startsWith('vgp-render-'))) {
-      const path = join(base, name);
-      const s = await stat(path).catch(() => null);
-      if (s?.isDirectory() && Date.now() - s.mtimeMs > 6 * 3600_000) await rm(path, { recursive: true, force: true }).catch(() => undefined);
+    try {
+      const removed = await sweepRenderDirs(this.config.RENDER_TMP_DIR || tmpdir());
+      if (removed.length) this.logger.log(`Removed ${removed.length} working dir(s) of killed renders: ${removed.join(', ')}`);
+    } catch (err) {
+      this.logger.warn(`Working dirs of killed renders not swept: ${(err as Error).message}`);
     }
   }
 
@@ -127,6 +132,7 @@ export class WorkerService implements OnApplicationBootstrap, BeforeApplicationS
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     clearInterval(this.poll);
+    clearInterval(this.sweep);
     for (const s of this.subs.splice(0)) s.unsubscribe();
     if (!this.active.size) return;
     // Finish what can finish in time; hand back the rest (release) so another worker takes it.
