@@ -221,12 +221,9 @@ try {
   // creation's). Quotas are still counted on every create.
   console.log('preparing users…');
   const tokens = await Promise.all(Array.from({ length: USERS }, (_, i) => tokenFor(`bench-${i}`)));
-  const warmCallers = async () => {
-    for (let i = 0; i < tokens.length; i += CONNECTIONS) {
-      await Promise.all(tokens.slice(i, i + CONNECTIONS).map((t) => fetch(`${api}/users/me/quota`, { headers: { authorization: `Bearer ${t}` } }).then((r) => r.arrayBuffer())));
-    }
-  };
-  await warmCallers();
+  for (let i = 0; i < tokens.length; i += CONNECTIONS) {
+    await Promise.all(tokens.slice(i, i + CONNECTIONS).map((t) => fetch(`${api}/users/me/quota`, { headers: { authorization: `Bearer ${t}` } }).then((r) => r.arrayBuffer())));
+  }
   const admin = (await call('users.v1.user.resolve', { claims: { sub: 'bench-admin', role: 'admin' } })).context;
   for (let i = 0; i < USERS; i += CONNECTIONS) {
     await Promise.all(Array.from({ length: Math.min(CONNECTIONS, USERS - i) }, (_, k) => call('users.v1.permissions.update', { user: admin, user_id: `bench-${i + k}`, changes: LIMITS })));
@@ -238,11 +235,6 @@ try {
     if (tries === 50) throw new Error(`the raised limits did not apply: ${JSON.stringify(quota)}`);
     await sleep(100);
   }
-  // Those events dropped every bench user from the gateway's cache of callers; each is cached
-  // again before the slices, as the callers of a platform in use are (a caller is resolved by the
-  // users service once per AUTH_CONTEXT_CACHE_MS, 30 s by default). Left out, the first slice
-  // resolved all 4 000 users anew: one users.v1.user.resolve per create, billed to creation.
-  await warmCallers();
   // The first few refusals, printed at the end: what made a create fail.
   const refusals = [];
   const keepRefusal = (status, resBody) => {
