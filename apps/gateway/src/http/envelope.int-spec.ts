@@ -153,8 +153,9 @@ describe('gateway envelope and edge errors', () => {
     expectError(denied, 401, 'UNAUTHORIZED');
     expect(denied.headers.get('access-control-allow-origin')).toBe('*');
     expect(denied.headers.get('access-control-expose-headers')).toContain('X-Request-Id');
-    // Clients that are not browsers send no Origin and get no CORS headers.
-    expect((await http('GET', `${api}/jobs`, {})).headers.get('access-control-allow-origin')).toBeNull();
+    // Clients that are not browsers send no Origin and get no CORS headers, only Vary: Origin.
+    const plain = await http('GET', `${api}/jobs`, {});
+    expect([plain.headers.get('access-control-allow-origin'), plain.headers.get('access-control-expose-headers'), plain.headers.get('vary')]).toEqual([null, null, 'Origin']);
     // An OPTIONS with an Origin but no requested method: a preflight all the same, not a bare text 400.
     const loose = await http('OPTIONS', `${api}/jobs`, { headers: { origin: 'http://localhost:5173' } });
     expect([loose.status, loose.headers.get('access-control-allow-origin')]).toEqual([204, '*']);
