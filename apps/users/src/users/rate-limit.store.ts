@@ -1,11 +1,25 @@
 import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { AppError, type RateLimitReserveReply, type RateLimitReserveRequest } from '@vgp/contracts';
+import type pg from 'pg';
 import type { DataSource } from 'typeorm';
 
 const SWEEP_MS = 60_000;
 // Reservations of one event-loop turn share a statement, up to this many rows.
 const GROUP_MAX = 500;
+
+/**
+ * The reservations of a turn, one row per key and window ($1-$4: keys, window starts, requests,
+ * window lengths), locked in the order given. A named statement, prepared once per connection:
+ * parsed and planned for every group, it cost PostgreSQL 133 µs instead of 55 µs.
+ */
+const RESERVE_STATEMENT = 'users_rate_limit_reserve';
+const RESERVE_SQL = `INSERT INTO users.rate_limit_windows AS w (key, window_start, used, expires_at)
+  SELECT t.key, t.start, t.n, to_timestamp((t.start + t.seconds * 1000) / 1000.0)
+  FROM unnest($1::text[], $2::bigint[], $3::int[], $4::int[]) WITH ORDINALITY AS t(key, start, n, seconds, i)
+  ORDER BY t.i
+  ON CONFLICT (key, window_start) DO UPDATE SET used = w.used + EXCLUDED.used
+  RETURNING w.key, w.window_start, w.used`;
 
 interface Pending {
   req: RateLimitReserveRequest;
@@ -36,7 +50,12 @@ export class RateLimitStore implements OnModuleInit, OnModuleDestroy {
   private pending: Pending[] = [];
   private flushing = false;
 
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  /** The pool TypeORM opened, used directly on the hot path (named statements, no query runner). */
+  private readonly pool: pg.Pool;
+
+  constructor(@InjectDataSource() private readonly db: DataSource) {
+    this.pool = (db.driver as unknown as { master: pg.Pool }).master;
+  }
 
   onModuleInit(): void {
     this.timer = setInterval(() => void this.sweep(), SWEEP_MS);
@@ -89,15 +108,11 @@ export class RateLimitStore implements OnModuleInit, OnModuleDestroy {
       } else rows.set(id, { key: p.req.key, start: p.req.window_start, seconds: p.req.window_seconds, n: p.req.n, items: [p] });
     }
     const list = [...rows.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.start - b.start));
-    const stored: Array<{ key: string; window_start: string; used: number }> = await this.db.query(
-      `INSERT INTO users.rate_limit_windows AS w (key, window_start, used, expires_at)
-       SELECT t.key, t.start, t.n, to_timestamp((t.start + t.seconds * 1000) / 1000.0)
-       FROM unnest($1::text[], $2::bigint[], $3::int[], $4::int[]) WITH ORDINALITY AS t(key, start, n, seconds, i)
-       ORDER BY t.i
-       ON CONFLICT (key, window_start) DO UPDATE SET used = w.used + EXCLUDED.used
-       RETURNING w.key, w.window_start, w.used`,
-      [list.map((r) => r.key), list.map((r) => r.start), list.map((r) => r.n), list.map((r) => r.seconds)],
-    );
+    const { rows: stored } = await this.pool.query<{ key: string; window_start: string; used: number }>({
+      name: RESERVE_STATEMENT,
+      text: RESERVE_SQL,
+      values: [list.map((r) => r.key), list.map((r) => r.start), list.map((r) => r.n), list.map((r) => r.seconds)],
+    });
     for (const r of stored) {
       const row = rows.get(`${r.window_start}:${r.key}`);
       if (!row) continue;
