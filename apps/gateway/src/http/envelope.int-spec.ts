@@ -129,6 +129,7 @@ describe('gateway envelope and edge errors', () => {
     // A DELETE body sent without a length: the parser reads its bytes as the next request line.
     ['a body without Content-Length after a request', 'DELETE /api/v1/jobs/x HTTP/1.1\r\nHost: x\r\n\r\n{"a":1}', 400],
     ['headers over the limit', `GET /api/v1/jobs HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
+    ['an HTTP/1.1 request without Host', 'GET /api/v1/jobs HTTP/1.1\r\n\r\n', 400],
   ])('answers %s in the envelope and closes the connection', async (_what, raw, status) => {
     const res = await rawExchange(raw);
     const last = res.head.lastIndexOf('HTTP/1.1 ');

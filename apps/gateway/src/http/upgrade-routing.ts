@@ -1,4 +1,7 @@
-import { createServer, IncomingMessage, type RequestListener, type Server } from 'node:http';
+import { ErrorCode } from '@vgp/contracts';
+import { resolveRequestId } from '@vgp/observability';
+import { createServer, IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { errorEnvelope } from './error-envelope.js';
 import type { FastifyServerOptions } from 'fastify';
 
 /** Where the WebSocket of job events is served. */
@@ -60,11 +63,25 @@ Object.defineProperty(GatewayIncomingMessage.prototype, 'upgrade', {
 });
 
 /**
+ * An HTTP/1.1 request without `Host` (RFC 9112 §3.2: a server must answer 400), answered in the
+ * spec's envelope with a request id, before any route or hook sees it, and the connection closed.
+ */
+function refuseWithoutHost(res: ServerResponse): void {
+  const id = resolveRequestId(undefined);
+  const body = JSON.stringify(errorEnvelope({ code: ErrorCode.INVALID_INPUT, status: 400, message: 'An HTTP/1.1 request must carry a Host header' }, id));
+  res.writeHead(400, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'X-Request-Id': id, Connection: 'close' });
+  res.end(body);
+}
+
+/**
  * Fastify's `serverFactory`: the HTTP/1.1 server Fastify would make (the same timeouts), with
  * `GatewayIncomingMessage` as its requests (Node's `IncomingMessage` option).
  */
 export function gatewayServerFactory(handler: RequestListener, opts: FastifyServerOptions): Server {
-  const server = createServer({ IncomingMessage: GatewayIncomingMessage }, handler);
+  // Node's own refusal of an HTTP/1.1 request without Host was a bare 400 with an empty body.
+  const server = createServer({ IncomingMessage: GatewayIncomingMessage, requireHostHeader: false }, (req, res) =>
+    req.headers.host === undefined && req.httpVersionMajor === 1 && req.httpVersionMinor === 1 ? refuseWithoutHost(res) : handler(req, res),
+  );
   server.keepAliveTimeout = opts.keepAliveTimeout ?? 72_000;
   server.requestTimeout = opts.requestTimeout ?? 0;
   server.setTimeout(opts.connectionTimeout ?? 0);
