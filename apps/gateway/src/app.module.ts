@@ -7,7 +7,6 @@ import { StorageModule } from '@vgp/storage';
 import { AuthModule } from './auth/auth.module.js';
 import { FilesApiModule } from './files/files-api.module.js';
 import { GatewayConfig } from './gateway.config.js';
-import { GatewayHealth } from './gateway-health.js';
 import { NulInputGuard } from './http/nul-input.js';
 import { JobsApiModule } from './jobs/jobs-api.module.js';
 import { PublicApiModule } from './public/public-api.module.js';
@@ -31,6 +30,6 @@ import { UsersApiModule } from './users/users-api.module.js';
     RateLimitModule,
     UsersApiModule,
   ],
-  providers: [NulInputGuard, GatewayHealth],
+  providers: [NulInputGuard],
 })
 export class AppModule {}

@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { OwnerStanding } from './owner-standing.js';
-import { VideosHealth } from './videos-health.js';
 import { VideoEntity } from './video.entity.js';
 import { VideoPurgeService } from './video-purge.service.js';
 import { VideosHandler } from './videos.handler.js';
@@ -10,7 +9,7 @@ import { VideosService } from './videos.service.js';
 @Module({
   imports: [TypeOrmModule.forFeature([VideoEntity])],
   controllers: [VideosHandler],
-  providers: [VideosHealth, VideosService, VideoPurgeService, OwnerStanding],
+  providers: [VideosService, VideoPurgeService, OwnerStanding],
   exports: [VideosService, VideoPurgeService],
 })
 export class VideosModule {}

@@ -1,10 +1,13 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { HealthChecksRegistry } from '@vgp/observability';
-import { BLOB_STORAGE, type BlobStorage } from '@vgp/storage';
+import { BLOB_STORAGE, type BlobStorage } from './blob-storage.js';
 
-/** Readiness: blob storage answers and can be written (the gateway stores every upload there). */
+/**
+ * Readiness of every service holding blob storage: it answers within HEALTH_CHECK_TIMEOUT_MS and
+ * can be written (`HealthChecksRegistry.addStorage`).
+ */
 @Injectable()
-export class GatewayHealth implements OnModuleInit {
+export class StorageHealth implements OnModuleInit {
   constructor(
     private readonly registry: HealthChecksRegistry,
     @Inject(BLOB_STORAGE) private readonly storage: BlobStorage,
