@@ -1,4 +1,4 @@
-import { Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Subscription } from '@nats-io/transport-node';
 import { type AuthContext, type JobEvent, JobsEvents, JobStatus, type JobStatusView } from '@vgp/contracts';
 import { NatsClient } from '@vgp/messaging';
@@ -32,38 +32,26 @@ export type JobEventListener = (ev: JobEvent) => void;
  */
 @Injectable()
 export class JobEventsHub implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger('JobEventsHub');
   private readonly listeners = new Map<string, Set<JobEventListener>>();
   private readonly cache = new Map<string, CacheEntry>();
   // Latest seq of jobs not cached, so a reply older than an event already seen is not cached.
   private readonly seen = new Map<string, number>();
   private sub?: Subscription;
-  private closed = false;
+  private stopWatching?: () => void;
 
   constructor(private readonly nats: NatsClient) {}
 
   onModuleInit(): void {
     this.sub = this.nats.subscribe<JobEvent>(JobsEvents.updated, (ev) => this.onEvent(ev));
-    void this.watchConnection();
+    this.stopWatching = this.nats.onConnectionLost(() => {
+      this.cache.clear();
+      this.seen.clear();
+    });
   }
 
   onModuleDestroy(): void {
-    this.closed = true;
+    this.stopWatching?.();
     this.sub?.unsubscribe();
-  }
-
-  private async watchConnection(): Promise<void> {
-    try {
-      for await (const s of this.nats.connection.status()) {
-        if (this.closed) return;
-        if (s.type === 'disconnect' || s.type === 'reconnect') {
-          this.cache.clear();
-          this.seen.clear();
-        }
-      }
-    } catch (err) {
-      this.logger.warn(`NATS status stream ended: ${(err as Error).message}`);
-    }
   }
 
   private onEvent(ev: JobEvent): void {
