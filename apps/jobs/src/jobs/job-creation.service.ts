@@ -63,6 +63,50 @@ const COUNT_SQL = `SELECT u AS user_id,
       WHERE j.user_id = u AND j.created_at >= $2 AND j.job_type = 'video_generation')::int AS today
   FROM unnest($1::text[]) AS u`;
 
+/**
+ * A group of creates decided and stored by one statement ($1: a JSON array of rows in arrival order,
+ * each with its quota cost `ca`/`cd` and its caller's limits `ma`/`md`; $2 the time, $3 the retries
+ * allowed, $4 the start of the UTC day): the users' use counted as `COUNT_SQL` counts it, each create
+ * judged against its own limits with the costs of the user's earlier creates in the group added,
+ * the accepted ones stored with their first log lines, and every row's outcome answered (`ord`,
+ * `accepted`, and the use counted before the group). Run after the users' quota locks, in the same
+ * transaction, so its snapshot sees every job their previous holders stored.
+ *
+ * The costs of a user's earlier creates are added whether they were accepted or not: with equal
+ * limits (a user's creates carry the same permissions but during a change of them) the accepted
+ * ones are a prefix and the outcome is that of deciding one by one; with different limits it can
+ * only refuse more, never accept more than a limit allows.
+ */
+const GROUP_STATEMENT = 'jobs_create_group';
+const GROUP_SQL = `WITH t AS (
+    SELECT * FROM jsonb_to_recordset($1)
+      AS t(ord int, id uuid, user_id text, job_type text, priority text, rank smallint, conf jsonb, progress jsonb, key text, hash text, ca int, cd int, ma int, md int)),
+  use AS (
+    SELECT u AS user_id,
+      (SELECT count(*) FROM jobs.jobs j
+        WHERE j.user_id = u AND j.status IN ('queued', 'processing') AND j.parent_job_id IS NULL AND j.job_type <> 'file_processing')::int AS active,
+      (SELECT count(*) FROM jobs.jobs j
+        WHERE j.user_id = u AND j.created_at >= $4 AND j.job_type = 'video_generation')::int AS today
+    FROM (SELECT DISTINCT user_id FROM t WHERE ca > 0 OR cd > 0) AS s(u)),
+  d AS (
+    SELECT t.*, coalesce(use.active, 0) AS active, coalesce(use.today, 0) AS today,
+      sum(t.ca) OVER w AS sa, sum(t.cd) OVER w AS sd
+    FROM t LEFT JOIN use ON use.user_id = t.user_id
+    WINDOW w AS (PARTITION BY t.user_id ORDER BY t.ord)),
+  ok AS (
+    SELECT d.*, (d.ca = 0 OR d.active + d.sa <= d.ma) AND (d.cd = 0 OR d.today + d.sd <= d.md) AS accepted FROM d),
+  ins AS (
+    INSERT INTO jobs.jobs (id, user_id, job_type, priority, priority_rank, configuration, status, progress, created_at, updated_at,
+                           max_retries, run_after, idempotency_key, request_hash, fair_rank)
+    SELECT id, user_id, job_type, priority, rank, conf, 'queued', progress, $2, $2, $3, $2, key, hash,
+           CASE WHEN ca > 0 OR cd > 0 THEN active + sa ELSE 1 END
+    FROM ok WHERE accepted
+    RETURNING id, priority),
+  logs AS (
+    INSERT INTO jobs.job_logs (job_id, level, message, details, created_at)
+    SELECT id, 'info', 'Job queued with priority ' || priority, NULL, $2 FROM ins)
+  SELECT ord, accepted, active, today FROM ok ORDER BY ord`;
+
 interface NewJob {
   id: string;
   user_id: string;
@@ -114,6 +158,18 @@ function canonical(v: unknown): string {
 }
 
 export const requestHash = (kind: string, body: unknown) => createHash('sha256').update(`${kind}:${canonical(body)}`).digest('hex');
+
+/**
+ * A string as an SQL literal. Without a backslash, quotes doubled (the same text whatever
+ * `standard_conforming_strings` says, and a native replace instead of pg's loop over every
+ * character, which JSON documents of many jobs made costly); with one, pg's `escapeLiteral`.
+ */
+export function sqlLiteral(s: string): string {
+  return s.includes('\\') ? escapeLiteral(s) : `'${s.replaceAll("'", "''")}'`;
+}
+
+/** User ids as an SQL array literal, sorted (the order quota locks are taken in). */
+const idArray = (users: string[]) => `ARRAY[${[...users].sort().map(sqlLiteral).join(',')}]::text[]`;
 
 export function utcDayStart(now = new Date()): Date {
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
@@ -317,66 +373,86 @@ export class JobCreationService {
   }
 
   /**
-   * Many creates, one transaction in two round trips: open it, lock the users and count their use;
-   * decide each create in order; insert the accepted and commit.
+   * Many creates, one transaction in one round trip: a simple query of two statements (an implicit
+   * transaction, committed before the answer): the users' quota locks, then `GROUP_SQL`, which
+   * counts their use, decides each create in order and stores the accepted ones.
    */
   private async writeGroup(group: Pending[]): Promise<void> {
     const c = await this.db.pool.connect();
-    let outcome: { accepted: Pending[]; rows: CreatedRow[]; refused: Map<Pending, AppError> };
+    let decided: Array<{ ord: number; accepted: boolean; active: number; today: number }>;
+    const now = new Date();
+    const rows = group.map((p, ord) => ({
+      ord,
+      ...this.rowOf(p.job),
+      ca: p.cost.active,
+      cd: p.cost.daily,
+      ma: p.req.user.permissions.max_concurrent_jobs,
+      md: p.req.user.permissions.max_daily_jobs,
+    }));
     try {
+      await this.prepare(c);
       const users = [...new Set(group.filter((p) => p.cost.active || p.cost.daily).map((p) => p.job.user_id))];
-      const usage = await this.lockAndCount(c, users, true);
-      const accepted: Pending[] = [];
-      const refused = new Map<Pending, AppError>();
-      for (const p of group) {
-        if (p.cost.active || p.cost.daily) {
-          const u = usage.get(p.job.user_id) ?? { active: 0, today: 0 };
-          const err = this.quotaError(p.req.user, u, p.cost);
-          if (err) {
-            refused.set(p, err);
-            continue;
-          }
-          p.job.fair_rank = u.active + 1;
-          usage.set(p.job.user_id, { active: u.active + p.cost.active, today: u.today + p.cost.daily });
-        }
-        accepted.push(p);
-      }
-      const rows = accepted.length ? await this.insert(c, accepted.map((p) => p.job), 'COMMIT') : (await c.query('COMMIT'), []);
-      outcome = { accepted, rows, refused };
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw err;
+      const statements = [
+        ...(users.length ? [this.lockStatement(users)] : []),
+        `EXECUTE ${GROUP_STATEMENT}(${sqlLiteral(JSON.stringify(rows))}, ${sqlLiteral(now.toISOString())}, ${Number(this.config.JOB_MAX_RETRIES)}, ${sqlLiteral(utcDayStart(now).toISOString())})`,
+      ];
+      const results = (await c.query(statements.join(';\n'))) as unknown as pg.QueryResult | pg.QueryResult[];
+      decided = (Array.isArray(results) ? results.at(-1)! : results).rows;
     } finally {
       c.release();
     }
-    outcome.accepted.forEach((p, i) => p.resolve(toCreatedView(outcome.rows[i])));
-    for (const [p, err] of outcome.refused) p.reject(err);
-    this.metrics.recordCreated(outcome.rows);
-    this.wake(outcome.rows);
+    const stored: CreatedRow[] = [];
+    // What each user's accepted creates of the group added before the one decided (for the 429's figures).
+    const added = new Map<string, Usage>();
+    for (const d of decided) {
+      const p = group[d.ord];
+      const r = rows[d.ord];
+      if (d.accepted) {
+        const row: CreatedRow = { id: r.id, user_id: r.user_id, job_type: r.job_type, priority: r.priority, status: JobStatus.QUEUED, progress: r.progress, created_at: now, batch_id: null };
+        stored.push(row);
+        const a = added.get(r.user_id) ?? { active: 0, today: 0 };
+        added.set(r.user_id, { active: a.active + p.cost.active, today: a.today + p.cost.daily });
+        p.resolve(toCreatedView(row));
+        continue;
+      }
+      const a = added.get(r.user_id) ?? { active: 0, today: 0 };
+      p.reject(this.quotaError(p.req.user, { active: d.active + a.active, today: d.today + a.today }, p.cost) ?? this.refusedAlike(p, d, rows));
+    }
+    this.metrics.recordCreated(stored);
+    this.wake(stored);
   }
 
   /**
-   * Takes the quota locks of `users` (sorted, so two transactions never wait on each other's locks
-   * in opposite orders) and counts their active and today's jobs, in one round trip (opening the
-   * transaction first when `begin`): a simple query of several statements, each with its own
-   * snapshot, so the count sees every job committed by whoever held one of these locks before.
-   * The ids travel as escaped literals; the count is a prepared statement (`COUNT_SQL`).
+   * The 429 of a create refused for what its user's earlier creates in the group asked (accepted or
+   * not, as `GROUP_SQL` counts them): only when that user's creates carried different limits.
    */
-  private async lockAndCount(c: pg.PoolClient, users: string[], begin = false): Promise<Map<string, Usage>> {
-    if (!users.length) {
-      if (begin) await c.query('BEGIN');
-      return new Map();
-    }
+  private refusedAlike(p: Pending, d: { ord: number; active: number; today: number }, rows: Array<{ user_id: string; ca: number; cd: number }>): AppError {
+    const before = rows.slice(0, d.ord).filter((r) => r.user_id === p.job.user_id);
+    const usage = { active: d.active + before.reduce((s, r) => s + r.ca, 0), today: d.today + before.reduce((s, r) => s + r.cd, 0) };
+    return this.quotaError(p.req.user, usage, p.cost) ?? AppError.unavailable('jobs');
+  }
+
+  /**
+   * Takes the quota locks of `users` and counts their active and today's jobs, in one round trip:
+   * a simple query of two statements, each with its own snapshot, so the count sees every job
+   * committed by whoever held one of these locks before. The count is a prepared statement
+   * (`COUNT_SQL`), the ids travel as literals.
+   */
+  private async lockAndCount(c: pg.PoolClient, users: string[]): Promise<Map<string, Usage>> {
+    if (!users.length) return new Map();
     await this.prepare(c);
-    const ids = `ARRAY[${[...users].sort().map(escapeLiteral).join(',')}]::text[]`;
-    const statements = [
-      ...(begin ? ['BEGIN'] : []),
-      `SELECT pg_advisory_xact_lock(hashtextextended('jobs-quota:' || u, 0)) FROM unnest(${ids}) AS u`,
-      `EXECUTE ${COUNT_STATEMENT}(${ids}, ${escapeLiteral(utcDayStart().toISOString())})`,
-    ];
+    const statements = [this.lockStatement(users), `EXECUTE ${COUNT_STATEMENT}(${idArray(users)}, ${sqlLiteral(utcDayStart().toISOString())})`];
     // A simple query of several statements answers one result per statement.
     const results = (await c.query(statements.join(';\n'))) as unknown as pg.QueryResult<{ user_id: string; active: number; today: number }>[];
     return new Map((results.at(-1)?.rows ?? []).map((r) => [r.user_id, { active: r.active, today: r.today }]));
+  }
+
+  /**
+   * The statement that takes the quota locks of `users` for the transaction, in sorted order, so two
+   * transactions never wait on each other's locks in opposite orders.
+   */
+  private lockStatement(users: string[]): string {
+    return `SELECT pg_advisory_xact_lock(hashtextextended('jobs-quota:' || u, 0)) FROM unnest(${idArray(users)}) AS u`;
   }
 
   /**
@@ -414,12 +490,18 @@ export class JobCreationService {
   }
 
   /**
-   * Prepares the count and the insert on a connection once (SQL `PREPARE`, so they can run in a
+   * Prepares the count, the insert and the group's statement on a connection once (SQL `PREPARE`, so they can run in a
    * simple query with other statements), in one round trip.
    */
   private async prepare(c: pg.PoolClient): Promise<void> {
     if (this.prepared.has(c)) return;
-    await c.query(`PREPARE ${COUNT_STATEMENT} (text[], timestamptz) AS ${COUNT_SQL};\nPREPARE ${INSERT_STATEMENT} (jsonb, timestamptz, int) AS ${INSERT_SQL}`);
+    await c.query(
+      [
+        `PREPARE ${COUNT_STATEMENT} (text[], timestamptz) AS ${COUNT_SQL}`,
+        `PREPARE ${INSERT_STATEMENT} (jsonb, timestamptz, int) AS ${INSERT_SQL}`,
+        `PREPARE ${GROUP_STATEMENT} (jsonb, timestamptz, int, timestamptz) AS ${GROUP_SQL}`,
+      ].join(';\n'),
+    );
     this.prepared.add(c);
   }
 
@@ -428,9 +510,17 @@ export class JobCreationService {
    * trip, when `then` says so). The batch travels as one JSON document (`jsonb_to_recordset`) and
    * nothing is read back: every stored value is ours, so the rows are answered from what was sent.
    */
-  private async insert(c: pg.PoolClient, jobs: NewJob[], then?: 'COMMIT'): Promise<CreatedRow[]> {
+  private async insert(c: pg.PoolClient, jobs: NewJob[]): Promise<CreatedRow[]> {
     const now = new Date();
-    const rows = jobs.map((j) => ({
+    const rows = jobs.map((j) => ({ ...this.rowOf(j), batch: j.batch_id, parent: j.parent_job_id, fair: j.fair_rank ?? 1 }));
+    await this.prepare(c);
+    await c.query(`EXECUTE ${INSERT_STATEMENT}(${sqlLiteral(JSON.stringify(rows))}, ${sqlLiteral(now.toISOString())}, ${Number(this.config.JOB_MAX_RETRIES)})`);
+    return rows.map((r) => ({ id: r.id, user_id: r.user_id, job_type: r.job_type, priority: r.priority, status: JobStatus.QUEUED, progress: r.progress, created_at: now, batch_id: r.batch }));
+  }
+
+  /** What a new job's row stores of it, as `INSERT_SQL` and `GROUP_SQL` read it. */
+  private rowOf(j: NewJob) {
+    return {
       id: j.id,
       user_id: j.user_id,
       job_type: j.job_type,
@@ -438,16 +528,9 @@ export class JobCreationService {
       rank: PRIORITY_RANK[j.priority],
       conf: j.configuration,
       progress: { percentage: 0, current_stage: null, stages_completed: [], estimated_completion: j.estimated_completion } as JobProgress,
-      batch: j.batch_id,
-      parent: j.parent_job_id,
       key: j.idempotency_key,
       hash: j.request_hash,
-      fair: j.fair_rank ?? 1,
-    }));
-    await this.prepare(c);
-    const execute = `EXECUTE ${INSERT_STATEMENT}(${escapeLiteral(JSON.stringify(rows))}, ${escapeLiteral(now.toISOString())}, ${Number(this.config.JOB_MAX_RETRIES)})`;
-    await c.query(then ? `${execute};\n${then}` : execute);
-    return rows.map((r) => ({ id: r.id, user_id: r.user_id, job_type: r.job_type, priority: r.priority, status: JobStatus.QUEUED, progress: r.progress, created_at: now, batch_id: r.batch }));
+    };
   }
 
   /** Idle workers claim on this: one event for the jobs one transaction stored. */
