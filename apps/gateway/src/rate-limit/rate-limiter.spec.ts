@@ -70,6 +70,52 @@ describe('RateLimiter', () => {
     expect(await rl.consume('u:c', 3)).toMatchObject({ allowed: true, remaining: 2, resetAt: ds[3].resetAt + 60_000 });
   });
 
+  it('reserves the next window of callers served as their window ends, together, so the turnover waits for nothing', async () => {
+    let now = 1_000_000_000_000;
+    const store = sharedStore();
+    const asked: RateLimitReserveRequest[] = [];
+    const reserve = (r: RateLimitReserveRequest) => (asked.push(r), store.reserve(r));
+    const rl = new RateLimiter(reserve, { windowSeconds: 60, now: () => now, aheadMs: 10_000, aheadBatchMs: 20 });
+    const keys = ['u:a', 'u:b', 'u:c'];
+    // Each key's window (their phases differ).
+    const w = Object.fromEntries(keys.map((k) => [k, rl.windowStart(k, now)]));
+    // Early in their windows: one reservation each, none ahead.
+    for (const k of keys) {
+      now = w[k] + 1000;
+      await rl.consume(k, 100);
+    }
+    expect(asked.map((r) => r.key)).toEqual(keys);
+    // Each caller's last 10 s: its next window is reserved, all three in one later turn.
+    for (const k of keys) {
+      now = w[k] + 55_000;
+      expect(rl.consume(k, 100)).toMatchObject({ allowed: true });
+    }
+    expect(asked).toHaveLength(3);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(asked.slice(3).map((r) => [r.key, r.window_start])).toEqual(keys.map((k) => [k, w[k] + 60_000]));
+    // At the turnover the first request is served from the reservation, synchronously.
+    for (const k of keys) {
+      now = w[k] + 60_000;
+      const d = rl.consume(k, 100);
+      expect(d).not.toBeInstanceOf(Promise);
+      expect(d).toMatchObject({ allowed: true, limit: 100, remaining: 99, resetAt: w[k] + 120_000 });
+    }
+    expect(asked).toHaveLength(6);
+  });
+
+  it('reserves the next window once when the turnover comes before the reservations ahead are sent', async () => {
+    let now = 1_000_000_000_000;
+    const store = sharedStore();
+    const rl = new RateLimiter(store.reserve, { windowSeconds: 60, now: () => now, aheadBatchMs: 30 });
+    now = rl.windowStart('u:d', now) + 59_999;
+    await rl.consume('u:d', 100);
+    now += 1;
+    expect(await rl.consume('u:d', 100)).toMatchObject({ allowed: true, remaining: 99 });
+    const calls = store.calls();
+    await new Promise((r) => setTimeout(r, 60));
+    expect(store.calls()).toBe(calls);
+  });
+
   it("spreads callers' window turnovers over the window instead of aligning them", () => {
     const rl = new RateLimiter(sharedStore().reserve, { windowSeconds: 60 });
     const now = 1_764_590_000_000;

@@ -26,6 +26,8 @@ interface Bucket {
   pending?: Promise<void>;
   /** Requests of this replica waiting for a reservation. */
   waiting: number;
+  /** The caller's next window, reserved ahead while this one ends (see `reserveAhead`). */
+  next?: Bucket;
 }
 
 export interface RateLimiterOptions {
@@ -34,6 +36,12 @@ export interface RateLimiterOptions {
   maxChunk?: number;
   now?: () => number;
   onStoreError?: (err: Error) => void;
+  /**
+   * A caller served in the last `aheadMs` of its window has the next window reserved before it
+   * starts (default 10 s), in reservations sent together every `aheadBatchMs` (default 250 ms).
+   */
+  aheadMs?: number;
+  aheadBatchMs?: number;
 }
 
 /**
@@ -41,15 +49,22 @@ export interface RateLimiterOptions {
  * reserves a slice of a caller's window from the shared store and serves requests from it in
  * memory; it fetches the next slice in the background when the slice runs low, so the hot path
  * is a map lookup. The store never grants more than the limit in a window in total, so replicas
- * together never exceed it; near the limit the slices shrink to one request. If the store does not
- * answer, a replica counts alone for the rest of the window (fails open, never closed).
+ * together never exceed it; near the limit the slices shrink to one request. A caller served in
+ * the last seconds of its window has its next window reserved before it starts, so its requests do
+ * not wait at the turnover either. If the store does not answer, a replica counts alone for the
+ * rest of the window (fails open, never closed).
  */
 export class RateLimiter {
   private readonly buckets = new Map<string, Bucket>();
   private readonly windowMs: number;
   private readonly maxChunk: number;
   private readonly now: () => number;
+  private readonly aheadMs: number;
+  private readonly aheadBatchMs: number;
   private lastPrune = 0;
+  /** Next windows waiting to be reserved ahead, sent together by one timer. */
+  private ahead: Array<{ key: string; b: Bucket }> = [];
+  private aheadTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly reserve: ReserveFn,
@@ -58,6 +73,8 @@ export class RateLimiter {
     this.windowMs = o.windowSeconds * 1000;
     this.maxChunk = o.maxChunk ?? 1000;
     this.now = o.now ?? Date.now;
+    this.aheadMs = Math.min(o.aheadMs ?? 10_000, this.windowMs / 2);
+    this.aheadBatchMs = o.aheadBatchMs ?? 250;
   }
 
   /** Counts one request of `key`; synchronous unless this replica must reserve first. */
@@ -66,12 +83,38 @@ export class RateLimiter {
     if (now - this.lastPrune > this.windowMs) this.prune(now);
     let b = this.buckets.get(key);
     if (!b || now >= b.start + this.windowMs || now < b.start || b.limit !== limit) {
-      b = { start: this.windowStart(key, now), limit, tokens: 0, knownUsed: 0, served: 0, exhausted: false, local: false, waiting: 0 };
+      const start = this.windowStart(key, now);
+      const next = b?.next;
+      b = next && next.start === start && next.limit === limit ? next : this.bucket(start, limit);
       this.buckets.set(key, b);
     }
+    if (!b.next && !b.local && now >= b.start + this.windowMs - this.aheadMs) this.reserveAhead(key, b);
     const fast = this.take(key, b);
     if (fast) return fast;
     return this.wait(key, b);
+  }
+
+  private bucket(start: number, limit: number): Bucket {
+    return { start, limit, tokens: 0, knownUsed: 0, served: 0, exhausted: false, local: false, waiting: 0 };
+  }
+
+  /**
+   * Reserves `b`'s caller's next window before it starts: at the turnover its first requests are
+   * then served at once instead of waiting for a reservation, and the reservations of every caller
+   * whose window ends soon travel together (a few messages a second instead of one per caller).
+   * A caller who does not come back has spent one slice of that window's limit.
+   */
+  private reserveAhead(key: string, b: Bucket): void {
+    b.next = this.bucket(b.start + this.windowMs, b.limit);
+    this.ahead.push({ key, b: b.next });
+    this.aheadTimer ??= setTimeout(() => {
+      this.aheadTimer = undefined;
+      const due = this.ahead;
+      this.ahead = [];
+      // A turnover that came first has already reserved (or is reserving) the window.
+      for (const a of due) if (!a.b.pending && a.b.tokens === 0 && !a.b.exhausted && !a.b.local) void this.fill(a.key, a.b);
+    }, this.aheadBatchMs);
+    this.aheadTimer.unref?.();
   }
 
   private async wait(key: string, b: Bucket): Promise<RateDecision> {
@@ -165,7 +208,12 @@ export class RateLimiter {
 
   private prune(now: number): void {
     this.lastPrune = now;
-    for (const [k, b] of this.buckets) if (b.start + this.windowMs <= now && !b.pending) this.buckets.delete(k);
+    for (const [k, b] of this.buckets) {
+      if (b.start + this.windowMs > now || b.pending) continue;
+      // A window reserved ahead takes the place of the one that ended.
+      if (b.next && b.next.start + this.windowMs > now) this.buckets.set(k, b.next);
+      else this.buckets.delete(k);
+    }
   }
 
   /** Buckets held in memory (for tests and metrics). */
