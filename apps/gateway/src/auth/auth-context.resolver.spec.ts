@@ -30,7 +30,7 @@ function fakeUsers() {
     },
   } as unknown as NatsClient;
   const config = { AUTH_CONTEXT_CACHE_MS: 30_000, AUTH_USERS_OPTIONAL: false } as GatewayConfig;
-  return { resolver: new AuthContextResolver(nats, config), seen, state };
+  return { resolver: new AuthContextResolver(nats, config), seen, state, users };
 }
 
 let iat = 1_800_000_000;
@@ -101,8 +101,9 @@ describe('AuthContextResolver: the cached caller follows the token claims', () =
     const { resolver, seen, state } = fakeUsers();
     const old = token('race', { name: 'Old Name' });
     await resolver.resolve(old);
-    resolver.evict('race');
+    // The eviction resolves the cached caller again, slowly, with the claims it had.
     state.delayMs = 30;
+    resolver.evict('race');
     const first = resolver.resolveWithProfile(old);
     state.delayMs = 0;
     const second = resolver.resolveWithProfile(token('race', { name: 'New Name' }));
@@ -112,6 +113,33 @@ describe('AuthContextResolver: the cached caller follows the token claims', () =
     // The cache holds the newer claims' answer.
     expect((await resolver.resolveWithProfile(token('race', { name: 'New Name' }))).profile.full_name).toBe('New Name');
     expect(seen).toHaveLength(3);
+  });
+
+  it('resolves a cached caller again as soon as its account changes: its next request finds the new context', async () => {
+    const { resolver, seen, users } = fakeUsers();
+    const t = token('changed');
+    expect((await resolver.resolve(t)).status).toBe('active');
+    users.get('changed')!.status = UserStatus.SUSPENDED;
+    resolver.evict('changed');
+    expect(seen).toHaveLength(2);
+    await new Promise((r) => setImmediate(r));
+    expect(resolver.peek('changed')?.status).toBe('suspended');
+    expect((await resolver.resolve(t)).status).toBe('suspended');
+    expect(seen).toHaveLength(2);
+    // A user this replica had not cached is left to its next request.
+    resolver.evict('stranger');
+    expect(seen).toHaveLength(2);
+  });
+
+  it('does not give the requests after a change the answer of a resolve that began before it', async () => {
+    const { resolver, seen, state } = fakeUsers();
+    const t = token('inflight');
+    state.delayMs = 30;
+    const before = resolver.resolve(t);
+    resolver.evict('inflight');
+    const after = resolver.resolve(t);
+    expect(seen).toHaveLength(2);
+    await Promise.all([before, after]);
   });
 
   it('serves the cached answer to a changed token while the users service does not answer, and an error without one', async () => {

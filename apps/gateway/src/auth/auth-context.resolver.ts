@@ -98,13 +98,27 @@ export class AuthContextResolver implements OnModuleInit, OnModuleDestroy {
     this.stopFollowing?.();
   }
 
-  /** Forget a user's cached context (also called after this replica changed it). */
+  /**
+   * Forget a user's cached context (also called after this replica changed it). A resolve already
+   * on its way may have read the user before the change: its answer is neither cached nor given to
+   * the requests that come next. A user this replica had cached (one of its recent callers) is
+   * resolved again at once, so its next request finds the new context instead of waiting for it.
+   */
   evict(userId: string | undefined): void {
     if (typeof userId !== 'string') return;
+    const hit = this.cache.get(userId);
     this.cache.delete(userId);
+    this.inflight.delete(userId);
     // Only answers in flight compare generations; the map can be dropped when nothing is cached.
     if (this.generation.size > 100_000 && this.inflight.size === 0) this.generation.clear();
     this.generation.set(userId, (this.generation.get(userId) ?? 0) + 1);
+    if (hit && this.config.AUTH_CONTEXT_CACHE_MS > 0) {
+      this.refresh(hit.claims).catch((err: Error) => {
+        if (Date.now() - this.lastRefreshWarn < 10_000) return;
+        this.lastRefreshWarn = Date.now();
+        this.logger.warn(`Resolving a changed caller again failed (its next request will): ${err.message}`);
+      });
+    }
     const listeners = this.changeListeners.get(userId);
     if (listeners) {
       for (const listener of [...listeners]) {
