@@ -119,7 +119,7 @@ describe('AuthContextResolver: the cached caller follows the token claims', () =
     const { resolver, seen, users } = fakeUsers();
     const t = token('changed');
     expect((await resolver.resolve(t)).status).toBe('active');
-    users.get('changed')!.status = UserStatus.SUSPENDED;
+    users.set('changed', { ...(users.get('changed') ?? { name: 'changed', verified: true }), status: UserStatus.SUSPENDED });
     resolver.evict('changed');
     expect(seen).toHaveLength(2);
     await new Promise((r) => setImmediate(r));

@@ -397,7 +397,8 @@ export class JobCreationService {
         `EXECUTE ${GROUP_STATEMENT}(${sqlLiteral(JSON.stringify(rows))}, ${sqlLiteral(now.toISOString())}, ${Number(this.config.JOB_MAX_RETRIES)}, ${sqlLiteral(utcDayStart(now).toISOString())})`,
       ];
       const results = (await c.query(statements.join(';\n'))) as unknown as pg.QueryResult | pg.QueryResult[];
-      decided = (Array.isArray(results) ? results.at(-1)! : results).rows;
+      // One result per statement; the last is the group's.
+      decided = (Array.isArray(results) ? results[results.length - 1] : results).rows;
     } finally {
       c.release();
     }
