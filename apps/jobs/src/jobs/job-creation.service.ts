@@ -73,9 +73,9 @@ const COUNT_SQL = `SELECT u AS user_id,
  * transaction, so its snapshot sees every job their previous holders stored.
  *
  * The costs of a user's earlier creates are added whether they were accepted or not: with equal
- * limits (a user's creates carry the same permissions but during a change of them) the accepted
- * ones are a prefix and the outcome is that of deciding one by one; with different limits it can
- * only refuse more, never accept more than a limit allows.
+ * limits (a user's creates carry the same permissions, except during a change of them) the
+ * accepted ones are a prefix and the outcome is that of deciding one by one; with different
+ * limits it can only refuse more, never accept more than a limit allows.
  */
 const GROUP_STATEMENT = 'jobs_create_group';
 const GROUP_SQL = `WITH t AS (
@@ -399,6 +399,8 @@ export class JobCreationService {
       const results = (await c.query(statements.join(';\n'))) as unknown as pg.QueryResult | pg.QueryResult[];
       // One result per statement; the last is the group's.
       decided = (Array.isArray(results) ? results[results.length - 1] : results).rows;
+      // Every create is answered (never left waiting): the statement decides each row of the group.
+      if (decided.length !== group.length) throw new Error(`${decided.length} outcomes for ${group.length} creates`);
     } finally {
       c.release();
     }
@@ -491,8 +493,8 @@ export class JobCreationService {
   }
 
   /**
-   * Prepares the count, the insert and the group's statement on a connection once (SQL `PREPARE`, so they can run in a
-   * simple query with other statements), in one round trip.
+   * Prepares the count, the insert and the group's statement on a connection once (SQL `PREPARE`,
+   * so they can run in a simple query with other statements), in one round trip.
    */
   private async prepare(c: pg.PoolClient): Promise<void> {
     if (this.prepared.has(c)) return;
@@ -507,9 +509,10 @@ export class JobCreationService {
   }
 
   /**
-   * Stores the jobs and their first log lines in one statement (then commits, in the same round
-   * trip, when `then` says so). The batch travels as one JSON document (`jsonb_to_recordset`) and
-   * nothing is read back: every stored value is ours, so the rows are answered from what was sent.
+   * Stores the jobs and their first log lines in one statement, in the caller's transaction (a
+   * batch, a create with an idempotency key). The jobs travel as one JSON document
+   * (`jsonb_to_recordset`) and nothing is read back: every stored value is ours, so the rows are
+   * answered from what was sent.
    */
   private async insert(c: pg.PoolClient, jobs: NewJob[]): Promise<CreatedRow[]> {
     const now = new Date();
