@@ -112,13 +112,7 @@ export class AuthContextResolver implements OnModuleInit, OnModuleDestroy {
     // Only answers in flight compare generations; the map can be dropped when nothing is cached.
     if (this.generation.size > 100_000 && this.inflight.size === 0) this.generation.clear();
     this.generation.set(userId, (this.generation.get(userId) ?? 0) + 1);
-    if (hit && this.config.AUTH_CONTEXT_CACHE_MS > 0) {
-      this.refresh(hit.claims).catch((err: Error) => {
-        if (Date.now() - this.lastRefreshWarn < 10_000) return;
-        this.lastRefreshWarn = Date.now();
-        this.logger.warn(`Resolving a changed caller again failed (its next request will): ${err.message}`);
-      });
-    }
+    if (hit && this.config.AUTH_CONTEXT_CACHE_MS > 0) this.refreshInBackground(hit.claims, 'Resolving a changed caller again failed (its next request will)');
     const listeners = this.changeListeners.get(userId);
     if (listeners) {
       for (const listener of [...listeners]) {
@@ -174,11 +168,7 @@ export class AuthContextResolver implements OnModuleInit, OnModuleDestroy {
     if (hit && hit.freshUntil > now) return hit.reply;
     if (hit && hit.staleUntil > now) {
       // With the newest claims seen (an older token of other claims may be what is calling).
-      this.refresh(hit.claims, requestId).catch((err: Error) => {
-        if (now - this.lastRefreshWarn < 10_000) return;
-        this.lastRefreshWarn = now;
-        this.logger.warn(`Refreshing cached callers failed (serving them as they were): ${err.message}`);
-      });
+      this.refreshInBackground(hit.claims, 'Refreshing cached callers failed (serving them as they were)', requestId);
       return hit.reply;
     }
     return this.refresh(claims, requestId);
@@ -196,6 +186,15 @@ export class AuthContextResolver implements OnModuleInit, OnModuleDestroy {
       if (this.cache.get(claims.sub) !== hit || hit.staleUntil <= Date.now()) throw err;
       return hit.reply;
     }
+  }
+
+  /** A refresh nobody waits for; its failures are logged at most every 10 s. */
+  private refreshInBackground(claims: VerifiedClaims, failure: string, requestId?: string): void {
+    this.refresh(claims, requestId).catch((err: Error) => {
+      if (Date.now() - this.lastRefreshWarn < 10_000) return;
+      this.lastRefreshWarn = Date.now();
+      this.logger.warn(`${failure}: ${err.message}`);
+    });
   }
 
   private refresh(claims: VerifiedClaims, requestId?: string): Promise<ResolveUserReply> {

@@ -35,6 +35,10 @@ const { escapeLiteral } = pg;
 
 const IDEMPOTENCY_WINDOW_MS = 24 * 3600 * 1000;
 
+/** A new job's first log line, for the jobs an `ins` CTE stored ($2 the time). */
+const FIRST_LOG_LINES = `INSERT INTO jobs.job_logs (job_id, level, message, details, created_at)
+    SELECT id, 'info', 'Job queued with priority ' || priority, NULL, $2 FROM ins`;
+
 /** The jobs ($1, a JSON array of rows), their first log lines; $2 the time, $3 the retries allowed. */
 const INSERT_STATEMENT = 'jobs_create_insert';
 const INSERT_SQL = `WITH ins AS (
@@ -44,8 +48,13 @@ const INSERT_SQL = `WITH ins AS (
     FROM jsonb_to_recordset($1)
          AS t(id uuid, user_id text, job_type text, priority text, rank smallint, conf jsonb, progress jsonb, batch uuid, parent uuid, key text, hash text, fair int)
     RETURNING id, priority)
-  INSERT INTO jobs.job_logs (job_id, level, message, details, created_at)
-  SELECT id, 'info', 'Job queued with priority ' || priority, NULL, $2 FROM ins`;
+  ${FIRST_LOG_LINES}`;
+
+/** The use of user `u` (a column of the query around it), today starting at `day` (a parameter). */
+const useOf = (day: string) => `(SELECT count(*) FROM jobs.jobs j
+      WHERE j.user_id = u AND j.status IN ('queued', 'processing') AND j.parent_job_id IS NULL AND j.job_type <> 'file_processing')::int AS active,
+    (SELECT count(*) FROM jobs.jobs j
+      WHERE j.user_id = u AND j.created_at >= ${day} AND j.job_type = 'video_generation')::int AS today`;
 
 /**
  * A user's use of the quotas ($1 the users, $2 the start of the UTC day): active top-level jobs and
@@ -56,17 +65,12 @@ const INSERT_SQL = `WITH ins AS (
  * so it was planned afresh every time, which cost PostgreSQL more than running it.
  */
 const COUNT_STATEMENT = 'jobs_create_count';
-const COUNT_SQL = `SELECT u AS user_id,
-    (SELECT count(*) FROM jobs.jobs j
-      WHERE j.user_id = u AND j.status IN ('queued', 'processing') AND j.parent_job_id IS NULL AND j.job_type <> 'file_processing')::int AS active,
-    (SELECT count(*) FROM jobs.jobs j
-      WHERE j.user_id = u AND j.created_at >= $2 AND j.job_type = 'video_generation')::int AS today
-  FROM unnest($1::text[]) AS u`;
+const COUNT_SQL = `SELECT u AS user_id, ${useOf('$2')} FROM unnest($1::text[]) AS u`;
 
 /**
  * A group of creates decided and stored by one statement ($1: a JSON array of rows in arrival order,
  * each with its quota cost `ca`/`cd` and its caller's limits `ma`/`md`; $2 the time, $3 the retries
- * allowed, $4 the start of the UTC day): the users' use counted as `COUNT_SQL` counts it, each create
+ * allowed, $4 the start of the UTC day): the users' use counted as `COUNT_SQL` counts it (`useOf`), each create
  * judged against its own limits with the costs of the user's earlier creates in the group added,
  * the accepted ones stored with their first log lines, and every row's outcome answered (`ord`,
  * `accepted`, and the use counted before the group). Run after the users' quota locks, in the same
@@ -82,12 +86,7 @@ const GROUP_SQL = `WITH t AS (
     SELECT * FROM jsonb_to_recordset($1)
       AS t(ord int, id uuid, user_id text, job_type text, priority text, rank smallint, conf jsonb, progress jsonb, key text, hash text, ca int, cd int, ma int, md int)),
   use AS (
-    SELECT u AS user_id,
-      (SELECT count(*) FROM jobs.jobs j
-        WHERE j.user_id = u AND j.status IN ('queued', 'processing') AND j.parent_job_id IS NULL AND j.job_type <> 'file_processing')::int AS active,
-      (SELECT count(*) FROM jobs.jobs j
-        WHERE j.user_id = u AND j.created_at >= $4 AND j.job_type = 'video_generation')::int AS today
-    FROM (SELECT DISTINCT user_id FROM t WHERE ca > 0 OR cd > 0) AS s(u)),
+    SELECT u AS user_id, ${useOf('$4')} FROM (SELECT DISTINCT user_id FROM t WHERE ca > 0 OR cd > 0) AS s(u)),
   d AS (
     SELECT t.*, coalesce(use.active, 0) AS active, coalesce(use.today, 0) AS today,
       sum(t.ca) OVER w AS sa, sum(t.cd) OVER w AS sd
@@ -102,9 +101,7 @@ const GROUP_SQL = `WITH t AS (
            CASE WHEN ca > 0 OR cd > 0 THEN active + sa ELSE 1 END
     FROM ok WHERE accepted
     RETURNING id, priority),
-  logs AS (
-    INSERT INTO jobs.job_logs (job_id, level, message, details, created_at)
-    SELECT id, 'info', 'Job queued with priority ' || priority, NULL, $2 FROM ins)
+  logs AS (${FIRST_LOG_LINES})
   SELECT ord, accepted, active, today FROM ok ORDER BY ord`;
 
 interface NewJob {
