@@ -297,8 +297,6 @@ try {
     results.bareStatus = statusRun.base;
     results.status = statusRun.target;
     await db.query(`UPDATE jobs.jobs SET status = 'completed' WHERE status IN ('queued', 'processing')`);
-
-
   }
 
   if (PARTS.has('claim')) {
