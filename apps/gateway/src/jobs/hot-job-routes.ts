@@ -82,6 +82,8 @@ export class HotJobRoutes implements OnModuleInit {
     const jobId = canonicalId(req.params.job_id);
     const cached = this.hub.cachedStatus(user, jobId);
     if (cached?.json !== undefined) {
+      // Written with the other answers of this event-loop turn (see `turnEnd`).
+      await turnEnd();
       void reply.type(JSON_TYPE).send(successEnvelopeJson(cached.json, statusMessage(cached.view), req.id));
       return;
     }
@@ -93,6 +95,21 @@ export class HotJobRoutes implements OnModuleInit {
     }
     void reply.send(successEnvelope(view, statusMessage(view), req.id));
   }
+}
+
+/**
+ * Resolves once the requests read in this turn of the event loop have been handled (the check
+ * phase, after the poll phase that read them). A poll answered from the cache is otherwise written
+ * as soon as its request is read: a socket write per request, each waking the client anew between
+ * the reads of the others, which on the 2-core benchmark machine cost more CPU on both sides than
+ * the answer itself. Written together at the end of the turn, the answers reach a client that
+ * wakes once for all of them: 48-54% of bare Fastify's polls instead of 36-43% in five
+ * alternating pairs of runs, and a lower p99 (bench/jobs.bench.mjs). Creates need no such wait:
+ * the answers of a NATS batch are already written one after the other (three pairs of runs with
+ * it told nothing apart).
+ */
+function turnEnd(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** What Fastify sends objects as; a string sent with it goes out as it is. */
