@@ -107,7 +107,8 @@ export class RateLimiter {
   private reserveAhead(key: string, b: Bucket): void {
     b.next = this.bucket(b.start + this.windowMs, b.limit);
     this.ahead.push({ key, b: b.next });
-    this.aheadTimer ??= setTimeout(() => {
+    if (this.aheadTimer) return;
+    this.aheadTimer = setTimeout(() => {
       this.aheadTimer = undefined;
       const due = this.ahead;
       this.ahead = [];

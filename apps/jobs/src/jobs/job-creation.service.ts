@@ -136,6 +136,18 @@ interface Pending {
 /** A job as just stored: what the creation paths answer and announce. */
 type CreatedRow = Pick<JobRow, 'id' | 'user_id' | 'job_type' | 'priority' | 'status' | 'progress' | 'created_at' | 'batch_id'>;
 
+/** The stored job answered from what was sent (`rowOf`'s fields), as stored at `now`. */
+const createdRow = (r: Pick<CreatedRow, 'id' | 'user_id' | 'job_type' | 'priority' | 'progress'>, now: Date, batchId: string | null): CreatedRow => ({
+  id: r.id,
+  user_id: r.user_id,
+  job_type: r.job_type,
+  priority: r.priority,
+  status: JobStatus.QUEUED,
+  progress: r.progress,
+  created_at: now,
+  batch_id: batchId,
+});
+
 interface Usage {
   active: number;
   today: number;
@@ -407,15 +419,14 @@ export class JobCreationService {
     for (const d of decided) {
       const p = group[d.ord];
       const r = rows[d.ord];
+      const a = added.get(r.user_id) ?? { active: 0, today: 0 };
       if (d.accepted) {
-        const row: CreatedRow = { id: r.id, user_id: r.user_id, job_type: r.job_type, priority: r.priority, status: JobStatus.QUEUED, progress: r.progress, created_at: now, batch_id: null };
+        const row = createdRow(r, now, null);
         stored.push(row);
-        const a = added.get(r.user_id) ?? { active: 0, today: 0 };
         added.set(r.user_id, { active: a.active + p.cost.active, today: a.today + p.cost.daily });
         p.resolve(toCreatedView(row));
         continue;
       }
-      const a = added.get(r.user_id) ?? { active: 0, today: 0 };
       p.reject(this.quotaError(p.req.user, { active: d.active + a.active, today: d.today + a.today }, p.cost) ?? this.refusedAlike(p, d, rows));
     }
     this.metrics.recordCreated(stored);
@@ -516,7 +527,7 @@ export class JobCreationService {
     const rows = jobs.map((j) => ({ ...this.rowOf(j), batch: j.batch_id, parent: j.parent_job_id, fair: j.fair_rank ?? 1 }));
     await this.prepare(c);
     await c.query(`EXECUTE ${INSERT_STATEMENT}(${sqlLiteral(JSON.stringify(rows))}, ${sqlLiteral(now.toISOString())}, ${Number(this.config.JOB_MAX_RETRIES)})`);
-    return rows.map((r) => ({ id: r.id, user_id: r.user_id, job_type: r.job_type, priority: r.priority, status: JobStatus.QUEUED, progress: r.progress, created_at: now, batch_id: r.batch }));
+    return rows.map((r) => createdRow(r, now, r.batch));
   }
 
   /** What a new job's row stores of it, as `INSERT_SQL` and `GROUP_SQL` read it. */
